@@ -1,0 +1,107 @@
+package dev.counterservice.counter;
+
+import java.nio.charset.StandardCharsets;
+import java.util.List;
+
+import jakarta.servlet.http.HttpServletRequest;
+
+import org.springframework.http.MediaType;
+import org.springframework.http.ResponseEntity;
+import org.springframework.web.bind.annotation.GetMapping;
+import org.springframework.web.bind.annotation.PathVariable;
+import org.springframework.web.bind.annotation.RequestMapping;
+import org.springframework.web.bind.annotation.RestController;
+
+import static org.springframework.http.MediaType.APPLICATION_JSON_VALUE;
+import static org.springframework.web.bind.annotation.RequestMethod.GET;
+import static org.springframework.web.bind.annotation.RequestMethod.HEAD;
+import static org.springframework.web.bind.annotation.RequestMethod.POST;
+
+/**
+ * The HTTP face of the counters. Plain text (one number per line) is the default for every client that does not
+ * ask for JSON; its content type is set explicitly so browsers and unknown {@code Accept} values get it too.
+ */
+@RestController
+class CounterController {
+
+    private static final MediaType TEXT = new MediaType(MediaType.TEXT_PLAIN, StandardCharsets.UTF_8);
+
+    private final CounterService counters;
+    private final int maxCount;
+
+    CounterController(CounterService counters, CounterProperties properties) {
+        this.counters = counters;
+        this.maxCount = properties.maxCount();
+    }
+
+    @RequestMapping(path = {"/next", "/counters/{name}/next"}, method = {GET, POST}, produces = APPLICATION_JSON_VALUE)
+    Object nextAsJson(@PathVariable(required = false) String name, HttpServletRequest request) {
+        Block block = next(name, request);
+        return block.count() == 1 ? new NumberView(block.counter(), block.last()) : BlockView.of(block);
+    }
+
+    @RequestMapping(path = {"/next", "/counters/{name}/next"}, method = {GET, POST})
+    ResponseEntity<String> nextAsText(@PathVariable(required = false) String name, HttpServletRequest request) {
+        Block block = next(name, request);
+        StringBuilder lines = new StringBuilder();
+        for (long number = block.first(); number <= block.last(); number++) {
+            lines.append(number).append('\n');
+        }
+        return text(lines.toString());
+    }
+
+    /** Spring would answer HEAD with the GET handler and consume a number; this mapping takes precedence. */
+    @RequestMapping(path = {"/next", "/counters/{name}/next"}, method = HEAD)
+    ResponseEntity<Void> nextHead(@PathVariable(required = false) String name) {
+        counters.requireKnown(orDefault(name));
+        return ResponseEntity.ok().contentType(TEXT).build();
+    }
+
+    @GetMapping(path = "/counters/{name}", produces = APPLICATION_JSON_VALUE)
+    NumberView currentAsJson(@PathVariable String name) {
+        return NumberView.of(counters.current(name));
+    }
+
+    @GetMapping("/counters/{name}")
+    ResponseEntity<String> currentAsText(@PathVariable String name) {
+        return text(counters.current(name).getValue() + "\n");
+    }
+
+    @GetMapping(path = "/counters", produces = APPLICATION_JSON_VALUE)
+    List<NumberView> allAsJson() {
+        return counters.all().stream().map(NumberView::of).toList();
+    }
+
+    @GetMapping("/counters")
+    ResponseEntity<String> allAsText() {
+        StringBuilder lines = new StringBuilder();
+        counters.all().forEach(counter -> lines.append(counter.getName()).append(' ').append(counter.getValue()).append('\n'));
+        return text(lines.toString());
+    }
+
+    private Block next(String name, HttpServletRequest request) {
+        return counters.next(orDefault(name), CountParameter.parse(request.getParameterValues("count"), maxCount));
+    }
+
+    private static String orDefault(String name) {
+        return name == null ? CounterName.DEFAULT : name;
+    }
+
+    private static ResponseEntity<String> text(String body) {
+        return ResponseEntity.ok().contentType(TEXT).body(body);
+    }
+
+    record NumberView(String counter, long value) {
+
+        static NumberView of(Counter counter) {
+            return new NumberView(counter.getName(), counter.getValue());
+        }
+    }
+
+    record BlockView(String counter, long first, long last, long count) {
+
+        static BlockView of(Block block) {
+            return new BlockView(block.counter(), block.first(), block.last(), block.count());
+        }
+    }
+}

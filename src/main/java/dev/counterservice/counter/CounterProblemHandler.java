@@ -1,0 +1,72 @@
+package dev.counterservice.counter;
+
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+import org.springframework.http.HttpHeaders;
+import org.springframework.http.HttpStatus;
+import org.springframework.http.HttpStatusCode;
+import org.springframework.http.MediaType;
+import org.springframework.http.ProblemDetail;
+import org.springframework.http.ResponseEntity;
+import org.springframework.web.bind.annotation.ExceptionHandler;
+import org.springframework.web.bind.annotation.RestControllerAdvice;
+import org.springframework.web.context.request.WebRequest;
+import org.springframework.web.servlet.mvc.method.annotation.ResponseEntityExceptionHandler;
+
+/**
+ * Turns every failure into an RFC 9457 problem. The content type is fixed to {@code application/problem+json}
+ * so that a client asking for plain text still gets a readable error instead of an empty 406.
+ */
+@RestControllerAdvice
+class CounterProblemHandler extends ResponseEntityExceptionHandler {
+
+    /** Seconds a client should wait before retrying after a 503. */
+    static final String RETRY_AFTER_SECONDS = "1";
+
+    private static final Logger log = LoggerFactory.getLogger(CounterProblemHandler.class);
+
+    @ExceptionHandler
+    ResponseEntity<Object> invalid(InvalidRequestException ex, WebRequest request) {
+        return problem(ex, HttpStatus.BAD_REQUEST, ex.getMessage(), new HttpHeaders(), request);
+    }
+
+    @ExceptionHandler
+    ResponseEntity<Object> unknown(UnknownCounterException ex, WebRequest request) {
+        return problem(ex, HttpStatus.NOT_FOUND, ex.getMessage(), new HttpHeaders(), request);
+    }
+
+    @ExceptionHandler
+    ResponseEntity<Object> exhausted(CounterExhaustedException ex, WebRequest request) {
+        return problem(ex, HttpStatus.CONFLICT, ex.getMessage(), new HttpHeaders(), request);
+    }
+
+    @ExceptionHandler
+    ResponseEntity<Object> unavailable(CounterUnavailableException ex, WebRequest request) {
+        log.warn("Answering 503: {} ({})", ex.getMessage(), ex.getCause() == null ? "-" : ex.getCause().toString());
+        HttpHeaders headers = new HttpHeaders();
+        headers.set(HttpHeaders.RETRY_AFTER, RETRY_AFTER_SECONDS);
+        return problem(ex, HttpStatus.SERVICE_UNAVAILABLE, ex.getMessage() + "; no number was handed out", headers, request);
+    }
+
+    /** Last resort: log the details here, tell the client nothing about the internals. */
+    @ExceptionHandler
+    ResponseEntity<Object> unexpected(Exception ex, WebRequest request) {
+        log.error("Unexpected failure", ex);
+        return problem(ex, HttpStatus.INTERNAL_SERVER_ERROR, "Unexpected error", new HttpHeaders(), request);
+    }
+
+    private ResponseEntity<Object> problem(Exception ex, HttpStatus status, String detail, HttpHeaders headers,
+            WebRequest request) {
+        return handleExceptionInternal(ex, ProblemDetail.forStatusAndDetail(status, detail), headers, status, request);
+    }
+
+    @Override
+    protected ResponseEntity<Object> createResponseEntity(Object body, HttpHeaders headers, HttpStatusCode status,
+            WebRequest request) {
+        HttpHeaders withType = new HttpHeaders();
+        withType.putAll(headers);
+        withType.setContentType(MediaType.APPLICATION_PROBLEM_JSON);
+        return new ResponseEntity<>(body, withType, status);
+    }
+}
