@@ -17,6 +17,11 @@ class Counter {
     protected Counter() {
     }
 
+    Counter(String name, long value) {
+        this.name = name;
+        this.value = value;
+    }
+
     String getName() {
         return name;
     }

@@ -44,8 +44,9 @@ class CounterController {
     ResponseEntity<String> nextAsText(@PathVariable(required = false) String name, HttpServletRequest request) {
         Block block = next(name, request);
         StringBuilder lines = new StringBuilder();
-        for (long number = block.first(); number <= block.last(); number++) {
-            lines.append(number).append('\n');
+        // Counting by offset, not up to last: last may be bigint's maximum, where number++ would wrap
+        for (long offset = 0; offset < block.count(); offset++) {
+            lines.append(block.first() + offset).append('\n');
         }
         return text(lines.toString());
     }

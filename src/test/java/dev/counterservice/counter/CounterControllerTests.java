@@ -1,0 +1,202 @@
+package dev.counterservice.counter;
+
+import java.util.List;
+
+import org.assertj.core.api.AbstractStringAssert;
+import org.junit.jupiter.api.Test;
+
+import org.springframework.beans.factory.annotation.Autowired;
+import org.springframework.boot.context.properties.EnableConfigurationProperties;
+import org.springframework.boot.test.context.TestConfiguration;
+import org.springframework.boot.webmvc.test.autoconfigure.WebMvcTest;
+import org.springframework.http.HttpHeaders;
+import org.springframework.http.HttpStatus;
+import org.springframework.http.MediaType;
+import org.springframework.test.context.bean.override.mockito.MockitoBean;
+import org.springframework.test.web.servlet.assertj.MockMvcTester;
+import org.springframework.test.web.servlet.assertj.MvcTestResult;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.mockito.ArgumentMatchers.anyInt;
+import static org.mockito.ArgumentMatchers.anyString;
+import static org.mockito.BDDMockito.given;
+import static org.mockito.BDDMockito.willThrow;
+import static org.mockito.Mockito.never;
+import static org.mockito.Mockito.verify;
+
+/** The HTTP contract, with the service behind it mocked: representations, headers and every error's shape. */
+@WebMvcTest(CounterController.class)
+class CounterControllerTests {
+
+    @Autowired
+    private MockMvcTester mvc;
+
+    @MockitoBean
+    private CounterService counters;
+
+    @Test
+    void nextIsAPlainNumberAndALineForCurlAndUnknownClients() {
+        given(counters.next("default", 1)).willReturn(new Block("default", 42, 42));
+
+        assertThat(mvc.get().uri("/next")).hasStatusOk()
+                .hasContentType("text/plain;charset=UTF-8")
+                .hasHeader(HttpHeaders.CACHE_CONTROL, "no-store")
+                .hasHeader("X-Content-Type-Options", "nosniff")
+                .hasBodyTextEqualTo("42\n");
+    }
+
+    @Test
+    void browsersAndUnknownAcceptTypesGetPlainTextToo() {
+        given(counters.next("default", 1)).willReturn(new Block("default", 42, 42));
+
+        assertThat(mvc.get().uri("/next").header(HttpHeaders.ACCEPT, "text/html,application/xhtml+xml,*/*;q=0.8"))
+                .hasStatusOk().hasContentType("text/plain;charset=UTF-8").hasBodyTextEqualTo("42\n");
+        assertThat(mvc.get().uri("/next").header(HttpHeaders.ACCEPT, "text/html"))
+                .hasStatusOk().hasContentType("text/plain;charset=UTF-8");
+        assertThat(mvc.get().uri("/next").header(HttpHeaders.ACCEPT, "application/xml"))
+                .hasStatusOk().hasContentType("text/plain;charset=UTF-8");
+    }
+
+    @Test
+    void jsonNamesTheCounterAndTheValue() {
+        given(counters.next("default", 1)).willReturn(new Block("default", 42, 42));
+
+        assertThat(mvc.get().uri("/next").accept(MediaType.APPLICATION_JSON)).hasStatusOk()
+                .hasContentType(MediaType.APPLICATION_JSON)
+                .hasHeader(HttpHeaders.CACHE_CONTROL, "no-store")
+                .bodyJson().isStrictlyEqualTo("{\"counter\":\"default\",\"value\":42}");
+    }
+
+    @Test
+    void aBlockIsOneNumberPerLineOrFirstLastCountInJson() {
+        given(counters.next("orders", 3)).willReturn(new Block("orders", 10, 12));
+
+        assertThat(mvc.post().uri("/counters/orders/next?count=3")).hasStatusOk().hasBodyTextEqualTo("10\n11\n12\n");
+        assertThat(mvc.get().uri("/counters/orders/next?count=3").accept(MediaType.APPLICATION_JSON)).hasStatusOk()
+                .bodyJson().isStrictlyEqualTo("{\"counter\":\"orders\",\"first\":10,\"last\":12,\"count\":3}");
+    }
+
+    @Test
+    void postTakesANumberLikeGet() {
+        given(counters.next("default", 1)).willReturn(new Block("default", 7, 7));
+
+        assertThat(mvc.post().uri("/next")).hasStatusOk().hasBodyTextEqualTo("7\n");
+    }
+
+    @Test
+    void headConsumesNothing() {
+        assertThat(mvc.head().uri("/next"))
+                .hasStatusOk().hasHeader(HttpHeaders.CACHE_CONTROL, "no-store");
+        assertThat(mvc.head().uri("/counters/orders/next"))
+                .hasStatusOk();
+
+        verify(counters).requireKnown("default");
+        verify(counters).requireKnown("orders");
+        verify(counters, never()).next(anyString(), anyInt());
+    }
+
+    @Test
+    void currentValueAndListDoNotConsume() {
+        Counter orders = new Counter("orders", 12);
+        given(counters.current("orders")).willReturn(orders);
+        given(counters.all()).willReturn(List.of(new Counter("default", 3), orders));
+
+        assertThat(mvc.get().uri("/counters/orders")).hasStatusOk().hasHeader(HttpHeaders.CACHE_CONTROL, "no-store")
+                .hasBodyTextEqualTo("12\n");
+        assertThat(mvc.get().uri("/counters/orders").accept(MediaType.APPLICATION_JSON)).hasStatusOk()
+                .bodyJson().isStrictlyEqualTo("{\"counter\":\"orders\",\"value\":12}");
+        assertThat(mvc.get().uri("/counters")).hasStatusOk().hasBodyTextEqualTo("default 3\norders 12\n");
+        assertThat(mvc.get().uri("/counters").accept(MediaType.APPLICATION_JSON)).hasStatusOk()
+                .bodyJson().isStrictlyEqualTo("[{\"counter\":\"default\",\"value\":3},{\"counter\":\"orders\",\"value\":12}]");
+        verify(counters, never()).next(anyString(), anyInt());
+    }
+
+    @Test
+    void aBadCountIs400ProblemAndNeverReachesTheService() {
+        for (String count : List.of("0", "-1", "1.5", "abc", "1001", "100000000000000000000", "")) {
+            assertProblem(mvc.get().uri("/next?count=" + count).exchange(), HttpStatus.BAD_REQUEST)
+                    .contains("'count' must be a whole number from 1 to 1000");
+        }
+        assertProblem(mvc.get().uri("/next?count=1&count=2").exchange(), HttpStatus.BAD_REQUEST)
+                .contains("Give 'count' at most once");
+        verify(counters, never()).next(anyString(), anyInt());
+    }
+
+    @Test
+    void problemsAreJsonEvenForClientsThatAskForText() {
+        assertThat(mvc.get().uri("/next?count=0").header(HttpHeaders.ACCEPT, "text/plain"))
+                .hasStatus(HttpStatus.BAD_REQUEST).hasContentType(MediaType.APPLICATION_PROBLEM_JSON);
+    }
+
+    @Test
+    void anUnknownCounterIs404() {
+        given(counters.next("nope", 1)).willThrow(new UnknownCounterException("nope"));
+
+        assertProblem(mvc.get().uri("/counters/nope/next").exchange(), HttpStatus.NOT_FOUND)
+                .contains("No counter named 'nope'");
+    }
+
+    @Test
+    void aMalformedNameIs400() {
+        given(counters.next("Bad!", 1)).willThrow(new InvalidRequestException("Counter names are ..."));
+
+        assertProblem(mvc.get().uri("/counters/Bad!/next").exchange(), HttpStatus.BAD_REQUEST);
+    }
+
+    @Test
+    void aHeadForAnUnknownCounterIs404() {
+        willThrow(new UnknownCounterException("nope")).given(counters).requireKnown("nope");
+
+        assertThat(mvc.head().uri("/counters/nope/next"))
+                .hasStatus(HttpStatus.NOT_FOUND);
+    }
+
+    @Test
+    void anExhaustedCounterIs409() {
+        given(counters.next("default", 5)).willThrow(new CounterExhaustedException("default", 5));
+
+        assertProblem(mvc.get().uri("/next?count=5").exchange(), HttpStatus.CONFLICT)
+                .contains("fewer than 5 numbers left before 9223372036854775807");
+    }
+
+    @Test
+    void anUnavailableDatabaseIs503WithRetryAfterAndNoNumber() {
+        given(counters.next("default", 1)).willThrow(new CounterUnavailableException("The database did not answer within 3000 ms",
+                new RuntimeException("SQL state 08006 at db.internal:5432")));
+
+        MvcTestResult result = mvc.get().uri("/next").exchange();
+        assertProblem(result, HttpStatus.SERVICE_UNAVAILABLE).contains("no number was handed out").doesNotContain("db.internal");
+        assertThat(result).hasHeader(HttpHeaders.RETRY_AFTER, "1");
+    }
+
+    @Test
+    void otherMethodsAre405WithAllow() {
+        MvcTestResult result = mvc.put().uri("/next").exchange();
+        assertProblem(result, HttpStatus.METHOD_NOT_ALLOWED);
+        assertThat(result.getResponse().getHeader(HttpHeaders.ALLOW)).contains("GET").contains("POST").contains("HEAD");
+
+        assertProblem(mvc.delete().uri("/counters/default/next").exchange(), HttpStatus.METHOD_NOT_ALLOWED);
+        assertProblem(mvc.post().uri("/counters/default").exchange(), HttpStatus.METHOD_NOT_ALLOWED);
+    }
+
+    @Test
+    void unexpectedFailuresLeakNothing() {
+        given(counters.next("default", 1)).willThrow(new IllegalStateException("secret internals"));
+
+        assertProblem(mvc.get().uri("/next").exchange(), HttpStatus.INTERNAL_SERVER_ERROR)
+                .doesNotContain("secret internals").doesNotContain("IllegalStateException");
+    }
+
+    private static AbstractStringAssert<?> assertProblem(MvcTestResult result, HttpStatus status) {
+        assertThat(result).hasStatus(status).hasContentType(MediaType.APPLICATION_PROBLEM_JSON)
+                .hasHeader(HttpHeaders.CACHE_CONTROL, "no-store");
+        assertThat(result).bodyJson().extractingPath("$.status").isEqualTo(status.value());
+        return assertThat(result).bodyText();
+    }
+
+    /** The slice does not scan configuration properties; the controller needs counter.max-count. */
+    @TestConfiguration
+    @EnableConfigurationProperties(CounterProperties.class)
+    static class Properties {
+    }
+}

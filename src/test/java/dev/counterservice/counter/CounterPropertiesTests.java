@@ -1,0 +1,61 @@
+package dev.counterservice.counter;
+
+import java.time.Duration;
+
+import org.junit.jupiter.api.Test;
+
+import org.springframework.boot.autoconfigure.AutoConfigurations;
+import org.springframework.boot.context.properties.EnableConfigurationProperties;
+import org.springframework.boot.test.context.runner.ApplicationContextRunner;
+import org.springframework.boot.validation.autoconfigure.ValidationAutoConfiguration;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+class CounterPropertiesTests {
+
+    private final ApplicationContextRunner context = new ApplicationContextRunner()
+            .withConfiguration(AutoConfigurations.of(ValidationAutoConfiguration.class))
+            .withUserConfiguration(Config.class);
+
+    @Test
+    void defaultsServeOneCounterNamedDefault() {
+        context.run(started -> {
+            CounterProperties properties = started.getBean(CounterProperties.class);
+            assertThat(properties.names()).containsExactly("default");
+            assertThat(properties.maxCount()).isEqualTo(1000);
+            assertThat(properties.timeout()).isEqualTo(Duration.ofSeconds(3));
+        });
+    }
+
+    @Test
+    void takesACommaSeparatedListOfNamesAsTheEnvironmentGivesIt() {
+        context.withPropertyValues("counter.names=orders,invoices", "counter.timeout=500ms").run(started -> {
+            CounterProperties properties = started.getBean(CounterProperties.class);
+            assertThat(properties.names()).containsExactly("orders", "invoices");
+            assertThat(properties.timeout()).isEqualTo(Duration.ofMillis(500));
+        });
+    }
+
+    @Test
+    void refusesToStartWithAMalformedCounterName() {
+        context.withPropertyValues("counter.names=ok,Not OK").run(started ->
+                assertThat(started).getFailure().rootCause().hasMessageContaining("counter.names[1]")
+                        .hasMessageContaining("must be 1 to 63 characters"));
+    }
+
+    @Test
+    void refusesToStartWithAMaxCountOutOfRange() {
+        context.withPropertyValues("counter.max-count=0").run(started ->
+                assertThat(started).getFailure().rootCause().hasMessageContaining("counter.max-count"));
+    }
+
+    @Test
+    void refusesToStartWithANonPositiveTimeout() {
+        context.withPropertyValues("counter.timeout=0s").run(started ->
+                assertThat(started).getFailure().rootCause().hasMessageContaining("counter.timeout must be positive"));
+    }
+
+    @EnableConfigurationProperties(CounterProperties.class)
+    static class Config {
+    }
+}

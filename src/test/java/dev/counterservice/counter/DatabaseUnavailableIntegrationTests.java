@@ -1,0 +1,103 @@
+package dev.counterservice.counter;
+
+import java.net.http.HttpResponse;
+import java.sql.Connection;
+import java.sql.DriverManager;
+import java.time.Duration;
+import java.util.Map;
+
+import dev.counterservice.testing.AppInstance;
+import dev.counterservice.testing.TcpProxy;
+import dev.counterservice.testing.TestDatabase;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+/**
+ * When the database cannot confirm a number in time, the answer is a 503 problem with Retry-After, within the
+ * configured timeout, and never a number; the instance recovers by itself.
+ */
+class DatabaseUnavailableIntegrationTests {
+
+    private static final Duration TIMEOUT = Duration.ofSeconds(1);
+    // Room for a loaded 2-core CI machine; without the timeout these requests would wait as long as the fault lasts
+    private static final Duration SLACK = Duration.ofSeconds(5);
+
+    private static final TestDatabase database = TestDatabase.shared();
+    private static TcpProxy proxy;
+    private static AppInstance instance;
+
+    @BeforeAll
+    static void startBehindAProxy() {
+        proxy = TcpProxy.to(database.host(), database.port());
+        instance = AppInstance.start(database.via(proxy.port()),
+                Map.of("counter.names", "guarded", "counter.timeout", TIMEOUT.toMillis() + "ms",
+                        "spring.datasource.hikari.connection-timeout", "1000"));
+    }
+
+    @AfterAll
+    static void stop() {
+        instance.close();
+        proxy.close();
+    }
+
+    @Test
+    void aLockedRowThatOutlastsTheTimeoutGives503AndNoNumber() throws Exception {
+        long before = database.queryForLong("SELECT value FROM counter WHERE name = 'guarded'");
+        try (Connection holder = DriverManager.getConnection(database.jdbcUrl(), database.username(), database.password())) {
+            holder.setAutoCommit(false);
+            holder.createStatement().execute("SELECT value FROM counter WHERE name = 'guarded' FOR UPDATE");
+
+            long started = System.nanoTime();
+            HttpResponse<String> response = instance.send("GET", "/counters/guarded/next");
+            Duration took = Duration.ofNanos(System.nanoTime() - started);
+
+            assertUnavailable(response);
+            assertThat(took).isGreaterThanOrEqualTo(TIMEOUT).isLessThan(TIMEOUT.plus(SLACK));
+            holder.rollback();
+        }
+        assertServesAgainAfter(before);
+    }
+
+    @Test
+    void anUnreachableDatabaseGives503QuicklyAndTheInstanceRecoversWithoutRestart() {
+        long before = database.queryForLong("SELECT value FROM counter WHERE name = 'guarded'");
+        proxy.refuseConnections(true);
+        proxy.cutConnections();
+        try {
+            long started = System.nanoTime();
+            HttpResponse<String> response = instance.send("GET", "/counters/guarded/next");
+
+            assertUnavailable(response);
+            assertThat(Duration.ofNanos(System.nanoTime() - started)).isLessThan(TIMEOUT.plus(SLACK));
+        }
+        finally {
+            proxy.refuseConnections(false);
+        }
+        assertServesAgainAfter(before);
+    }
+
+    private static void assertUnavailable(HttpResponse<String> response) {
+        assertThat(response.statusCode()).isEqualTo(503);
+        assertThat(response.headers().firstValue("Content-Type")).hasValue("application/problem+json");
+        assertThat(response.headers().firstValue("Retry-After")).hasValue("1");
+        assertThat(response.body()).contains("no number was handed out");
+    }
+
+    /**
+     * The instance serves again without a restart, with numbers larger than anything stored before the failure.
+     * Pooled connections broken by the failure are dropped as they are found, so a few requests may still be
+     * refused (503, as a client retrying after Retry-After would see) before a fresh connection serves.
+     */
+    private static void assertServesAgainAfter(long before) {
+        long deadline = System.nanoTime() + Duration.ofSeconds(10).toNanos();
+        HttpResponse<String> response = instance.send("GET", "/counters/guarded/next");
+        while (response.statusCode() == 503 && System.nanoTime() < deadline) {
+            response = instance.send("GET", "/counters/guarded/next");
+        }
+        assertThat(response.statusCode()).isEqualTo(200);
+        assertThat(Long.parseLong(response.body().trim())).isGreaterThan(before);
+    }
+}

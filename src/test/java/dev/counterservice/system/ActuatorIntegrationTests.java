@@ -1,0 +1,59 @@
+package dev.counterservice.system;
+
+import java.util.List;
+import java.util.Map;
+
+import dev.counterservice.testing.AppInstance;
+import dev.counterservice.testing.TestDatabase;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+/** Probes and metrics live on the management port, and nothing else of the actuator is reachable anywhere. */
+class ActuatorIntegrationTests {
+
+    private static AppInstance instance;
+
+    @BeforeAll
+    static void start() {
+        instance = AppInstance.start(TestDatabase.shared(), Map.of());
+    }
+
+    @AfterAll
+    static void stop() {
+        instance.close();
+    }
+
+    @Test
+    void livenessAndReadinessGroupsAreUpAndReadinessChecksTheDatabase() {
+        assertThat(instance.management("/actuator/health/liveness").body()).isEqualTo("{\"status\":\"UP\"}");
+        assertThat(instance.management("/actuator/health/readiness").body()).isEqualTo("{\"status\":\"UP\"}");
+        assertThat(instance.management("/actuator/health").statusCode()).isEqualTo(200);
+        assertThat(instance.context().getEnvironment().getProperty("management.endpoint.health.group.readiness.include"))
+                .contains("db");
+    }
+
+    @Test
+    void prometheusScrapesTheServiceMetrics() {
+        var response = instance.management("/actuator/prometheus");
+
+        assertThat(response.statusCode()).isEqualTo(200);
+        assertThat(response.body()).contains("http_server_requests").contains("hikaricp_connections");
+    }
+
+    @Test
+    void infoIsExposed() {
+        assertThat(instance.management("/actuator/info").statusCode()).isEqualTo(200);
+    }
+
+    @Test
+    void sensitiveEndpointsAreNotReachableOnEitherPort() {
+        for (String endpoint : List.of("env", "heapdump", "configprops", "beans", "mappings", "threaddump", "loggers", "shutdown")) {
+            assertThat(instance.management("/actuator/" + endpoint).statusCode()).as(endpoint).isEqualTo(404);
+            assertThat(instance.send("GET", "/actuator/" + endpoint).statusCode()).as(endpoint).isEqualTo(404);
+        }
+        assertThat(instance.send("GET", "/actuator/health").statusCode()).isEqualTo(404);
+    }
+}

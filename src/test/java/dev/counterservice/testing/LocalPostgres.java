@@ -1,0 +1,179 @@
+package dev.counterservice.testing;
+
+import java.io.IOException;
+import java.io.UncheckedIOException;
+import java.net.ServerSocket;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.nio.file.attribute.UserPrincipal;
+import java.sql.Connection;
+import java.sql.DriverManager;
+import java.sql.SQLException;
+import java.util.ArrayList;
+import java.util.Comparator;
+import java.util.List;
+import java.util.concurrent.TimeUnit;
+import java.util.stream.Stream;
+
+/**
+ * A throwaway PostgreSQL cluster started from the server binaries on this machine, for machines without Docker.
+ * PostgreSQL refuses to run as root, so as root the cluster belongs to the unprivileged {@code postgres} user and
+ * every command runs through {@code runuser}. The cluster listens on 127.0.0.1 only, on a free port, and is
+ * removed when the JVM exits.
+ */
+public final class LocalPostgres {
+
+    static final String BINARIES_GLOB = "/usr/lib/postgresql/*/bin (or PG_BIN)";
+
+    private static final String SERVICE_USER = "postgres";
+
+    private final Path bin;
+    private final Path dataDir;
+    private final int port;
+
+    private LocalPostgres(Path bin, Path dataDir, int port) {
+        this.bin = bin;
+        this.dataDir = dataDir;
+        this.port = port;
+    }
+
+    static boolean binariesAvailable() {
+        return findBin() != null;
+    }
+
+    /** Creates a new cluster in a temporary directory and starts it. */
+    public static LocalPostgres start() {
+        Path bin = findBin();
+        if (bin == null) {
+            throw new IllegalStateException("No PostgreSQL server binaries under " + BINARIES_GLOB);
+        }
+        try {
+            Path dataDir = Files.createTempDirectory("counter-pg-");
+            LocalPostgres server = new LocalPostgres(bin, dataDir, freePort());
+            server.chownToServiceUser();
+            server.run(bin.resolve("initdb").toString(), "-D", dataDir.toString(), "-U", "postgres", "-A", "trust",
+                    "-E", "UTF8", "--no-sync", "--no-instructions");
+            Runtime.getRuntime().addShutdownHook(new Thread(server::destroy));
+            server.startServer();
+            return server;
+        }
+        catch (IOException ex) {
+            throw new UncheckedIOException(ex);
+        }
+    }
+
+    /** Creates a database owned by a new login role of the same name, and returns how to reach it. */
+    public TestDatabase createDatabase(String name) {
+        try (Connection admin = DriverManager.getConnection(jdbcUrl("postgres"), "postgres", "");
+                var statement = admin.createStatement()) {
+            statement.execute("CREATE ROLE \"%s\" LOGIN PASSWORD '%s'".formatted(name, name));
+            statement.execute("CREATE DATABASE \"%s\" OWNER \"%s\"".formatted(name, name));
+        }
+        catch (SQLException ex) {
+            throw new IllegalStateException("Could not create database " + name, ex);
+        }
+        return new TestDatabase(jdbcUrl(name), name, name, "local cluster " + dataDir);
+    }
+
+    public int port() {
+        return port;
+    }
+
+    /** Starts the server on the existing data directory, e.g. after {@link #kill()}, as a restarted pod would. */
+    public void startServer() {
+        run(bin.resolve("pg_ctl").toString(), "-D", dataDir.toString(), "-l", dataDir.resolve("server.log").toString(),
+                "-o", "-p %d -k %s -c listen_addresses=127.0.0.1 -c max_connections=200".formatted(port, dataDir),
+                "-w", "-t", "30", "start");
+    }
+
+    /** Kills the postmaster with SIGKILL, as a crashed pod would be; committed data stays on disk. */
+    public void kill() {
+        try {
+            long pid = Long.parseLong(Files.readAllLines(dataDir.resolve("postmaster.pid")).getFirst().trim());
+            ProcessHandle.of(pid).ifPresent(postmaster -> {
+                List<ProcessHandle> backends = postmaster.children().toList();
+                run("kill", "-KILL", Long.toString(pid));
+                // Without the postmaster, backends exit on their own; wait so the port is free for a restart
+                backends.forEach(backend -> backend.onExit().orTimeout(10, TimeUnit.SECONDS).join());
+                postmaster.onExit().orTimeout(10, TimeUnit.SECONDS).join();
+            });
+        }
+        catch (IOException ex) {
+            throw new UncheckedIOException(ex);
+        }
+    }
+
+    private void destroy() {
+        try {
+            run(bin.resolve("pg_ctl").toString(), "-D", dataDir.toString(), "-m", "immediate", "-w", "stop");
+        }
+        catch (RuntimeException ex) {
+            // already stopped
+        }
+        try (Stream<Path> files = Files.walk(dataDir)) {
+            files.sorted(Comparator.reverseOrder()).forEach(path -> path.toFile().delete());
+        }
+        catch (IOException ex) {
+            // best effort: it is a temporary directory
+        }
+    }
+
+    private String jdbcUrl(String database) {
+        return "jdbc:postgresql://127.0.0.1:%d/%s".formatted(port, database);
+    }
+
+    private void chownToServiceUser() throws IOException {
+        if (isRoot()) {
+            UserPrincipal owner = dataDir.getFileSystem().getUserPrincipalLookupService().lookupPrincipalByName(SERVICE_USER);
+            Files.setOwner(dataDir, owner);
+        }
+    }
+
+    private void run(String... command) {
+        List<String> line = new ArrayList<>();
+        if (isRoot() && !command[0].equals("kill")) {
+            line.addAll(List.of("runuser", "-u", SERVICE_USER, "--"));
+        }
+        line.addAll(List.of(command));
+        try {
+            Process process = new ProcessBuilder(line).redirectErrorStream(true).start();
+            String output = new String(process.getInputStream().readAllBytes());
+            if (!process.waitFor(60, TimeUnit.SECONDS) || process.exitValue() != 0) {
+                throw new IllegalStateException("Failed: " + String.join(" ", line) + "\n" + output);
+            }
+        }
+        catch (IOException ex) {
+            throw new UncheckedIOException(ex);
+        }
+        catch (InterruptedException ex) {
+            Thread.currentThread().interrupt();
+            throw new IllegalStateException(ex);
+        }
+    }
+
+    private static boolean isRoot() {
+        return "root".equals(System.getProperty("user.name"));
+    }
+
+    private static Path findBin() {
+        String explicit = System.getenv("PG_BIN");
+        if (explicit != null && Files.isExecutable(Path.of(explicit, "initdb"))) {
+            return Path.of(explicit);
+        }
+        try (Stream<Path> versions = Files.list(Path.of("/usr/lib/postgresql"))) {
+            return versions.map(version -> version.resolve("bin"))
+                    .filter(bin -> Files.isExecutable(bin.resolve("initdb")))
+                    .max(Comparator.comparing(bin -> Integer.parseInt(bin.getParent().getFileName().toString().replaceAll("\\D", "0"))))
+                    .orElse(null);
+        }
+        catch (IOException ex) {
+            return null;
+        }
+    }
+
+    private static int freePort() throws IOException {
+        try (ServerSocket socket = new ServerSocket(0)) {
+            return socket.getLocalPort();
+        }
+    }
+}

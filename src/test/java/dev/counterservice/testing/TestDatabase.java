@@ -1,0 +1,98 @@
+package dev.counterservice.testing;
+
+import java.sql.Connection;
+import java.sql.DriverManager;
+import java.sql.SQLException;
+import java.sql.Statement;
+
+import org.testcontainers.DockerClientFactory;
+import org.testcontainers.postgresql.PostgreSQLContainer;
+
+/**
+ * A real PostgreSQL for tests, found in this order: an explicit {@code TEST_DATABASE_URL} (with
+ * {@code TEST_DATABASE_USERNAME} and {@code TEST_DATABASE_PASSWORD}); a Testcontainers container when Docker runs;
+ * otherwise a throwaway cluster from the PostgreSQL binaries on this machine. Never skips: without any of them it
+ * fails with a message that says how to get one.
+ */
+public record TestDatabase(String jdbcUrl, String username, String password, String source) {
+
+    private static TestDatabase shared;
+
+    /** One database for the whole test JVM, started on first use and removed when the JVM exits. */
+    public static synchronized TestDatabase shared() {
+        if (shared == null) {
+            shared = find();
+            System.out.println("Test database: " + shared.source() + " at " + shared.jdbcUrl());
+        }
+        return shared;
+    }
+
+    private static TestDatabase find() {
+        String url = System.getenv("TEST_DATABASE_URL");
+        if (url != null && !url.isBlank()) {
+            return new TestDatabase(url, System.getenv().getOrDefault("TEST_DATABASE_USERNAME", "postgres"),
+                    System.getenv().getOrDefault("TEST_DATABASE_PASSWORD", ""), "TEST_DATABASE_URL");
+        }
+        if (DockerClientFactory.instance().isDockerAvailable()) {
+            return fromContainer();
+        }
+        if (LocalPostgres.binariesAvailable()) {
+            LocalPostgres server = LocalPostgres.start();
+            return server.createDatabase("counter");
+        }
+        throw new IllegalStateException("""
+                No PostgreSQL for the tests. Give one of:
+                  - TEST_DATABASE_URL=jdbc:postgresql://host:5432/db (+ TEST_DATABASE_USERNAME, TEST_DATABASE_PASSWORD);
+                  - a running Docker engine, for Testcontainers;
+                  - the PostgreSQL server binaries (Debian: apt-get install -y postgresql), found under %s."""
+                .formatted(LocalPostgres.BINARIES_GLOB));
+    }
+
+    @SuppressWarnings("resource") // stopped by Testcontainers' Ryuk when the JVM exits
+    private static TestDatabase fromContainer() {
+        PostgreSQLContainer container = new PostgreSQLContainer("postgres:18-alpine").withDatabaseName("counter");
+        container.start();
+        return new TestDatabase(container.getJdbcUrl(), container.getUsername(), container.getPassword(),
+                "Testcontainers");
+    }
+
+    public String host() {
+        return java.net.URI.create(jdbcUrl.substring("jdbc:".length())).getHost();
+    }
+
+    public int port() {
+        return java.net.URI.create(jdbcUrl.substring("jdbc:".length())).getPort();
+    }
+
+    /** The same database reached through another port on 127.0.0.1, such as a {@link TcpProxy}'s. */
+    public TestDatabase via(int localPort) {
+        String url = jdbcUrl.replaceFirst("//[^/]+/", "//127.0.0.1:" + localPort + "/");
+        return new TestDatabase(url, username, password, source + " via port " + localPort);
+    }
+
+    /** Runs one statement as this database's user, e.g. to set up a state a test needs. */
+    public void execute(String sql) {
+        try (Connection connection = DriverManager.getConnection(jdbcUrl, username, password);
+                Statement statement = connection.createStatement()) {
+            statement.execute(sql);
+        }
+        catch (SQLException ex) {
+            throw new IllegalStateException("Could not run: " + sql, ex);
+        }
+    }
+
+    /** Reads one number, e.g. a counter's stored value. */
+    public long queryForLong(String sql) {
+        try (Connection connection = DriverManager.getConnection(jdbcUrl, username, password);
+                Statement statement = connection.createStatement();
+                var result = statement.executeQuery(sql)) {
+            if (!result.next()) {
+                throw new IllegalStateException("No row for: " + sql);
+            }
+            return result.getLong(1);
+        }
+        catch (SQLException ex) {
+            throw new IllegalStateException("Could not run: " + sql, ex);
+        }
+    }
+}
