@@ -3,6 +3,7 @@ package dev.counterservice.counter;
 import java.time.Duration;
 import java.util.List;
 
+import jakarta.validation.Valid;
 import jakarta.validation.constraints.Max;
 import jakarta.validation.constraints.Min;
 import jakarta.validation.constraints.NotEmpty;
@@ -19,9 +20,10 @@ import java.time.temporal.ChronoUnit;
 /**
  * Settings under {@code counter.*}. A bad value stops start-up with the property's name and the rule it broke.
  *
- * @param names    the counters this service hands out numbers from, created at start-up if missing
- * @param maxCount the largest block one request may reserve with {@code ?count=N}
- * @param timeout  how long a request may wait for the database before it is answered 503
+ * @param names      the counters this service hands out numbers from, created at start-up if missing
+ * @param maxCount   the largest block one request may reserve with {@code ?count=N}
+ * @param timeout    how long a request may wait for the database before it is answered 503
+ * @param coalescing how concurrent requests share one durable step
  */
 @ConfigurationProperties("counter")
 @Validated
@@ -29,12 +31,20 @@ public record CounterProperties(
         @DefaultValue("default") @NotEmpty List<@Pattern(regexp = CounterName.PATTERN,
                 message = "must be 1 to 63 characters of a-z, 0-9, '_' and '-', starting with a letter or digit") String> names,
         @DefaultValue("1000") @Min(1) @Max(1_000_000) int maxCount,
-        @DefaultValue("3s") @DurationUnit(ChronoUnit.SECONDS) @NotNull Duration timeout) {
+        @DefaultValue("3s") @DurationUnit(ChronoUnit.SECONDS) @NotNull Duration timeout,
+        @DefaultValue @Valid Coalescing coalescing) {
 
     public CounterProperties {
         if (timeout != null && (timeout.isNegative() || timeout.isZero())) {
             throw new IllegalArgumentException("counter.timeout must be positive, got " + timeout);
         }
         names = List.copyOf(names);
+    }
+
+    /**
+     * @param enabled  serve concurrent requests of a counter with one UPDATE per batch (false: one UPDATE per request)
+     * @param maxBatch the most requests one batch serves, so that one batch cannot grow without bound
+     */
+    public record Coalescing(@DefaultValue("true") boolean enabled, @DefaultValue("1000") @Min(1) @Max(100_000) int maxBatch) {
     }
 }

@@ -2,23 +2,31 @@ package dev.counterservice.counter;
 
 import java.time.Duration;
 import java.util.List;
+import java.util.Map;
 import java.util.Set;
-import java.util.concurrent.Callable;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.CompletionException;
 import java.util.concurrent.ExecutionException;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
-import java.util.concurrent.Future;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.TimeoutException;
+import java.util.function.Function;
+import java.util.function.Supplier;
+import java.util.stream.Collectors;
+
+import io.micrometer.core.instrument.Gauge;
+import io.micrometer.core.instrument.MeterRegistry;
 
 import org.springframework.dao.DataAccessException;
 import org.springframework.stereotype.Service;
 import org.springframework.transaction.TransactionException;
 
 /**
- * Hands out blocks of numbers from the configured counters. Every database call is bounded by
+ * Hands out blocks of numbers from the configured counters, through a {@link RequestCoalescer} per counter or,
+ * with {@code counter.coalescing.enabled=false}, one UPDATE per request. Every wait for the database is bounded by
  * {@code counter.timeout}: past it, or on any database error, the caller gets {@link CounterUnavailableException}
- * and never a number, because a number is returned only once its UPDATE has committed.
+ * and never a number, because a block exists only once its UPDATE has committed.
  */
 @Service
 class CounterService implements AutoCloseable {
@@ -27,31 +35,44 @@ class CounterService implements AutoCloseable {
     private final CounterRepository counters;
     private final Set<String> names;
     private final Duration timeout;
-    // The database work runs off the request thread so that the wait for it can be cut at the timeout
+    private final Map<String, CounterMeters> meters;
+    private final Map<String, RequestCoalescer> coalescers;
+    // Database work runs off the request thread so that the wait for it can be cut at the timeout
     private final ExecutorService database = Executors.newVirtualThreadPerTaskExecutor();
 
-    CounterService(CounterStore store, CounterRepository counters, CounterProperties properties) {
+    CounterService(CounterStore store, CounterRepository counters, CounterProperties properties, MeterRegistry registry) {
         this.store = store;
         this.counters = counters;
         this.names = Set.copyOf(properties.names());
         this.timeout = properties.timeout();
+        this.meters = names.stream().collect(Collectors.toUnmodifiableMap(Function.identity(),
+                name -> CounterMeters.register(name, registry)));
+        this.coalescers = !properties.coalescing().enabled() ? Map.of() : names.stream().collect(Collectors.toUnmodifiableMap(
+                Function.identity(), name -> coalescer(name, properties.coalescing().maxBatch(), registry)));
+    }
+
+    private RequestCoalescer coalescer(String name, int maxBatch, MeterRegistry registry) {
+        RequestCoalescer coalescer = new RequestCoalescer(name, store, maxBatch, meters.get(name));
+        Gauge.builder("counter.requests.waiting", coalescer, RequestCoalescer::waiting)
+                .description("Requests waiting for the next batch").tag("counter", name).register(registry);
+        return coalescer;
     }
 
     Block next(String name, int count) {
         requireKnown(name);
-        return withinTimeout(() -> store.add(name, count))
-                .map(last -> Block.endingAt(name, last, count))
-                .orElseThrow(() -> new CounterExhaustedException(name, count));
+        RequestCoalescer coalescer = coalescers.get(name);
+        return await(coalescer != null ? coalescer.reserve(count)
+                : CompletableFuture.supplyAsync(() -> RequestCoalescer.reserveAlone(name, count, store, meters.get(name)), database));
     }
 
     /** The last number handed out, without consuming one. */
     Counter current(String name) {
         requireKnown(name);
-        return withinTimeout(() -> counters.findById(name)).orElseThrow(() -> new UnknownCounterException(name));
+        return await(async(() -> counters.findById(name))).orElseThrow(() -> new UnknownCounterException(name));
     }
 
     List<Counter> all() {
-        return withinTimeout(() -> counters.findByNameInOrderByName(names));
+        return await(async(() -> counters.findByNameInOrderByName(names)));
     }
 
     /** Fails for a malformed or unconfigured name before anything touches the database. */
@@ -61,18 +82,21 @@ class CounterService implements AutoCloseable {
         }
     }
 
-    private <T> T withinTimeout(Callable<T> call) {
-        Future<T> result = database.submit(call);
+    private <T> CompletableFuture<T> async(Supplier<T> call) {
+        return CompletableFuture.supplyAsync(call, database);
+    }
+
+    private <T> T await(CompletableFuture<T> result) {
         try {
             return result.get(timeout.toMillis(), TimeUnit.MILLISECONDS);
         }
         catch (TimeoutException ex) {
-            // Interrupting the virtual thread closes its socket, so a stalled connection is not reused
-            result.cancel(true);
+            // A coalesced request not yet sent leaves its batch; one already sent becomes a gap, never a number
+            result.cancel(false);
             throw new CounterUnavailableException("The database did not answer within " + timeout.toMillis() + " ms", ex);
         }
         catch (InterruptedException ex) {
-            result.cancel(true);
+            result.cancel(false);
             Thread.currentThread().interrupt();
             throw new CounterUnavailableException("Interrupted while waiting for the database", ex);
         }
@@ -82,6 +106,9 @@ class CounterService implements AutoCloseable {
     }
 
     private static RuntimeException unwrap(Throwable cause) {
+        if (cause instanceof CompletionException completion && completion.getCause() != null) {
+            return unwrap(completion.getCause());
+        }
         if (cause instanceof DataAccessException || cause instanceof TransactionException) {
             return new CounterUnavailableException("The database could not confirm the request", cause);
         }

@@ -11,40 +11,35 @@ import java.util.concurrent.atomic.AtomicInteger;
 import dev.counterservice.testing.AppInstance;
 import dev.counterservice.testing.IssuedNumbers;
 import dev.counterservice.testing.TestDatabase;
-import org.junit.jupiter.api.AfterAll;
-import org.junit.jupiter.api.BeforeAll;
-import org.junit.jupiter.api.Test;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.ValueSource;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
 /**
  * Guarantees 1 and 2 under contention: many clients, two instances sharing one database, every response checked for
- * duplicates, per-client order and real-time order (send and receive times recorded around each request).
+ * duplicates, per-client order and real-time order (send and receive times recorded around each request), with
+ * request coalescing on (the default) and off.
  */
 class ConcurrencyIntegrationTests {
 
     private static final int CLIENTS = 32;
     private static final int REQUESTS_PER_CLIENT = 200;
 
-    private static final TestDatabase database = TestDatabase.shared();
-    private static AppInstance first;
-    private static AppInstance second;
+    private final TestDatabase database = TestDatabase.shared();
 
-    @BeforeAll
-    static void startTwoInstances() {
-        Map<String, String> properties = Map.of("counter.names", "contended");
-        first = AppInstance.start(database, properties);
-        second = AppInstance.start(database, properties);
+    @ParameterizedTest(name = "coalescing enabled: {0}")
+    @ValueSource(booleans = {true, false})
+    void manyClientsOnTwoInstancesNeverShareANumberAndSeeRealTimeOrder(boolean coalescing) throws Exception {
+        Map<String, String> properties = Map.of("counter.names", "contended",
+                "counter.coalescing.enabled", Boolean.toString(coalescing));
+        try (AppInstance first = AppInstance.start(database, properties);
+                AppInstance second = AppInstance.start(database, properties)) {
+            assertGuaranteesUnderLoad(first, second);
+        }
     }
 
-    @AfterAll
-    static void stopInstances() {
-        first.close();
-        second.close();
-    }
-
-    @Test
-    void manyClientsOnTwoInstancesNeverShareANumberAndSeeRealTimeOrder() throws Exception {
+    private void assertGuaranteesUnderLoad(AppInstance first, AppInstance second) throws Exception {
         IssuedNumbers numbers = new IssuedNumbers();
         AtomicInteger failures = new AtomicInteger();
         try (ExecutorService clients = Executors.newFixedThreadPool(CLIENTS)) {

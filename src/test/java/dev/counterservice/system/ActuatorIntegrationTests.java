@@ -37,10 +37,15 @@ class ActuatorIntegrationTests {
 
     @Test
     void prometheusScrapesTheServiceMetrics() {
+        instance.send("GET", "/next?count=2");
         var response = instance.management("/actuator/prometheus");
 
         assertThat(response.statusCode()).isEqualTo(200);
-        assertThat(response.body()).contains("http_server_requests").contains("hikaricp_connections");
+        assertThat(response.body()).contains("http_server_requests").contains("hikaricp_connections")
+                .contains("counter_numbers_issued_total{counter=\"default\"}")
+                .contains("counter_batch_size_count{counter=\"default\"}")
+                .contains("counter_commit_seconds_count{counter=\"default\"}")
+                .contains("counter_requests_waiting{counter=\"default\"}");
     }
 
     @Test
