@@ -1,12 +1,6 @@
 package dev.counterservice.testing;
 
-import java.io.IOException;
-import java.io.UncheckedIOException;
-import java.net.URI;
-import java.net.http.HttpClient;
-import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
-import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
@@ -23,8 +17,6 @@ import org.springframework.context.ConfigurableApplicationContext;
  */
 public final class AppInstance implements AutoCloseable {
 
-    private static final HttpClient HTTP = HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(5)).build();
-
     private final ConfigurableApplicationContext context;
 
     private AppInstance(ConfigurableApplicationContext context) {
@@ -33,14 +25,20 @@ public final class AppInstance implements AutoCloseable {
 
     /** Starts an instance on {@code database}; {@code properties} override application.properties. */
     public static AppInstance start(TestDatabase database, Map<String, String> properties) {
+        return new AppInstance(new SpringApplicationBuilder(CounterServiceApplication.class)
+                .run(arguments(database, properties, 0, 0).toArray(String[]::new)));
+    }
+
+    /** Command-line arguments for an instance on loopback ports (0: any free port) and {@code database}. */
+    static List<String> arguments(TestDatabase database, Map<String, String> properties, int port, int managementPort) {
         List<String> args = new ArrayList<>(List.of(
-                "--server.port=0", "--server.address=127.0.0.1",
-                "--management.server.port=0", "--management.server.address=127.0.0.1",
+                "--server.port=" + port, "--server.address=127.0.0.1",
+                "--management.server.port=" + managementPort, "--management.server.address=127.0.0.1",
                 "--spring.datasource.url=" + database.jdbcUrl(),
                 "--spring.datasource.username=" + database.username(),
                 "--spring.datasource.password=" + database.password()));
         properties.forEach((key, value) -> args.add("--" + key + "=" + value));
-        return new AppInstance(new SpringApplicationBuilder(CounterServiceApplication.class).run(args.toArray(String[]::new)));
+        return args;
     }
 
     public String baseUrl() {
@@ -53,27 +51,12 @@ public final class AppInstance implements AutoCloseable {
 
     /** Sends one request to this instance's API and waits for the whole response, at most 30 seconds. */
     public HttpResponse<String> send(String method, String path) {
-        return sendTo(baseUrl() + path, method);
+        return Http.send(method, baseUrl() + path);
     }
 
     /** Sends a GET to this instance's management (actuator) port. */
     public HttpResponse<String> management(String path) {
-        return sendTo(managementUrl() + path, "GET");
-    }
-
-    private static HttpResponse<String> sendTo(String url, String method) {
-        HttpRequest request = HttpRequest.newBuilder(URI.create(url)).timeout(Duration.ofSeconds(30))
-                .method(method, HttpRequest.BodyPublishers.noBody()).build();
-        try {
-            return HTTP.send(request, HttpResponse.BodyHandlers.ofString());
-        }
-        catch (IOException ex) {
-            throw new UncheckedIOException(ex);
-        }
-        catch (InterruptedException ex) {
-            Thread.currentThread().interrupt();
-            throw new IllegalStateException(ex);
-        }
+        return Http.send("GET", managementUrl() + path);
     }
 
     public ConfigurableApplicationContext context() {

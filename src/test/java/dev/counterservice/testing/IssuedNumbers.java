@@ -34,6 +34,21 @@ public final class IssuedNumbers {
         return issues.stream().mapToLong(Issue::last).max().orElse(0);
     }
 
+    /**
+     * Every way the acknowledged numbers break the README's guarantees, given the value the database holds now:
+     * a duplicate, a client going backwards, a break of real-time order, or an acknowledged number not stored.
+     */
+    public synchronized List<String> guaranteeViolations(long storedValue) {
+        List<String> violations = new ArrayList<>();
+        duplicates().forEach(number -> violations.add("acknowledged twice: " + number));
+        violations.addAll(perClientOrderViolations());
+        violations.addAll(realTimeOrderViolations());
+        if (max() > storedValue) {
+            violations.add("acknowledged %d but the database holds %d".formatted(max(), storedValue));
+        }
+        return violations;
+    }
+
     /** Numbers acknowledged more than once; empty when every number went to one response only. */
     public synchronized List<Long> duplicates() {
         Set<Long> seen = new HashSet<>();

@@ -48,4 +48,13 @@ class IssuedNumbersTests {
         assertThat(numbers.perClientOrderViolations()).isEmpty();
         assertThat(numbers.realTimeOrderViolations()).containsExactly("a request sent after 8 was acknowledged got 6");
     }
+
+    @Test
+    void findsAnAcknowledgedNumberTheDatabaseDoesNotHold() {
+        IssuedNumbers numbers = new IssuedNumbers();
+        numbers.record(1, 0, 1, 1, 5);
+
+        assertThat(numbers.guaranteeViolations(5)).isEmpty();
+        assertThat(numbers.guaranteeViolations(4)).containsExactly("acknowledged 5 but the database holds 4");
+    }
 }

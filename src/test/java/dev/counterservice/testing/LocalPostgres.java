@@ -2,7 +2,6 @@ package dev.counterservice.testing;
 
 import java.io.IOException;
 import java.io.UncheckedIOException;
-import java.net.ServerSocket;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.attribute.UserPrincipal;
@@ -49,7 +48,7 @@ public final class LocalPostgres {
         }
         try {
             Path dataDir = Files.createTempDirectory("counter-pg-");
-            LocalPostgres server = new LocalPostgres(bin, dataDir, freePort());
+            LocalPostgres server = new LocalPostgres(bin, dataDir, Ports.free());
             server.chownToServiceUser();
             server.run(bin.resolve("initdb").toString(), "-D", dataDir.toString(), "-U", "postgres", "-A", "trust",
                     "-E", "UTF8", "--no-sync", "--no-instructions");
@@ -168,12 +167,6 @@ public final class LocalPostgres {
         }
         catch (IOException ex) {
             return null;
-        }
-    }
-
-    private static int freePort() throws IOException {
-        try (ServerSocket socket = new ServerSocket(0)) {
-            return socket.getLocalPort();
         }
     }
 }

@@ -1,0 +1,21 @@
+package dev.counterservice.testing;
+
+import java.io.IOException;
+import java.io.UncheckedIOException;
+import java.net.ServerSocket;
+
+final class Ports {
+
+    private Ports() {
+    }
+
+    /** A loopback port free right now, for a server the test starts next. */
+    static int free() {
+        try (ServerSocket socket = new ServerSocket(0)) {
+            return socket.getLocalPort();
+        }
+        catch (IOException ex) {
+            throw new UncheckedIOException(ex);
+        }
+    }
+}
