@@ -37,7 +37,7 @@ class ActuatorIntegrationTests {
         assertThat(instance.management("/actuator/health/readiness").body()).isEqualTo("{\"status\":\"UP\"}");
         assertThat(instance.management("/actuator/health").statusCode()).isEqualTo(200);
         assertThat(instance.context().getEnvironment().getProperty("management.endpoint.health.group.readiness.include"))
-                .contains("db");
+                .contains("database");
     }
 
     @Test
