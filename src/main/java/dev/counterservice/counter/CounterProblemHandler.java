@@ -1,5 +1,6 @@
 package dev.counterservice.counter;
 
+import org.apache.tomcat.util.http.InvalidParameterException;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -29,6 +30,17 @@ class CounterProblemHandler extends ResponseEntityExceptionHandler {
     @ExceptionHandler
     ResponseEntity<Object> invalid(InvalidRequestException ex, WebRequest request) {
         return problem(ex, HttpStatus.BAD_REQUEST, ex.getMessage(), new HttpHeaders(), request);
+    }
+
+    /**
+     * Tomcat parses the query string (and a form body) when the controller first reads {@code count}, and refuses
+     * bad percent-encoding or more than {@code server.tomcat.max-parameter-count} parameters. Its message quotes the
+     * input, so it is not passed on.
+     */
+    @ExceptionHandler
+    ResponseEntity<Object> malformedParameters(InvalidParameterException ex, WebRequest request) {
+        return problem(ex, HttpStatus.BAD_REQUEST, "The query string or form body is malformed or has too many parameters",
+                new HttpHeaders(), request);
     }
 
     @ExceptionHandler

@@ -25,4 +25,10 @@ class ResponseHeadersFilter extends OncePerRequestFilter {
         response.setHeader("X-Content-Type-Options", "nosniff");
         chain.doFilter(request, response);
     }
+
+    /** Error dispatches too: a request Tomcat refuses itself (a TRACE) reaches the error page without a first pass. */
+    @Override
+    protected boolean shouldNotFilterErrorDispatch() {
+        return false;
+    }
 }

@@ -1,0 +1,157 @@
+package dev.counterservice.web;
+
+import java.io.IOException;
+import java.io.UncheckedIOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.Comparator;
+import java.util.List;
+import java.util.Map;
+import java.util.stream.Stream;
+
+import dev.counterservice.testing.AppInstance;
+import dev.counterservice.testing.TestDatabase;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
+import org.openqa.selenium.By;
+import org.openqa.selenium.JavascriptExecutor;
+import org.openqa.selenium.OutputType;
+import org.openqa.selenium.WebElement;
+import org.openqa.selenium.chrome.ChromeDriver;
+import org.openqa.selenium.chrome.ChromeDriverService;
+import org.openqa.selenium.chrome.ChromeOptions;
+import org.openqa.selenium.support.ui.WebDriverWait;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+/**
+ * The page in a real browser: Debian's headless Chromium driven through its chromedriver, with no network beyond
+ * the service on 127.0.0.1 and nothing for Selenium Manager to download. Without Chromium the test fails, it does
+ * not skip. A screenshot of the page after the clicks is left in {@code target/browser-page.png}.
+ */
+class BrowserPageIntegrationTests {
+
+    private static final Path CHROMIUM = Path.of("/usr/bin/chromium");
+    private static final Path CHROMEDRIVER = Path.of("/usr/bin/chromedriver");
+    private static final Duration WAIT = Duration.ofSeconds(15);
+
+    private static AppInstance instance;
+    private static Path profile;
+    private static ChromeDriver browser;
+
+    @BeforeAll
+    static void start() throws IOException {
+        assertThat(Files.isExecutable(CHROMIUM) && Files.isExecutable(CHROMEDRIVER))
+                .as("The browser test needs Chromium and its driver at %s and %s; on Debian: apt-get install -y chromium chromium-driver",
+                        CHROMIUM, CHROMEDRIVER)
+                .isTrue();
+        instance = AppInstance.start(TestDatabase.shared(), Map.of("counter.names", "default,orders,huge"));
+        profile = Files.createTempDirectory("chromium-profile-");
+        // Both paths given, so Selenium Manager has nothing to find or download (the network may be closed)
+        System.setProperty(ChromeDriverService.CHROME_DRIVER_EXE_PROPERTY, CHROMEDRIVER.toString());
+        ChromeOptions options = new ChromeOptions();
+        options.setBinary(CHROMIUM.toString());
+        options.addArguments("--headless=new", "--no-sandbox", "--disable-gpu", "--disable-dev-shm-usage",
+                "--disable-background-networking", "--disable-component-update", "--disable-sync", "--no-first-run",
+                "--user-data-dir=" + profile, "--window-size=1024,768");
+        ChromeDriverService service = new ChromeDriverService.Builder().usingDriverExecutable(CHROMEDRIVER.toFile())
+                .usingAnyFreePort().build();
+        browser = new ChromeDriver(service, options);
+    }
+
+    @AfterAll
+    static void stop() throws IOException {
+        if (browser != null) {
+            browser.quit();
+        }
+        if (instance != null) {
+            instance.close();
+        }
+        if (profile != null) {
+            try (Stream<Path> files = Files.walk(profile)) {
+                files.sorted(Comparator.reverseOrder()).forEach(path -> path.toFile().delete());
+            }
+        }
+    }
+
+    @Test
+    void theButtonTakesIncreasingNumbersAndTheListShowsThem() throws IOException {
+        browser.get(instance.baseUrl() + "/");
+        WebElement button = new WebDriverWait(browser, WAIT)
+                .until(driver -> driver.findElement(By.cssSelector("button[data-counter='default']")));
+        long shown = Long.parseLong(valueCell("default").getText());
+        assertThat(shown).isEqualTo(stored("default"));
+        assertThat(valueCell("orders").getText()).isEqualTo(Long.toString(stored("orders")));
+
+        button.click();
+        long first = awaitTakenOtherThan("–");
+        button.click();
+        long second = awaitTakenOtherThan(Long.toString(first));
+
+        assertThat(first).isGreaterThan(shown);
+        assertThat(second).isGreaterThan(first);
+        assertThat(valueCell("default").getText()).isEqualTo(Long.toString(second));
+        assertThat(stored("default")).isGreaterThanOrEqualTo(second);
+        assertThat(browser.findElement(By.id("status")).getText()).isEmpty();
+        Files.write(Path.of("target", "browser-page.png"), browser.getScreenshotAs(OutputType.BYTES));
+    }
+
+    /** JavaScript numbers are exact only up to 2^53; the page shows a bigint counter's digits as the API sent them. */
+    @Test
+    void numbersBeyondJavaScriptPrecisionAreShownExactly() {
+        long beyondDoubles = (1L << 53) + 1;
+        TestDatabase.shared().execute("UPDATE counter SET value = %d WHERE name = 'huge'".formatted(beyondDoubles));
+        browser.get(instance.baseUrl() + "/");
+        WebElement button = new WebDriverWait(browser, WAIT)
+                .until(driver -> driver.findElement(By.cssSelector("button[data-counter='huge']")));
+
+        assertThat(valueCell("huge").getText()).isEqualTo(Long.toString(beyondDoubles));
+        button.click();
+        assertThat(awaitTakenOtherThan("–")).isEqualTo(beyondDoubles + 1);
+    }
+
+    @Test
+    void thePageLoadedNothingButItselfAndTheApi() {
+        browser.get(instance.baseUrl() + "/");
+        new WebDriverWait(browser, WAIT).until(driver -> driver.findElement(By.cssSelector("button[data-counter='orders']")));
+
+        @SuppressWarnings("unchecked")
+        List<String> loaded = (List<String>) ((JavascriptExecutor) browser)
+                .executeScript("return performance.getEntriesByType('resource').map(entry => entry.name)");
+
+        assertThat(loaded).isNotEmpty().allSatisfy(url -> assertThat(url).startsWith(instance.baseUrl() + "/"));
+    }
+
+    @Test
+    void openingNextShowsABareNumberAndReloadingTakesAnotherOne() {
+        browser.get(instance.baseUrl() + "/next");
+        long first = Long.parseLong(browser.findElement(By.tagName("body")).getText().trim());
+        browser.navigate().refresh();
+        long second = Long.parseLong(browser.findElement(By.tagName("body")).getText().trim());
+        browser.get(instance.baseUrl() + "/next");
+        long third = Long.parseLong(browser.findElement(By.tagName("body")).getText().trim());
+
+        assertThat(second).isGreaterThan(first);
+        assertThat(third).isGreaterThan(second);
+        assertThat(stored("default")).isGreaterThanOrEqualTo(third);
+    }
+
+    private WebElement valueCell(String counter) {
+        return browser.findElement(By.xpath("//tr[td[1]='%s']/td[2]".formatted(counter)));
+    }
+
+    /** Waits until the page shows a taken number other than {@code previous}, and returns it. */
+    private long awaitTakenOtherThan(String previous) {
+        String taken = new WebDriverWait(browser, WAIT).until(driver -> {
+            String text = driver.findElement(By.id("taken")).getText();
+            return text.equals(previous) ? null : text;
+        });
+        return Long.parseLong(taken);
+    }
+
+    private long stored(String counter) {
+        return TestDatabase.shared().queryForLong("SELECT value FROM counter WHERE name = '%s'".formatted(counter));
+    }
+}
