@@ -14,6 +14,7 @@ import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicLong;
+import java.util.function.ToLongFunction;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
 
@@ -132,16 +133,9 @@ class LoadTestTests {
 
     @Test
     void reportsNumbersThatBreakRealTimeOrderAcrossClients() throws Exception {
-        // Each connection counts up on its own, a billion apart: unique, increasing per client, yet a client on a
-        // low range is handed numbers below what a client on a higher range already received
-        Map<String, AtomicLong> connections = new ConcurrentHashMap<>();
-        AtomicLong ranges = new AtomicLong();
-        start(exchange -> {
-            AtomicLong own = connections.computeIfAbsent(exchange.getRemoteAddress().toString(),
-                    key -> new AtomicLong(ranges.incrementAndGet() * 1_000_000_000L));
-            long number = own.incrementAndGet();
-            reply(exchange, 200, numbers(number, number), false);
-        });
+        // Unique and increasing per client, yet a client on a low range is handed numbers below what a client on
+        // a higher range already received
+        startWithARangePerConnection(AtomicLong::incrementAndGet);
 
         Run run = run();
 
@@ -154,14 +148,7 @@ class LoadTestTests {
 
     @Test
     void reportsAClientWhoseNumbersGoBackwards() throws Exception {
-        Map<String, AtomicLong> connections = new ConcurrentHashMap<>();
-        AtomicLong ranges = new AtomicLong();
-        start(exchange -> {
-            AtomicLong own = connections.computeIfAbsent(exchange.getRemoteAddress().toString(),
-                    key -> new AtomicLong(ranges.incrementAndGet() * 1_000_000_000L));
-            long number = own.decrementAndGet();
-            reply(exchange, 200, numbers(number, number), false);
-        });
+        startWithARangePerConnection(AtomicLong::decrementAndGet);
 
         Run run = run();
 
@@ -216,6 +203,18 @@ class LoadTestTests {
             }
         });
         server.start();
+    }
+
+    /** A fake where each connection draws from its own range, a billion apart, moving by {@code step}. */
+    private void startWithARangePerConnection(ToLongFunction<AtomicLong> step) throws IOException {
+        Map<String, AtomicLong> connections = new ConcurrentHashMap<>();
+        AtomicLong ranges = new AtomicLong();
+        start(exchange -> {
+            AtomicLong own = connections.computeIfAbsent(exchange.getRemoteAddress().toString(),
+                    key -> new AtomicLong(ranges.incrementAndGet() * 1_000_000_000L));
+            long number = step.applyAsLong(own);
+            reply(exchange, 200, numbers(number, number), false);
+        });
     }
 
     private static int count(HttpExchange exchange) {
