@@ -197,7 +197,7 @@ public class LoadTest {
             Path report = null;
             long maxRecords = 4_000_000;
             long maxErrors = Long.MAX_VALUE;
-            // One event loop drives ~50k req/s on one core; leave the other cores to the service under test
+            // One event loop costs about what wrk costs per request; leave the other cores to the service under test
             int ioThreads = Math.max(1, Runtime.getRuntime().availableProcessors() / 2);
             for (int i = 0; i < args.length; i++) {
                 String arg = args[i];

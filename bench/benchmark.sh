@@ -208,6 +208,9 @@ run_wrk_with_rss() {
 }
 
 LOAD_AT_START=$(cut -d' ' -f1-3 /proc/loadavg)
+if awk -v load="${LOAD_AT_START%% *}" -v cores="$(nproc)" 'BEGIN {exit !(load > cores / 2)}'; then
+    log "warning: load average $LOAD_AT_START on $(nproc) cores: other work will distort these numbers"
+fi
 
 # 1. Per-request mode. Its first start also runs Flyway, which creates the table and the 'default' row.
 start_app 1 false
@@ -260,12 +263,13 @@ for ((i = 1; i <= LOADTEST_INSTANCES; i++)); do
 done
 
 # --- the table ------------------------------------------------------------------------------------------------
+LOAD_AT_END=$(cut -d' ' -f1-3 /proc/loadavg)
 ratio() { awk -v a="$1" -v b="$2" 'BEGIN {if (b > 0) printf "%.2f", a / b; else print "n/a"}'; }
 {
     echo "counter-service benchmark, $STAMP"
     echo "commit $(git -C "$ROOT" rev-parse --short HEAD)$(git -C "$ROOT" diff --quiet HEAD -- src pom.xml || echo ' (with uncommitted changes)')"
     echo "machine: $(nproc) cores, $(lscpu | sed -n 's/^Model name: *//p'), $(free -h | awk '/^Mem:/ {print $2}') memory," \
-        "load average at start $LOAD_AT_START (other work on the machine makes these numbers noisy)"
+        "load average $LOAD_AT_START at start, $LOAD_AT_END at end (anything else running on the machine distorts these numbers)"
     echo "JVM: $("$JAVA_HOME/bin/java" -version 2>&1 | head -n 1); flags: $JVM_OPTS"
     echo "PostgreSQL: $("$PG_BIN/postgres" --version), default durability settings"
     echo "load: wrk -t$WRK_THREADS -c$CONNECTIONS -d${DURATION}s after ${WARMUP}s warm-up;" \
