@@ -13,7 +13,7 @@
 #   CONNECTIONS=64        wrk connections, pgbench clients and load-tester clients
 #   WRK_THREADS=2         wrk threads
 #   LOADTEST_DURATION=15  seconds of the correctness run
-#   LOADTEST_INSTANCES=2  service instances the correctness run spreads its clients over (same database)
+#   LOADTEST_INSTANCES=2  instances the second correctness run spreads its clients over (same database; 1: skip it)
 #   JVM_OPTS=...          flags for the service's JVM (default below)
 #   SKIP_BUILD=1          use the jar already in target/
 #   JAVA_HOME             a Java 25 JDK (default /usr/lib/jvm/temurin-25-jdk-amd64)
@@ -176,6 +176,8 @@ status_kb() { awk -v key="$2:" '$1 == key {print $2}' "/proc/$1/status"; }
 
 # --- measurements ---------------------------------------------------------------------------------------------
 declare -A RPS P50 P99 NON2XX ERRORS
+# value LINE KEY: the number after " KEY=" in a machine-readable line
+value() { sed -nE "s/.* $2=([0-9.]+).*/\1/p" <<<"$1"; }
 # run_wrk NAME URL: warm-up, then the measured run; fills RPS, P50, P99 (ms), NON2XX, ERRORS
 run_wrk() {
     local name=$1 url=$2 line
@@ -185,7 +187,7 @@ run_wrk() {
         -s "$ROOT/bench/wrk-summary.lua" "$url" >"$WORK/wrk-$name.txt"
     cp "$WORK/wrk-$name.txt" "$RESULTS/wrk-$name-$STAMP.txt"
     line=$(grep '^WRK ' "$WORK/wrk-$name.txt")
-    field() { sed -E "s/.* $1=([0-9]+).*/\1/" <<<"$line"; }
+    field() { value "$line" "$1"; }
     RPS[$name]=$(awk -v n="$(field requests)" -v us="$(field duration_us)" 'BEGIN {printf "%.0f", n / (us / 1e6)}')
     P50[$name]=$(awk -v us="$(field p50_us)" 'BEGIN {printf "%.2f", us / 1000}')
     P99[$name]=$(awk -v us="$(field p99_us)" 'BEGIN {printf "%.2f", us / 1000}')
@@ -244,20 +246,44 @@ run_wrk_with_rss coalesced "http://127.0.0.1:${APP_PORT[1]}/next" 1
 HWM_COALESCED=$(($(status_kb "${APP_PID[1]}" VmHWM) / 1024))
 run_wrk liveness "http://127.0.0.1:${MGMT_PORT[1]}/actuator/health/liveness"
 
-# 4. Correctness at full load, coalesced, clients spread over the instances
-urls=(--url "http://127.0.0.1:${APP_PORT[1]}")
-for ((i = 2; i <= LOADTEST_INSTANCES; i++)); do
-    start_app "$i" true
-    urls+=(--url "http://127.0.0.1:${APP_PORT[$i]}")
-done
-log "load tester: $CONNECTIONS clients for ${LOADTEST_DURATION}s over $LOADTEST_INSTANCES instance(s), checking every number"
-set +e
-timeout $((LOADTEST_DURATION + 120)) "$JAVA_HOME/bin/java" "$ROOT/bench/LoadTest.java" "${urls[@]}" \
-    --clients "$CONNECTIONS" --duration "$LOADTEST_DURATION" --report "$RESULTS/loadtest-$STAMP.html" \
-    >"$RESULTS/loadtest-$STAMP.txt" 2>&1
-LOADTEST_EXIT=$?
-set -e
-LOADTEST_RESULT=$(grep '^RESULT ' "$RESULTS/loadtest-$STAMP.txt" || echo "RESULT none (exit $LOADTEST_EXIT)")
+# 4. Correctness at full load, coalesced: the load tester checks every number, first against the instance wrk just
+#    measured (so its req/s compares with wrk's), then with its clients spread over LOADTEST_INSTANCES instances
+"$JAVA_HOME/bin/javac" -d "$WORK/loadtest" "$ROOT/bench/LoadTest.java"
+declare -A LT_EXIT LT_RESULT
+# run_loadtest NAME URL...: fills RPS, P50, P99, NON2XX (HTTP errors), ERRORS (I/O errors), LT_EXIT, LT_RESULT
+run_loadtest() {
+    local name=$1 line url
+    shift
+    local args=()
+    for url in "$@"; do
+        args+=(--url "$url")
+    done
+    log "load tester $name: $CONNECTIONS clients for ${LOADTEST_DURATION}s against $*, checking every number"
+    set +e
+    timeout $((LOADTEST_DURATION + 60)) "$JAVA_HOME/bin/java" -cp "$WORK/loadtest" LoadTest "${args[@]}" \
+        --clients "$CONNECTIONS" --duration "$LOADTEST_DURATION" --report "$RESULTS/$name-$STAMP.html" \
+        >"$RESULTS/$name-$STAMP.txt" 2>&1
+    LT_EXIT[$name]=$?
+    set -e
+    line=$(grep '^RESULT ' "$RESULTS/$name-$STAMP.txt" || true)
+    LT_RESULT[$name]=${line:-"RESULT none (exit ${LT_EXIT[$name]})"}
+    RPS[$name]=$(value "$line" rps)
+    P50[$name]=$(awk -v ms="$(value "$line" p50_ms)" 'BEGIN {printf "%.2f", ms}')
+    P99[$name]=$(awk -v ms="$(value "$line" p99_ms)" 'BEGIN {printf "%.2f", ms}')
+    NON2XX[$name]=$(value "$line" http_errors)
+    ERRORS[$name]=$(value "$line" io_errors)
+}
+LOADTESTS=(loadtest-1-instance)
+run_loadtest loadtest-1-instance "http://127.0.0.1:${APP_PORT[1]}"
+if ((LOADTEST_INSTANCES > 1)); then
+    urls=("http://127.0.0.1:${APP_PORT[1]}")
+    for ((i = 2; i <= LOADTEST_INSTANCES; i++)); do
+        start_app "$i" true
+        urls+=("http://127.0.0.1:${APP_PORT[$i]}")
+    done
+    LOADTESTS+=("loadtest-$LOADTEST_INSTANCES-instances")
+    run_loadtest "loadtest-$LOADTEST_INSTANCES-instances" "${urls[@]}"
+fi
 for ((i = 1; i <= LOADTEST_INSTANCES; i++)); do
     stop_app "$i"
 done
@@ -276,12 +302,14 @@ ratio() { awk -v a="$1" -v b="$2" 'BEGIN {if (b > 0) printf "%.2f", a / b; else 
         "pgbench -c $CONNECTIONS -j 2 -T $DURATION -n -M prepared"
     echo
     printf '%-34s %10s %9s %9s %9s %9s\n' target 'req/s' 'p50 ms' 'p99 ms' 'non-2xx' 'sock err'
-    for name in coalesced per-request liveness pgbench; do
+    for name in coalesced per-request liveness pgbench "${LOADTESTS[@]}"; do
         case $name in
             coalesced) label='/next coalesced' ;;
             per-request) label='/next per-request' ;;
             liveness) label='liveness (management port)' ;;
             pgbench) label='pgbench UPDATE ... RETURNING' ;;
+            loadtest-1-instance) label='load tester, /next coalesced' ;;
+            loadtest-*) label="load tester, ${LOADTEST_INSTANCES} instances" ;;
         esac
         printf '%-34s %10s %9s %9s %9s %9s\n' "$label" "${RPS[$name]}" "${P50[$name]}" "${P99[$name]}" \
             "${NON2XX[$name]}" "${ERRORS[$name]}"
@@ -292,10 +320,17 @@ ratio() { awk -v a="$1" -v b="$2" 'BEGIN {if (b > 0) printf "%.2f", a / b; else 
     echo "coalesced / per-request = $(ratio "${RPS[coalesced]}" "${RPS[per-request]}")  (target >= 5)"
     echo "resident memory under load: coalesced max VmRSS ${RSS_MAX[coalesced]} MB (VmHWM ${HWM_COALESCED} MB)," \
         "per-request max VmRSS ${RSS_MAX[per-request]} MB (VmHWM ${HWM_PER_REQUEST} MB)  (target <= 400 MB)"
-    echo "load tester, $CONNECTIONS clients, ${LOADTEST_DURATION}s, $LOADTEST_INSTANCES instance(s), coalesced: exit $LOADTEST_EXIT"
-    echo "  $LOADTEST_RESULT"
+    echo "wrk rows: non-2xx = responses with status >= 400, sock err = connect/read/write/timeout errors;" \
+        "load tester rows: HTTP errors and I/O errors, ${LOADTEST_DURATION}s, every number checked"
+    for name in "${LOADTESTS[@]}"; do
+        echo "$name, coalesced, $CONNECTIONS clients: exit ${LT_EXIT[$name]}"
+        echo "  ${LT_RESULT[$name]}"
+    done
     echo
     echo "command: $COMMAND (DURATION=$DURATION WARMUP=$WARMUP CONNECTIONS=$CONNECTIONS LOADTEST_DURATION=$LOADTEST_DURATION LOADTEST_INSTANCES=$LOADTEST_INSTANCES)"
 } | tee "$RESULTS/benchmark-$STAMP.txt"
 cp "$RESULTS/benchmark-$STAMP.txt" "$RESULTS/latest.txt"
-log "written to bench/results/benchmark-$STAMP.txt, load-test report bench/results/loadtest-$STAMP.html"
+log "written to bench/results/benchmark-$STAMP.txt; load-test reports bench/results/loadtest-*-$STAMP.html"
+for name in "${LOADTESTS[@]}"; do
+    ((LT_EXIT[$name] == 0)) || die "the load tester failed ($name): see bench/results/$name-$STAMP.txt"
+done
