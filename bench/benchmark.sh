@@ -1,0 +1,336 @@
+#!/usr/bin/env bash
+# Side-by-side benchmark of counter-service on one machine, loopback only (see docs/benchmarks.md):
+#   /next coalesced, /next per-request, the management port's liveness endpoint (the HTTP ceiling without a
+#   database) with wrk, and pgbench running the bare UPDATE ... RETURNING, all at the same concurrency; the
+#   service's resident memory under load; then bench/LoadTest.java checks every number at full load.
+# Starts a throwaway PostgreSQL cluster in a temporary directory on a free port, builds and starts the service,
+# prints one table and writes it to bench/results/. Everything is bounded in time and cleaned up on exit.
+#
+# Usage: bench/benchmark.sh              (as root, missing tools are installed with apt-get)
+# Settings (environment):
+#   DURATION=15           seconds measured per target
+#   WARMUP=5              seconds of load before each measurement, not counted
+#   CONNECTIONS=64        wrk connections, pgbench clients and load-tester clients
+#   WRK_THREADS=2         wrk threads
+#   LOADTEST_DURATION=15  seconds of the correctness run
+#   LOADTEST_INSTANCES=2  instances the second correctness run spreads its clients over (same database; 1: skip it)
+#   JVM_OPTS=...          flags for the service's JVM (default below)
+#   SKIP_BUILD=1          use the jar already in target/
+#   JAVA_HOME             a Java 25 JDK (default /usr/lib/jvm/temurin-25-jdk-amd64)
+set -euo pipefail
+
+DURATION=${DURATION:-15}
+WARMUP=${WARMUP:-5}
+CONNECTIONS=${CONNECTIONS:-64}
+WRK_THREADS=${WRK_THREADS:-2}
+LOADTEST_DURATION=${LOADTEST_DURATION:-15}
+LOADTEST_INSTANCES=${LOADTEST_INSTANCES:-2}
+# Heap fixed at 192 MB so the process stays well under a 400 MB resident budget; Serial GC has the smallest
+# footprint and, with a heap this size, pauses of a few milliseconds.
+JVM_OPTS=${JVM_OPTS:--Xms192m -Xmx192m -XX:+UseSerialGC -XX:MaxMetaspaceSize=128m -XX:ReservedCodeCacheSize=64m -Xss512k}
+export JAVA_HOME=${JAVA_HOME:-/usr/lib/jvm/temurin-25-jdk-amd64}
+
+ROOT=$(cd "$(dirname "$0")/.." && pwd)
+RESULTS=$ROOT/bench/results
+STAMP=$(date -u +%Y%m%dT%H%M%SZ)
+COMMAND="$0 $*"
+
+log() { printf '[bench %s] %s\n' "$(date +%H:%M:%S)" "$*" >&2; }
+die() { log "error: $*"; exit 1; }
+
+# --- tools ------------------------------------------------------------------------------------------------
+pg_bin() { ls -d /usr/lib/postgresql/*/bin 2>/dev/null | sort -V | tail -n 1; }
+missing=()
+command -v wrk >/dev/null || missing+=(wrk)
+command -v curl >/dev/null || missing+=(curl)
+[[ -x "$(pg_bin)/initdb" && -x "$(pg_bin)/pgbench" ]] || missing+=(postgresql)
+if ((${#missing[@]})); then
+    [[ $(id -u) == 0 ]] || die "missing ${missing[*]}: install them (apt-get install ${missing[*]}) or run as root"
+    log "installing ${missing[*]}"
+    apt-get update -qq
+    DEBIAN_FRONTEND=noninteractive apt-get install -y -qq "${missing[@]}" >/dev/null
+fi
+PG_BIN=$(pg_bin)
+[[ -x $JAVA_HOME/bin/java ]] || die "no JDK at JAVA_HOME=$JAVA_HOME"
+
+# --- clean-up: every process this script starts, and its temporary directory ----------------------------------
+WORK=$(mktemp -d /tmp/counter-bench.XXXXXX)
+chmod 755 "$WORK"
+declare -A APP_PORT MGMT_PORT APP_PID   # by instance number; APP_PID only while the instance runs
+SAMPLER_PID=
+PG_STARTED=
+cleanup() {
+    local status=$?
+    trap - EXIT INT TERM
+    [[ -n $SAMPLER_PID ]] && kill "$SAMPLER_PID" 2>/dev/null
+    for pid in "${APP_PID[@]}"; do
+        kill -KILL "$pid" 2>/dev/null || true
+    done
+    if [[ -n $PG_STARTED ]]; then
+        as_postgres "$PG_BIN/pg_ctl" -D "$PG/data" -m immediate -w -t 30 stop >/dev/null 2>&1 || true
+    fi
+    rm -rf "$WORK"
+    exit "$status"
+}
+trap cleanup EXIT
+trap 'exit 130' INT TERM
+
+# PostgreSQL refuses to run as root: run it as the unprivileged postgres user then
+as_postgres() {
+    if [[ $(id -u) == 0 ]]; then
+        runuser -u postgres -- "$@"
+    else
+        "$@"
+    fi
+}
+
+USED_PORTS=()
+free_port() {
+    local port
+    for _ in $(seq 200); do
+        port=$((20000 + RANDOM % 30000))
+        [[ " ${USED_PORTS[*]} " == *" $port "* ]] && continue
+        if [[ -z $(ss -Hltn "sport = :$port") ]]; then
+            USED_PORTS+=("$port")
+            echo "$port"
+            return
+        fi
+    done
+    die "no free port found"
+}
+
+# --- build ------------------------------------------------------------------------------------------------------
+mkdir -p "$RESULTS"
+if [[ -z ${SKIP_BUILD:-} ]]; then
+    log "building the jar"
+    (cd "$ROOT" && ./mvnw -B -q -DskipTests package)
+fi
+JAR=$(ls "$ROOT"/target/counter-service-*.jar 2>/dev/null | grep -v -- '-plain' | head -n 1)
+[[ -f $JAR ]] || die "no jar in target/: run without SKIP_BUILD"
+
+# --- PostgreSQL -----------------------------------------------------------------------------------------------
+PG_PORT=$(free_port)
+PG_PASSWORD=bench-$RANDOM$RANDOM
+# Data directory, socket and server log all live in one directory that the postgres user owns
+PG=$WORK/pg
+mkdir -m 700 "$PG" "$PG/socket"
+if [[ $(id -u) == 0 ]]; then
+    chown -R postgres "$PG"
+fi
+log "starting PostgreSQL ($("$PG_BIN/postgres" --version)) on 127.0.0.1:$PG_PORT"
+as_postgres "$PG_BIN/initdb" -D "$PG/data" -U postgres -E UTF8 --auth-local=trust --auth-host=scram-sha-256 \
+    >"$WORK/initdb.log" 2>&1 || { cat "$WORK/initdb.log" >&2; die "initdb failed"; }
+# Default durability settings (fsync, synchronous_commit on): the numbers must survive a crash
+as_postgres "$PG_BIN/pg_ctl" -D "$PG/data" -l "$PG/postgres.log" -w -t 60 \
+    -o "-c listen_addresses=127.0.0.1 -p $PG_PORT -c unix_socket_directories=$PG/socket -c max_connections=200" \
+    start >/dev/null || { cat "$PG/postgres.log" >&2; die "PostgreSQL did not start"; }
+PG_STARTED=1
+psql_admin() { as_postgres "$PG_BIN/psql" -X -q -h "$PG/socket" -p "$PG_PORT" -U postgres -v ON_ERROR_STOP=1 "$@"; }
+psql_admin -d postgres -c "CREATE ROLE counter LOGIN PASSWORD '$PG_PASSWORD'" -c "CREATE DATABASE counter OWNER counter"
+
+# --- the service ----------------------------------------------------------------------------------------------
+# start_app INSTANCE COALESCING: starts one instance on free ports; sets APP_PORT, MGMT_PORT and APP_PID[INSTANCE]
+start_app() {
+    local instance=$1 coalescing=$2
+    APP_PORT[$instance]=$(free_port)
+    MGMT_PORT[$instance]=$(free_port)
+    SERVER_PORT=${APP_PORT[$instance]} MANAGEMENT_SERVER_PORT=${MGMT_PORT[$instance]} \
+        SPRING_DATASOURCE_URL="jdbc:postgresql://127.0.0.1:$PG_PORT/counter" \
+        SPRING_DATASOURCE_USERNAME=counter SPRING_DATASOURCE_PASSWORD="$PG_PASSWORD" \
+        COUNTER_COALESCING_ENABLED=$coalescing \
+        "$JAVA_HOME/bin/java" $JVM_OPTS -jar "$JAR" >"$WORK/app-$instance-coalescing-$coalescing.log" 2>&1 &
+    APP_PID[$instance]=$!
+    log "service $instance (coalescing=$coalescing) starting on :${APP_PORT[$instance]}, management :${MGMT_PORT[$instance]}"
+    local deadline=$((SECONDS + 120))
+    until curl -fsS -o /dev/null "http://127.0.0.1:${MGMT_PORT[$instance]}/actuator/health/readiness" 2>/dev/null; do
+        if ! kill -0 "${APP_PID[$instance]}" 2>/dev/null || ((SECONDS > deadline)); then
+            tail -n 40 "$WORK/app-$instance-coalescing-$coalescing.log" >&2
+            die "service $instance did not become ready"
+        fi
+        sleep 0.5
+    done
+}
+stop_app() {
+    local instance=$1 pid=${APP_PID[$1]}
+    kill -TERM "$pid" 2>/dev/null || return 0
+    for _ in $(seq 60); do
+        kill -0 "$pid" 2>/dev/null || break
+        sleep 0.5
+    done
+    kill -KILL "$pid" 2>/dev/null || true
+    wait "$pid" 2>/dev/null || true
+    unset "APP_PID[$instance]"
+    cp "$WORK"/app-"$instance"-*.log "$RESULTS/" 2>/dev/null || true
+}
+
+# Largest VmRSS seen while the load runs, in kB, written to the file $2 (the sampler is killed after the run)
+sample_rss() {
+    local pid=$1 out=$2 max=0 rss
+    while kill -0 "$pid" 2>/dev/null; do
+        rss=$(awk '/^VmRSS:/ {print $2}' "/proc/$pid/status" 2>/dev/null || echo 0)
+        ((rss > max)) && max=$rss && echo "$max" >"$out"
+        sleep 0.5
+    done
+}
+status_kb() { awk -v key="$2:" '$1 == key {print $2}' "/proc/$1/status"; }
+
+# --- measurements ---------------------------------------------------------------------------------------------
+declare -A RPS P50 P99 NON2XX ERRORS
+# value LINE KEY: the number after " KEY=" in a machine-readable line
+value() { sed -nE "s/.* $2=([0-9.]+).*/\1/p" <<<"$1"; }
+# run_wrk NAME URL: warm-up, then the measured run; fills RPS, P50, P99 (ms), NON2XX, ERRORS
+run_wrk() {
+    local name=$1 url=$2 line
+    log "wrk $name: $url (${WARMUP}s warm-up, ${DURATION}s measured, $CONNECTIONS connections)"
+    timeout $((WARMUP + 30)) wrk -t"$WRK_THREADS" -c"$CONNECTIONS" -d"${WARMUP}s" "$url" >/dev/null
+    timeout $((DURATION + 30)) wrk -t"$WRK_THREADS" -c"$CONNECTIONS" -d"${DURATION}s" --latency \
+        -s "$ROOT/bench/wrk-summary.lua" "$url" >"$WORK/wrk-$name.txt"
+    cp "$WORK/wrk-$name.txt" "$RESULTS/wrk-$name-$STAMP.txt"
+    line=$(grep '^WRK ' "$WORK/wrk-$name.txt")
+    field() { value "$line" "$1"; }
+    RPS[$name]=$(awk -v n="$(field requests)" -v us="$(field duration_us)" 'BEGIN {printf "%.0f", n / (us / 1e6)}')
+    P50[$name]=$(awk -v us="$(field p50_us)" 'BEGIN {printf "%.2f", us / 1000}')
+    P99[$name]=$(awk -v us="$(field p99_us)" 'BEGIN {printf "%.2f", us / 1000}')
+    NON2XX[$name]=$(field non2xx)
+    ERRORS[$name]=$(($(field connect) + $(field read) + $(field write) + $(field timeout)))
+}
+
+# run_wrk_with_rss NAME URL INSTANCE: run_wrk while sampling the instance's resident memory; sets RSS_MAX[NAME]
+declare -A RSS_MAX
+run_wrk_with_rss() {
+    local name=$1 url=$2 pid=${APP_PID[$3]}
+    rm -f "$WORK/rss-$name"
+    sample_rss "$pid" "$WORK/rss-$name" &
+    SAMPLER_PID=$!
+    run_wrk "$name" "$url"
+    kill "$SAMPLER_PID" 2>/dev/null || true
+    wait "$SAMPLER_PID" 2>/dev/null || true
+    SAMPLER_PID=
+    RSS_MAX[$name]=$(($(cat "$WORK/rss-$name" 2>/dev/null || echo 0) / 1024))
+}
+
+LOAD_AT_START=$(cut -d' ' -f1-3 /proc/loadavg)
+if awk -v load="${LOAD_AT_START%% *}" -v cores="$(nproc)" 'BEGIN {exit !(load > cores / 2)}'; then
+    log "warning: load average $LOAD_AT_START on $(nproc) cores: other work will distort these numbers"
+fi
+
+# 1. Per-request mode. Its first start also runs Flyway, which creates the table and the 'default' row.
+start_app 1 false
+run_wrk_with_rss per-request "http://127.0.0.1:${APP_PORT[1]}/next" 1
+HWM_PER_REQUEST=$(($(status_kb "${APP_PID[1]}" VmHWM) / 1024))
+stop_app 1
+
+# 2. PostgreSQL alone: the bare row-lock UPDATE, prepared, same client count, no service running
+log "pgbench: ${WARMUP}s warm-up, ${DURATION}s measured, $CONNECTIONS clients"
+echo "UPDATE counter SET value = value + 1 WHERE name = 'default' RETURNING value;" >"$WORK/update.sql"
+pgbench() {
+    PGPASSWORD=$PG_PASSWORD timeout $(($1 + 60)) "$PG_BIN/pgbench" -h 127.0.0.1 -p "$PG_PORT" -U counter \
+        -c "$CONNECTIONS" -j 2 -T "$1" -n -M prepared -f "$WORK/update.sql" "${@:2}" counter
+}
+pgbench "$WARMUP" >/dev/null 2>&1
+mkdir -p "$WORK/pgbench-log"
+(cd "$WORK/pgbench-log" && pgbench "$DURATION" -l --log-prefix=tx) >"$WORK/pgbench.txt" 2>&1
+cp "$WORK/pgbench.txt" "$RESULTS/pgbench-$STAMP.txt"
+RPS[pgbench]=$(awk '/^tps = / {printf "%.0f", $3}' "$WORK/pgbench.txt")
+# Per-transaction logs: the third field is the latency in microseconds
+read -r P50[pgbench] P99[pgbench] < <(cat "$WORK"/pgbench-log/tx.* | awk '{print $3}' | sort -n |
+    awk '{v[NR] = $1} END {p50 = int(NR * 0.50 + 0.999999); p99 = int(NR * 0.99 + 0.999999);
+        printf "%.2f %.2f\n", v[p50] / 1000, v[p99] / 1000}')
+NON2XX[pgbench]=$(awk '/number of failed transactions/ {print $5}' "$WORK/pgbench.txt")
+NON2XX[pgbench]=${NON2XX[pgbench]:-0}
+ERRORS[pgbench]=0
+
+# 3. Coalesced mode, then the liveness endpoint of the same instance
+start_app 1 true
+run_wrk_with_rss coalesced "http://127.0.0.1:${APP_PORT[1]}/next" 1
+HWM_COALESCED=$(($(status_kb "${APP_PID[1]}" VmHWM) / 1024))
+run_wrk liveness "http://127.0.0.1:${MGMT_PORT[1]}/actuator/health/liveness"
+
+# 4. Correctness at full load, coalesced: the load tester checks every number, first against the instance wrk just
+#    measured (so its req/s compares with wrk's), then with its clients spread over LOADTEST_INSTANCES instances
+"$JAVA_HOME/bin/javac" -d "$WORK/loadtest" "$ROOT/bench/LoadTest.java"
+declare -A LT_EXIT LT_RESULT
+# run_loadtest NAME URL...: fills RPS, P50, P99, NON2XX (HTTP errors), ERRORS (I/O errors), LT_EXIT, LT_RESULT
+run_loadtest() {
+    local name=$1 line url
+    shift
+    local args=()
+    for url in "$@"; do
+        args+=(--url "$url")
+    done
+    log "load tester $name: $CONNECTIONS clients for ${LOADTEST_DURATION}s against $*, checking every number"
+    set +e
+    timeout $((LOADTEST_DURATION + 60)) "$JAVA_HOME/bin/java" -cp "$WORK/loadtest" LoadTest "${args[@]}" \
+        --clients "$CONNECTIONS" --duration "$LOADTEST_DURATION" --report "$RESULTS/$name-$STAMP.html" \
+        >"$RESULTS/$name-$STAMP.txt" 2>&1
+    LT_EXIT[$name]=$?
+    set -e
+    line=$(grep '^RESULT ' "$RESULTS/$name-$STAMP.txt" || true)
+    LT_RESULT[$name]=${line:-"RESULT none (exit ${LT_EXIT[$name]})"}
+    RPS[$name]=$(value "$line" rps)
+    P50[$name]=$(awk -v ms="$(value "$line" p50_ms)" 'BEGIN {printf "%.2f", ms}')
+    P99[$name]=$(awk -v ms="$(value "$line" p99_ms)" 'BEGIN {printf "%.2f", ms}')
+    NON2XX[$name]=$(value "$line" http_errors)
+    ERRORS[$name]=$(value "$line" io_errors)
+}
+LOADTESTS=(loadtest-1-instance)
+run_loadtest loadtest-1-instance "http://127.0.0.1:${APP_PORT[1]}"
+if ((LOADTEST_INSTANCES > 1)); then
+    urls=("http://127.0.0.1:${APP_PORT[1]}")
+    for ((i = 2; i <= LOADTEST_INSTANCES; i++)); do
+        start_app "$i" true
+        urls+=("http://127.0.0.1:${APP_PORT[$i]}")
+    done
+    LOADTESTS+=("loadtest-$LOADTEST_INSTANCES-instances")
+    run_loadtest "loadtest-$LOADTEST_INSTANCES-instances" "${urls[@]}"
+fi
+for ((i = 1; i <= LOADTEST_INSTANCES; i++)); do
+    stop_app "$i"
+done
+
+# --- the table ------------------------------------------------------------------------------------------------
+LOAD_AT_END=$(cut -d' ' -f1-3 /proc/loadavg)
+ratio() { awk -v a="$1" -v b="$2" 'BEGIN {if (b > 0) printf "%.2f", a / b; else print "n/a"}'; }
+{
+    echo "counter-service benchmark, $STAMP"
+    echo "commit $(git -C "$ROOT" rev-parse --short HEAD)$(git -C "$ROOT" diff --quiet HEAD -- src pom.xml || echo ' (with uncommitted changes)')"
+    echo "machine: $(nproc) cores, $(lscpu | sed -n 's/^Model name: *//p'), $(free -h | awk '/^Mem:/ {print $2}') memory," \
+        "load average $LOAD_AT_START at start, $LOAD_AT_END at end (anything else running on the machine distorts these numbers)"
+    echo "JVM: $("$JAVA_HOME/bin/java" -version 2>&1 | head -n 1); flags: $JVM_OPTS"
+    echo "PostgreSQL: $("$PG_BIN/postgres" --version), default durability settings"
+    echo "load: wrk -t$WRK_THREADS -c$CONNECTIONS -d${DURATION}s after ${WARMUP}s warm-up;" \
+        "pgbench -c $CONNECTIONS -j 2 -T $DURATION -n -M prepared"
+    echo
+    printf '%-34s %10s %9s %9s %9s %9s\n' target 'req/s' 'p50 ms' 'p99 ms' 'non-2xx' 'sock err'
+    for name in coalesced per-request liveness pgbench "${LOADTESTS[@]}"; do
+        case $name in
+            coalesced) label='/next coalesced' ;;
+            per-request) label='/next per-request' ;;
+            liveness) label='liveness (management port)' ;;
+            pgbench) label='pgbench UPDATE ... RETURNING' ;;
+            loadtest-1-instance) label='load tester, /next coalesced' ;;
+            loadtest-*) label="load tester, ${LOADTEST_INSTANCES} instances" ;;
+        esac
+        printf '%-34s %10s %9s %9s %9s %9s\n' "$label" "${RPS[$name]}" "${P50[$name]}" "${P99[$name]}" \
+            "${NON2XX[$name]}" "${ERRORS[$name]}"
+    done
+    echo
+    echo "coalesced / liveness    = $(ratio "${RPS[coalesced]}" "${RPS[liveness]}")  (target >= 0.6)"
+    echo "coalesced / pgbench     = $(ratio "${RPS[coalesced]}" "${RPS[pgbench]}")  (target >= 3)"
+    echo "coalesced / per-request = $(ratio "${RPS[coalesced]}" "${RPS[per-request]}")  (target >= 5)"
+    echo "resident memory under load: coalesced max VmRSS ${RSS_MAX[coalesced]} MB (VmHWM ${HWM_COALESCED} MB)," \
+        "per-request max VmRSS ${RSS_MAX[per-request]} MB (VmHWM ${HWM_PER_REQUEST} MB)  (target <= 400 MB)"
+    echo "wrk rows: non-2xx = responses with status >= 400, sock err = connect/read/write/timeout errors;" \
+        "load tester rows: HTTP errors and I/O errors, ${LOADTEST_DURATION}s, every number checked"
+    for name in "${LOADTESTS[@]}"; do
+        echo "$name, coalesced, $CONNECTIONS clients: exit ${LT_EXIT[$name]}"
+        echo "  ${LT_RESULT[$name]}"
+    done
+    echo
+    echo "command: $COMMAND (DURATION=$DURATION WARMUP=$WARMUP CONNECTIONS=$CONNECTIONS LOADTEST_DURATION=$LOADTEST_DURATION LOADTEST_INSTANCES=$LOADTEST_INSTANCES)"
+} | tee "$RESULTS/benchmark-$STAMP.txt"
+cp "$RESULTS/benchmark-$STAMP.txt" "$RESULTS/latest.txt"
+log "written to bench/results/benchmark-$STAMP.txt; load-test reports bench/results/loadtest-*-$STAMP.html"
+for name in "${LOADTESTS[@]}"; do
+    ((LT_EXIT[$name] == 0)) || die "the load tester failed ($name): see bench/results/$name-$STAMP.txt"
+done
