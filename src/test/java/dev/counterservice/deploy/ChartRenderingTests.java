@@ -122,6 +122,19 @@ class ChartRenderingTests {
 
     @ParameterizedTest
     @EnumSource(ValueSet.class)
+    void theAppWritesOnlyToAnEmptyDirAtTmp(ValueSet values) {
+        JsonNode workload = Chart.render(values).workload("app");
+        JsonNode tmp = container(workload, "app").path("volumeMounts").values().stream()
+                .filter(m -> m.path("mountPath").asString().equals("/tmp")).findFirst()
+                .orElseThrow(() -> new AssertionError("Tomcat needs a writable /tmp on the read-only root"));
+        assertThat(podSpec(workload).path("volumes").values()).anySatisfy(volume -> {
+            assertThat(volume.path("name").asString()).isEqualTo(tmp.path("name").asString());
+            assertThat(volume.has("emptyDir")).isTrue();
+        });
+    }
+
+    @ParameterizedTest
+    @EnumSource(ValueSet.class)
     void everyContainerHasRequestsWithinLimits(ValueSet values) {
         for (JsonNode workload : Chart.render(values).workloads()) {
             for (JsonNode container : containers(workload)) {

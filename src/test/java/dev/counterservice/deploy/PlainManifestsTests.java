@@ -43,14 +43,14 @@ class PlainManifestsTests {
         assertThat(manifests.ofKind("Secret")).isEmpty();
         for (JsonNode object : manifests.objects()) {
             assertThat(object.path("metadata").has("namespace")).as("namespace of %s", Manifests.name(object)).isFalse();
-            assertThat(Manifests.strings(object.at("/metadata/annotations"))).doesNotContainKey("helm.sh/hook");
+            assertThat(Manifests.strings(object.at("/metadata/annotations"))).doesNotContainKeys("helm.sh/hook", Chart.RENAMED_HOOK_ANNOTATION);
         }
         JsonNode password = Manifests.envEntry(Manifests.container(manifests.workload("app"), "app"), "SPRING_DATASOURCE_PASSWORD");
         assertThat(password.at("/valueFrom/secretKeyRef/name").asString()).isEqualTo("counter-service-postgresql");
         assertThat(Files.readString(Path.of("docs/kubernetes.md"))).as("the render command is documented").contains("k8s/render.sh");
     }
 
-    /** helm template also prints the helm test pod; kubectl users have no helm test, so it is left out. */
+    /** The helm test pod is left out: kubectl users have no helm test. */
     private static String withoutHelmTests(String rendered) {
         return Arrays.stream(rendered.split("(?m)^---\n"))
                 .filter(document -> !document.isBlank() && !document.contains("/templates/tests/"))
