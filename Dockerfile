@@ -1,0 +1,29 @@
+# syntax=docker/dockerfile:1
+# counter-service image: docker build -t counter-service:0.1.0 .   (see docs/kubernetes.md)
+# DockerfileIT checks this file against the packaged jar: the paths it copies, the user, the ports, the entry point.
+
+# --- build: the Maven wrapper packages the layered jar, which is then split into its layers --------------------
+FROM eclipse-temurin:25.0.3_9-jdk-noble AS build
+WORKDIR /workspace
+# Dependencies change less often than sources: resolve them in a layer of their own
+COPY mvnw pom.xml ./
+COPY .mvn .mvn
+RUN ./mvnw -B -q dependency:go-offline
+COPY src/main src/main
+RUN ./mvnw -B -q package -Dmaven.test.skip=true \
+ && java -Djarmode=tools -jar target/counter-service-*.jar extract --layers --launcher --destination extracted
+
+# --- runtime: a JRE and the layers, the least often changed first -------------------------------------------------
+FROM eclipse-temurin:25.0.3_9-jre-noble
+WORKDIR /app
+COPY --from=build /workspace/extracted/dependencies/ ./
+COPY --from=build /workspace/extracted/spring-boot-loader/ ./
+COPY --from=build /workspace/extracted/snapshot-dependencies/ ./
+COPY --from=build /workspace/extracted/application/ ./
+# Numeric, so Kubernetes can verify runAsNonRoot; the files stay root-owned, read-only to the app
+USER 10001:10001
+# The API, and the actuator (health probes, /actuator/prometheus)
+EXPOSE 8080 8081
+# The heap is half the container's memory limit; the rest holds metaspace, threads, code cache and buffers.
+# An OutOfMemoryError ends the process, so Kubernetes restarts it instead of it limping on.
+ENTRYPOINT ["java", "-XX:MaxRAMPercentage=50", "-XX:+ExitOnOutOfMemoryError", "org.springframework.boot.loader.launch.JarLauncher"]
