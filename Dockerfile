@@ -20,10 +20,17 @@ COPY --from=build /workspace/extracted/dependencies/ ./
 COPY --from=build /workspace/extracted/spring-boot-loader/ ./
 COPY --from=build /workspace/extracted/snapshot-dependencies/ ./
 COPY --from=build /workspace/extracted/application/ ./
+# AOT cache (Java 25): a training run starts the application context once and records the classes it loads and
+# links; starting from app.aot then takes a fraction of the time. No database exists at build time, so the run
+# leaves out what would connect (Flyway, Hibernate's schema check); the app still starts in full from the cache.
+RUN ["java", "-XX:AOTCacheOutput=app.aot", "-Dspring.context.exit=onRefresh", "-Dspring.flyway.enabled=false", \
+     "-Dspring.jpa.hibernate.ddl-auto=none", "-Dspring.jpa.properties.hibernate.boot.allow_jdbc_metadata_access=false", \
+     "-Dspring.jpa.database-platform=org.hibernate.dialect.PostgreSQLDialect", \
+     "org.springframework.boot.loader.launch.JarLauncher"]
 # Numeric, so Kubernetes can verify runAsNonRoot; the files stay root-owned, read-only to the app
 USER 10001:10001
 # The API, and the actuator (health probes, /actuator/prometheus)
 EXPOSE 8080 8081
 # The heap is half the container's memory limit; the rest holds metaspace, threads, code cache and buffers.
 # An OutOfMemoryError ends the process, so Kubernetes restarts it instead of it limping on.
-ENTRYPOINT ["java", "-XX:MaxRAMPercentage=50", "-XX:+ExitOnOutOfMemoryError", "org.springframework.boot.loader.launch.JarLauncher"]
+ENTRYPOINT ["java", "-XX:AOTCache=app.aot", "-XX:MaxRAMPercentage=50", "-XX:+ExitOnOutOfMemoryError", "org.springframework.boot.loader.launch.JarLauncher"]

@@ -78,9 +78,10 @@ class ChartContractIT {
         env.put("SPRING_DATASOURCE_URL", serviceUrl.replace("counter-service-postgresql:5432", database.host() + ":" + database.port()));
         env.put("SERVER_ADDRESS", "127.0.0.1");
         env.put("MANAGEMENT_SERVER_ADDRESS", "127.0.0.1");
-        // The JVM sizes itself from the container's memory limit; outside a container, MaxRAM stands in for it
+        // The JVM sizes itself from the container's memory limit; outside a container, MaxRAM stands in for it.
+        // AOTMode=on makes start-up fail unless the image's AOT cache (trained without a database) is usable.
         long memoryLimit = ChartRenderingTests.quantity(appContainer.at("/resources/limits/memory").asString()).longValueExact();
-        env.put("JAVA_TOOL_OPTIONS", "-XX:MaxRAM=" + memoryLimit);
+        env.put("JAVA_TOOL_OPTIONS", "-XX:MaxRAM=" + memoryLimit + " -XX:AOTMode=on");
 
         List<String> command = new ArrayList<>(Dockerfile.read().entrypoint());
         command.set(0, ImageLayout.javaExecutable());

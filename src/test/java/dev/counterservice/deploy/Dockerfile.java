@@ -29,6 +29,11 @@ record Dockerfile(List<Instruction> instructions) {
         List<String> words() {
             return List.of(args.trim().split("\\s+"));
         }
+
+        /** The command of an exec-form (JSON array) or shell-form instruction, without a shell. */
+        List<String> command() {
+            return args.trim().startsWith("[") ? List.of(JsonMapper.shared().readValue(args, String[].class)) : words();
+        }
     }
 
     static Dockerfile read() {
@@ -81,9 +86,8 @@ record Dockerfile(List<Instruction> instructions) {
         return inStage(stage, "WORKDIR").getLast().args().trim();
     }
 
-    /** The exec-form ENTRYPOINT, as the command line it runs. */
+    /** The ENTRYPOINT, as the command line it runs. */
     List<String> entrypoint() {
-        String json = inStage(finalStage(), "ENTRYPOINT").getLast().args();
-        return List.of(JsonMapper.shared().readValue(json, String[].class));
+        return inStage(finalStage(), "ENTRYPOINT").getLast().command();
     }
 }

@@ -89,6 +89,16 @@ class DockerfileIT {
     }
 
     @Test
+    void theAotCacheIsTrainedWithoutADatabaseAsRootAndUsedByTheEntrypoint() {
+        assertThat(ImageLayout.app().resolve("app.aot")).as("the training run wrote the cache").isNotEmptyFile();
+        List<String> instructions = dockerfile.instructions().stream().filter(i -> i.stage().equals(dockerfile.finalStage()))
+                .map(Instruction::keyword).toList();
+        assertThat(instructions.lastIndexOf("RUN")).as("trained before USER: the cache stays read-only to the app")
+                .isLessThan(instructions.indexOf("USER"));
+        assertThat(dockerfile.entrypoint()).contains("-XX:AOTCache=app.aot");
+    }
+
+    @Test
     void theImageRunsAsANumericNonRootUserAndExposesTheChartsPorts() {
         String user = dockerfile.inStage(dockerfile.finalStage(), "USER").getLast().args().trim();
         assertThat(user).matches("[1-9][0-9]*(:[1-9][0-9]*)?");

@@ -17,8 +17,9 @@ import dev.counterservice.deploy.Dockerfile.Instruction;
 
 /**
  * The image's filesystem as the Dockerfile would lay it out, built without Docker from the jar that
- * {@code ./mvnw package} made: the build stage's extract command is run as written (on target/'s jar), then each
- * {@code COPY --from} of the final stage is applied to a directory standing for the image's WORKDIR.
+ * {@code ./mvnw package} made: the build stage's extract command is run as written (on target/'s jar), then the
+ * final stage's {@code COPY --from} and {@code RUN} instructions are applied, in order, to a directory standing for
+ * its WORKDIR, with the test's Java 25 as {@code java} and an empty environment, as in a {@code docker build}.
  */
 final class ImageLayout {
 
@@ -76,19 +77,31 @@ final class ImageLayout {
                     command.set(i, buildWorkdir.relativize(jar).toString());
                 }
             }
-            run(command, buildWorkdir);
+            run(command, buildWorkdir, "extract");
             Path appDir = ROOT.resolve("app");
             Files.createDirectories(appDir);
-            for (Instruction copy : dockerfile.inStage(dockerfile.finalStage(), "COPY")) {
-                List<String> words = copy.words();
-                if (!words.getFirst().equals("--from=" + buildStage)) {
-                    throw new AssertionError("the final stage copies only from the build stage: " + copy);
+            for (Instruction instruction : dockerfile.instructions()) {
+                if (!instruction.stage().equals(dockerfile.finalStage())) {
+                    continue;
                 }
-                Path source = inStage(buildWorkdir, dockerfile.workdir(buildStage), words.get(1));
-                if (!Files.isDirectory(source)) {
-                    throw new AssertionError(words.get(1) + " does not exist in the build stage after the extract");
+                if (instruction.keyword().equals("COPY")) {
+                    List<String> words = instruction.words();
+                    if (!words.getFirst().equals("--from=" + buildStage)) {
+                        throw new AssertionError("the final stage copies only from the build stage: " + instruction);
+                    }
+                    Path source = inStage(buildWorkdir, dockerfile.workdir(buildStage), words.get(1));
+                    if (!Files.isDirectory(source)) {
+                        throw new AssertionError(words.get(1) + " does not exist in the build stage after the extract");
+                    }
+                    FileSystemUtils.copyRecursively(source, appDir.resolve(words.get(2)).normalize());
                 }
-                FileSystemUtils.copyRecursively(source, appDir.resolve(words.get(2)).normalize());
+                if (instruction.keyword().equals("RUN")) {
+                    List<String> run = new ArrayList<>(instruction.command());
+                    if (run.getFirst().equals("java")) {
+                        run.set(0, javaExecutable());
+                    }
+                    run(run, appDir, "run");
+                }
             }
             return appDir;
         }
@@ -111,13 +124,16 @@ final class ImageLayout {
         return ProcessHandle.current().info().command().orElse(Path.of(System.getProperty("java.home"), "bin", "java").toString());
     }
 
-    private static void run(List<String> command, Path workdir) throws IOException {
-        Process process = new ProcessBuilder(command).directory(workdir.toFile()).redirectErrorStream(true)
-                .redirectOutput(ROOT.resolve("extract.log").toFile()).start();
+    private static void run(List<String> command, Path workdir, String logName) throws IOException {
+        Path log = ROOT.resolve(logName + ".log");
+        ProcessBuilder builder = new ProcessBuilder(command).directory(workdir.toFile()).redirectErrorStream(true)
+                .redirectOutput(log.toFile());
+        builder.environment().clear();
+        Process process = builder.start();
         try {
-            if (!process.waitFor(60, TimeUnit.SECONDS) || process.exitValue() != 0) {
+            if (!process.waitFor(180, TimeUnit.SECONDS) || process.exitValue() != 0) {
                 process.destroyForcibly();
-                throw new AssertionError(command + " failed: " + Files.readString(ROOT.resolve("extract.log")));
+                throw new AssertionError(command + " failed: " + Files.readString(log));
             }
         }
         catch (InterruptedException ex) {
