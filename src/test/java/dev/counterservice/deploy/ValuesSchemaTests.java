@@ -1,16 +1,56 @@
 package dev.counterservice.deploy;
 
+import java.io.IOException;
+import java.nio.file.Files;
+import java.util.ArrayDeque;
+import java.util.Deque;
+import java.util.LinkedHashMap;
+import java.util.List;
 import java.util.Map;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
 
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.CsvSource;
 
+import tools.jackson.databind.JsonNode;
+import tools.jackson.databind.json.JsonMapper;
+
+import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatCode;
 import static org.assertj.core.api.Assertions.assertThatIllegalStateException;
 
-/** values.schema.json stops a wrong value at install time, with the key in the message. */
+/**
+ * values.schema.json stops a wrong value at install time, with the key in the message; and every value in
+ * values.yaml is documented and known to the schema.
+ */
 class ValuesSchemaTests {
+
+    private static final Pattern KEY = Pattern.compile("^( *)([A-Za-z][A-Za-z0-9]*):(.*)$");
+
+    @Test
+    void everyValueIsDocumentedByACommentStartingWithItsKey() throws IOException {
+        assertThat(valuesKeys()).allSatisfy((key, documented) -> assertThat(documented).as("%s is documented", key).isTrue());
+    }
+
+    @Test
+    void everyValueIsDescribedByTheSchema() throws IOException {
+        JsonNode schema = JsonMapper.shared().readTree(Chart.DIR.resolve("values.schema.json").toFile());
+        for (String key : valuesKeys().keySet()) {
+            JsonNode node = schema;
+            for (String part : key.split("\\.")) {
+                if (node.has("$ref")) {
+                    node = schema.at(node.path("$ref").asString().substring(1));
+                }
+                if (!node.has("properties")) {
+                    break; // a free-form object such as resources or podSecurityContext
+                }
+                node = node.path("properties").path(part);
+                assertThat(node.isMissingNode()).as("%s is in values.schema.json", key).isFalse();
+            }
+        }
+    }
 
     @ParameterizedTest(name = "{0}={1}")
     @CsvSource({
@@ -54,5 +94,49 @@ class ValuesSchemaTests {
     void acceptsItsOwnDefaultsAsSetValues() {
         assertThatCode(() -> Chart.template(ValueSet.DEFAULTS, Map.of("replicaCount", 3, "counter.timeout", "500ms",
                 "postgresql.image.tag", "18.1", "resources.limits.cpu", "1500m"))).doesNotThrowAnyException();
+    }
+
+    /**
+     * The keys of values.yaml, as dotted paths, and whether each is documented: by a comment block right above it
+     * that starts with its path, or through such a comment on a parent (resources documents resources.limits.cpu).
+     * Keys inside list items (ingress.hosts[].host) belong to their list.
+     */
+    private static Map<String, Boolean> valuesKeys() throws IOException {
+        Map<String, Boolean> keys = new LinkedHashMap<>();
+        Deque<Object[]> parents = new ArrayDeque<>(); // {indent, path, documented}
+        List<String> lines = Files.readAllLines(Chart.DIR.resolve("values.yaml"));
+        String comment = null;
+        Integer listIndent = null;
+        for (int i = 0; i < lines.size(); i++) {
+            String line = lines.get(i);
+            String stripped = line.strip();
+            int indent = line.length() - line.stripLeading().length();
+            if (stripped.isEmpty()) {
+                comment = null;
+                continue;
+            }
+            if (stripped.startsWith("#")) {
+                comment = comment == null ? stripped : comment;
+                continue;
+            }
+            Matcher key = KEY.matcher(line);
+            if (stripped.startsWith("-") || !key.matches() || (listIndent != null && indent > listIndent)) {
+                listIndent = stripped.startsWith("-") && (listIndent == null || indent < listIndent) ? Integer.valueOf(indent) : listIndent;
+                comment = null;
+                continue;
+            }
+            listIndent = null;
+            while (!parents.isEmpty() && (int) parents.peek()[0] >= indent) {
+                parents.pop();
+            }
+            String path = (parents.isEmpty() ? "" : parents.peek()[1] + ".") + key.group(2);
+            boolean documented = (comment != null && comment.startsWith("# " + path + " "))
+                    || (!parents.isEmpty() && (boolean) parents.peek()[2]);
+            keys.put(path, documented);
+            parents.push(new Object[] {indent, path, documented});
+            comment = null;
+        }
+        keys.keySet().removeIf(path -> keys.keySet().stream().anyMatch(other -> other.startsWith(path + ".")) && !keys.get(path));
+        return keys;
     }
 }
