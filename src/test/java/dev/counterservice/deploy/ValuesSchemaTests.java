@@ -63,6 +63,7 @@ class ValuesSchemaTests {
             "counter.names[0], Not A Name",
             "counter.timeout, soon",
             "counter.coalescing.enabled, maybe",
+            "counter.coalescing.maxBatch, 100001",
             "postgresql.enabled, yes",
             "postgresql.persistence.accessModes[0], ReadWriteSometimes",
             "postgresql.image.tag, latest",
