@@ -38,7 +38,6 @@ import static dev.counterservice.deploy.Manifests.containerPort;
 import static dev.counterservice.deploy.Manifests.literalEnv;
 import static dev.counterservice.deploy.Manifests.podSpec;
 import static org.assertj.core.api.Assertions.assertThat;
-import static org.assertj.core.api.Assumptions.assumeThat;
 
 /**
  * Proof that the chart and the app agree: the image's entry point (run from the layout the Dockerfile builds)
@@ -133,7 +132,7 @@ class ChartContractIT {
     @Test
     @Order(3)
     void theHelmTestPodsScriptPassesAgainstTheApp() throws Exception {
-        assumeThat(Path.of("/usr/bin/wget")).as("wget, which the test pod's busybox provides").exists();
+        assertThat(Path.of("/usr/bin/wget")).as("wget, which the test pod's busybox provides (apt-get install -y wget)").exists();
         JsonNode testPod = manifests.workload("test");
         JsonNode next = podSpec(testPod).path("containers").get(0);
         assertThat(literalEnv(next).get("NEXT_URL")).isEqualTo("http://counter-service:80/next");
@@ -153,7 +152,7 @@ class ChartContractIT {
         JsonNode wait = container(manifests.workload("app"), "wait-for-postgresql");
         Path pgIsReady = Files.list(Path.of("/usr/lib/postgresql")).map(dir -> dir.resolve("bin/pg_isready"))
                 .filter(Files::isExecutable).findFirst().orElse(null);
-        assumeThat(pgIsReady).as("pg_isready, which the postgres image provides").isNotNull();
+        assertThat(pgIsReady).as("pg_isready, which the postgres image provides (apt-get install -y postgresql)").isNotNull();
         Map<String, String> env = containerEnvironment(wait);
         assertThat(env.get("PGHOST")).isEqualTo("counter-service-postgresql");
         env.put("PGHOST", database.host());
