@@ -9,7 +9,7 @@
 # Usage: bench/benchmark.sh              (as root, missing tools are installed with apt-get)
 # Settings (environment):
 #   DURATION=15           seconds measured per target
-#   WARMUP=5              seconds of load before each measurement, not counted
+#   WARMUP=40             seconds of load before each measurement, not counted
 #   CONNECTIONS=64        wrk connections, pgbench clients and load-tester clients
 #   WRK_THREADS=2         wrk threads
 #   LOADTEST_DURATION=15  seconds of the correctness run
@@ -20,7 +20,8 @@
 set -euo pipefail
 
 DURATION=${DURATION:-15}
-WARMUP=${WARMUP:-5}
+# The JIT needs tens of seconds under load on 2 cores before the JVM targets reach their steady state
+WARMUP=${WARMUP:-40}
 CONNECTIONS=${CONNECTIONS:-64}
 WRK_THREADS=${WRK_THREADS:-2}
 LOADTEST_DURATION=${LOADTEST_DURATION:-15}
