@@ -101,8 +101,7 @@ public class LoadTest {
 
     int run() throws Exception {
         System.out.printf(Locale.ROOT, "Load test: %d clients for %d s against %s (count=%d, counter %s)%n",
-                options.clients, options.durationSeconds, String.join(", ", options.urls.stream().map(URI::toString).toList()),
-                options.count, options.counter);
+                options.clients, options.durationSeconds, targets(options), options.count, options.counter);
         Run run = new Run(options);
         List<Client> clients = new ArrayList<>();
         for (int i = 0; i < options.clients; i++) {
@@ -152,6 +151,10 @@ public class LoadTest {
         }
         summary.printResultLine(System.out);
         return summary.exitCode;
+    }
+
+    static String targets(Options options) {
+        return String.join(", ", options.urls().stream().map(URI::toString).toList());
     }
 
     private void printProgress(Run run) {
@@ -1128,13 +1131,14 @@ public class LoadTest {
             html.append("<!doctype html>\n<html lang=\"en\"><head><meta charset=\"utf-8\">")
                     .append("<title>counter-service load test</title><style>")
                     .append("body{font-family:system-ui,sans-serif;margin:2em;max-width:60em;color:#222}")
-                    .append("table{border-collapse:collapse}td,th{padding:.2em .8em;text-align:left;border-bottom:1px solid #ddd}")
+                    .append("table{border-collapse:collapse}")
+                    .append("td,th{padding:.2em .8em;text-align:left;border-bottom:1px solid #ddd}")
                     .append(".pass{color:#080}.fail{color:#c00}code{font-size:.9em}svg{display:block;margin:1em 0}")
                     .append("</style></head><body>\n<h1>counter-service load test</h1>\n");
             String verdictClass = s.exitCode() == EXIT_PASS ? "pass" : "fail";
             html.append("<p class=\"").append(verdictClass).append("\"><strong>")
                     .append(escape(s.verdictText())).append("</strong></p>\n<table>\n");
-            row(html, "Targets", String.join(", ", options.urls().stream().map(URI::toString).toList()));
+            row(html, "Targets", targets(options));
             row(html, "Clients", options.clients() + " for " + options.durationSeconds() + " s, count="
                     + options.count() + ", counter " + options.counter() + " (" + s.stopReason() + ")");
             row(html, "Requests", String.format(Locale.ROOT, "%d in %.2f s: %.0f req/s (%d ok, %d errors)",
