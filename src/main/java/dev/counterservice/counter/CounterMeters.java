@@ -27,7 +27,7 @@ record CounterMeters(Timer commit, DistributionSummary batchSize, io.micrometer.
     /** Times one UPDATE with its commit and, if it moved the counter, counts what it served. */
     Optional<Long> commit(Supplier<Optional<Long>> update, int requests, long numbers) {
         Optional<Long> last = commit.record(update);
-        if (last != null && last.isPresent()) {
+        if (last.isPresent()) {
             batchSize.record(requests);
             issued.increment(numbers);
         }

@@ -62,7 +62,7 @@ class CounterService implements AutoCloseable {
         requireKnown(name);
         RequestCoalescer coalescer = coalescers.get(name);
         return await(coalescer != null ? coalescer.reserve(count)
-                : CompletableFuture.supplyAsync(() -> RequestCoalescer.reserveAlone(name, count, store, meters.get(name)), database));
+                : async(() -> RequestCoalescer.reserveAlone(name, count, store, meters.get(name))));
     }
 
     /** The last number handed out, without consuming one. */
