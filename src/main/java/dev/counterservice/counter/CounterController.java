@@ -94,7 +94,7 @@ class CounterController {
 
     record NumberView(String counter, long value) {
 
-        static NumberView of(Counter counter) {
+        static NumberView of(CounterRow counter) {
             return new NumberView(counter.getName(), counter.getValue());
         }
     }

@@ -11,16 +11,16 @@ import org.springframework.stereotype.Component;
 @Component
 class CounterInitializer implements ApplicationRunner {
 
-    private final CounterStore store;
+    private final CounterRepository counters;
     private final CounterProperties properties;
 
-    CounterInitializer(CounterStore store, CounterProperties properties) {
-        this.store = store;
+    CounterInitializer(CounterRepository counters, CounterProperties properties) {
+        this.counters = counters;
         this.properties = properties;
     }
 
     @Override
     public void run(ApplicationArguments args) {
-        properties.names().forEach(store::createIfMissing);
+        properties.names().forEach(counters::createIfMissing);
     }
 }

@@ -1,36 +1,32 @@
 package dev.counterservice.counter;
 
-import java.util.Optional;
-import java.util.function.Supplier;
-
+import io.micrometer.core.instrument.Counter;
 import io.micrometer.core.instrument.DistributionSummary;
 import io.micrometer.core.instrument.MeterRegistry;
-import io.micrometer.core.instrument.Timer;
 
 /**
  * What an operator watches per counter, registered once so the hot path only records: numbers handed out
- * ({@code counter_numbers_issued_total}), requests served per UPDATE ({@code counter_batch_size}) and the time of
- * each UPDATE with its commit ({@code counter_commit_seconds}).
+ * ({@code counter_numbers_issued_total}), requests served per UPDATE ({@code counter_batch_size}), fences after a
+ * change of database server ({@code counter_fences_total}) and blocks refused because the database had lost
+ * commits ({@code counter_regressions_total}). The commit's own timing is the {@code counter.commit} observation.
  */
-record CounterMeters(Timer commit, DistributionSummary batchSize, io.micrometer.core.instrument.Counter issued) {
+record CounterMeters(Counter issued, DistributionSummary batchSize, Counter fences, Counter regressions) {
 
     static CounterMeters register(String counter, MeterRegistry registry) {
         return new CounterMeters(
-                Timer.builder("counter.commit").description("Time of one UPDATE ... RETURNING with its commit")
-                        .tag("counter", counter).publishPercentileHistogram().register(registry),
+                Counter.builder("counter.numbers.issued").description("Numbers committed and handed out")
+                        .tag("counter", counter).register(registry),
                 DistributionSummary.builder("counter.batch.size").description("Requests served by one UPDATE")
                         .tag("counter", counter).publishPercentileHistogram().register(registry),
-                io.micrometer.core.instrument.Counter.builder("counter.numbers.issued")
-                        .description("Numbers committed and handed out").tag("counter", counter).register(registry));
+                Counter.builder("counter.fences").description("Times the counter was moved past a new database server's value")
+                        .tag("counter", counter).register(registry),
+                Counter.builder("counter.regressions")
+                        .description("Blocks refused because the database returned numbers this instance had handed out")
+                        .tag("counter", counter).register(registry));
     }
 
-    /** Times one UPDATE with its commit and, if it moved the counter, counts what it served. */
-    Optional<Long> commit(Supplier<Optional<Long>> update, int requests, long numbers) {
-        Optional<Long> last = commit.record(update);
-        if (last.isPresent()) {
-            batchSize.record(requests);
-            issued.increment(numbers);
-        }
-        return last;
+    void served(int requests, long numbers) {
+        batchSize.record(requests);
+        issued.increment(numbers);
     }
 }

@@ -24,6 +24,11 @@ import java.time.temporal.ChronoUnit;
  * @param maxCount   the largest block one request may reserve with {@code ?count=N}
  * @param timeout    how long a request may wait for the database before it is answered 503
  * @param coalescing how concurrent requests share one durable step
+ * @param fenceMargin how far past this instance's high-water mark a counter is moved on a new database server: it
+ *                    must exceed what all other instances together can have handed out above this one's mark (at
+ *                    most a batch each: {@code max-batch} requests of {@code max-count} numbers)
+ * @param requireSynchronousReplication keep readiness DOWN on a primary that has standbys but commits without
+ *                    waiting for one, where a failover could lose acknowledged numbers
  */
 @ConfigurationProperties("counter")
 @Validated
@@ -32,7 +37,9 @@ public record CounterProperties(
                 message = "must be 1 to 63 characters of a-z, 0-9, '_' and '-', starting with a letter or digit") String> names,
         @DefaultValue("1000") @Min(1) @Max(1_000_000) int maxCount,
         @DefaultValue("3s") @DurationUnit(ChronoUnit.SECONDS) @NotNull Duration timeout,
-        @DefaultValue @Valid Coalescing coalescing) {
+        @DefaultValue @Valid Coalescing coalescing,
+        @DefaultValue("10000000") @Min(1) @Max(1_000_000_000_000L) long fenceMargin,
+        @DefaultValue("false") boolean requireSynchronousReplication) {
 
     public CounterProperties {
         if (timeout != null && (timeout.isNegative() || timeout.isZero())) {

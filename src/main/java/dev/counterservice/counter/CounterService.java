@@ -17,61 +17,54 @@ import java.util.stream.Collectors;
 
 import io.micrometer.core.instrument.Gauge;
 import io.micrometer.core.instrument.MeterRegistry;
+import io.micrometer.observation.ObservationRegistry;
 
 import org.springframework.dao.DataAccessException;
 import org.springframework.stereotype.Service;
 import org.springframework.transaction.TransactionException;
 
 /**
- * Hands out blocks of numbers from the configured counters, through a {@link RequestCoalescer} per counter or,
- * with {@code counter.coalescing.enabled=false}, one UPDATE per request. Every wait for the database is bounded by
+ * Hands out blocks of numbers from the configured counters, through a {@link RequestCoalescer} per counter, and
+ * reads them back. Every wait for the database is bounded by
  * {@code counter.timeout}: past it, or on any database error, the caller gets {@link CounterUnavailableException}
  * and never a number, because a block exists only once its UPDATE has committed.
  */
 @Service
 class CounterService implements AutoCloseable {
 
-    private final CounterStore store;
     private final CounterRepository counters;
     private final Set<String> names;
     private final Duration timeout;
-    private final Map<String, CounterMeters> meters;
     private final Map<String, RequestCoalescer> coalescers;
-    // Database work runs off the request thread so that the wait for it can be cut at the timeout
+    // Reads run off the request thread so that the wait for them can be cut at the timeout
     private final ExecutorService database = Executors.newVirtualThreadPerTaskExecutor();
 
-    CounterService(CounterStore store, CounterRepository counters, CounterProperties properties, MeterRegistry registry) {
-        this.store = store;
+    CounterService(CounterRepository counters, CounterProperties properties, MeterRegistry meters,
+            ObservationRegistry observations) {
         this.counters = counters;
         this.names = Set.copyOf(properties.names());
         this.timeout = properties.timeout();
-        this.meters = names.stream().collect(Collectors.toUnmodifiableMap(Function.identity(),
-                name -> CounterMeters.register(name, registry)));
-        this.coalescers = !properties.coalescing().enabled() ? Map.of() : names.stream().collect(Collectors.toUnmodifiableMap(
-                Function.identity(), name -> coalescer(name, properties.coalescing().maxBatch(), registry)));
-    }
-
-    private RequestCoalescer coalescer(String name, int maxBatch, MeterRegistry registry) {
-        RequestCoalescer coalescer = new RequestCoalescer(name, store, maxBatch, meters.get(name));
-        Gauge.builder("counter.requests.waiting", coalescer, RequestCoalescer::waiting)
-                .description("Requests waiting for the next batch").tag("counter", name).register(registry);
-        return coalescer;
+        this.coalescers = names.stream().collect(Collectors.toUnmodifiableMap(Function.identity(), name -> {
+            RequestCoalescer coalescer = new RequestCoalescer(name, counters, properties,
+                    CounterMeters.register(name, meters), observations);
+            Gauge.builder("counter.requests.waiting", coalescer, RequestCoalescer::waiting)
+                    .description("Requests waiting for the next batch").tag("counter", name).register(meters);
+            return coalescer;
+        }));
     }
 
     Block next(String name, int count) {
         requireKnown(name);
-        RequestCoalescer coalescer = coalescers.get(name);
-        return await(coalescer != null ? coalescer.reserve(count)
-                : async(() -> RequestCoalescer.reserveAlone(name, count, store, meters.get(name))));
+        return await(coalescers.get(name).reserve(count));
     }
 
     /** The last number handed out, without consuming one. */
-    Counter current(String name) {
+    CounterRow current(String name) {
         requireKnown(name);
         return await(async(() -> counters.findById(name))).orElseThrow(() -> new UnknownCounterException(name));
     }
 
-    List<Counter> all() {
+    List<CounterRow> all() {
         return await(async(() -> counters.findByNameInOrderByName(names)));
     }
 

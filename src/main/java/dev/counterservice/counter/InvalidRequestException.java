@@ -1,9 +1,13 @@
 package dev.counterservice.counter;
 
-/** A request the service refuses as malformed (400); nothing was consumed. */
-class InvalidRequestException extends RuntimeException {
+import org.springframework.http.HttpStatus;
+import org.springframework.http.ProblemDetail;
+import org.springframework.web.ErrorResponseException;
 
-    InvalidRequestException(String message) {
-        super(message);
+/** A request the service refuses as malformed (400); nothing was consumed. */
+class InvalidRequestException extends ErrorResponseException {
+
+    InvalidRequestException(String detail) {
+        super(HttpStatus.BAD_REQUEST, ProblemDetail.forStatusAndDetail(HttpStatus.BAD_REQUEST, detail), null);
     }
 }

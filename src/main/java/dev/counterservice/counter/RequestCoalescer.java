@@ -6,41 +6,72 @@ import java.util.List;
 import java.util.Optional;
 import java.util.Queue;
 import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.atomic.AtomicLong;
+import java.util.concurrent.atomic.AtomicReference;
 import java.util.concurrent.locks.ReentrantLock;
+
+import io.micrometer.observation.Observation;
+import io.micrometer.observation.ObservationRegistry;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+import dev.counterservice.counter.CounterRepository.Reservation;
 
 /**
  * Serves all concurrent requests of one counter in this instance with one durable step per batch: the requests
  * waiting when a batch leaves share one {@code UPDATE ... SET value = value + <their total>}, and once it has
  * committed each gets its own consecutive sub-range. There is no timer: a batch leaves as soon as the previous
- * one has committed, so at low load a request costs one UPDATE and under load batches grow by themselves.
+ * one has committed, so at low load a request costs one UPDATE and under load batches grow by themselves. With
+ * coalescing off, every request is a batch of one, committed on its own thread.
  *
  * <p>Why this keeps every guarantee: every member of a batch was sent before the batch's commit, and every member's
  * response is written after it, so members are concurrent and may be ordered in any way; a request sent after any
  * response arrived joins a later batch, whose UPDATE runs after the earlier commit and so returns larger numbers.
  * Batches from other instances are ordered by the row lock. If the commit fails or its outcome is unknown, the
  * whole batch fails and none of its numbers is ever handed out.
+ *
+ * <p>Failover: a standby promoted without some of the primary's last commits would hand out their numbers again.
+ * So every statement also says which server ran it. On a server other than the last one seen, the batch is refused
+ * and the counter fenced: moved past both its stored value and this instance's high-water mark (the highest
+ * number it handed out) by {@code counter.fence-margin}, which covers what other instances handed out above this
+ * one's mark. And a block that starts at or below the high-water mark as it stood before the UPDATE proves lost
+ * commits: it is refused, logged, counted, and the counter fenced. Nothing is handed out below the last fence.
  */
 final class RequestCoalescer {
 
+    private static final Logger log = LoggerFactory.getLogger(RequestCoalescer.class);
+
     private final String counter;
-    private final CounterStore store;
-    private final int maxBatch;
+    private final CounterRepository repository;
+    private final CounterProperties properties;
     private final CounterMeters meters;
+    private final ObservationRegistry observations;
 
     private final ReentrantLock lock = new ReentrantLock();
     private final Queue<Request> waiting = new ArrayDeque<>();
     private boolean batchInFlight;
 
-    RequestCoalescer(String counter, CounterStore store, int maxBatch, CounterMeters meters) {
+    /** The highest number this instance has handed out. */
+    private final AtomicLong highWaterMark = new AtomicLong();
+    /** The server last seen, and the value this counter was fenced to on it; null before the first commit. */
+    private final AtomicReference<Fence> fence = new AtomicReference<>();
+
+    RequestCoalescer(String counter, CounterRepository repository, CounterProperties properties, CounterMeters meters,
+            ObservationRegistry observations) {
         this.counter = counter;
-        this.store = store;
-        this.maxBatch = maxBatch;
+        this.repository = repository;
+        this.properties = properties;
         this.meters = meters;
+        this.observations = observations;
     }
 
     /** Joins the next batch; completes after that batch has committed. Cancel it to leave a batch not yet sent. */
     CompletableFuture<Block> reserve(int count) {
         Request request = new Request(count, new CompletableFuture<>());
+        if (!properties.coalescing().enabled()) {
+            Thread.ofVirtual().name("commit-" + counter).start(() -> commit(List.of(request)));
+            return request.result();
+        }
         boolean startBatch;
         lock.lock();
         try {
@@ -69,7 +100,7 @@ final class RequestCoalescer {
         lock.lock();
         try {
             List<Request> batch = new ArrayList<>();
-            while (batch.size() < maxBatch && !waiting.isEmpty()) {
+            while (batch.size() < properties.coalescing().maxBatch() && !waiting.isEmpty()) {
                 Request request = waiting.poll();
                 // A request whose caller gave up (timed out) before its batch left consumes nothing
                 if (!request.result().isDone()) {
@@ -88,41 +119,93 @@ final class RequestCoalescer {
 
     private void commit(List<Request> batch) {
         long total = batch.stream().mapToLong(Request::count).sum();
-        Optional<Long> last;
+        // Read before the UPDATE: everything handed out by then must lie below what it returns
+        long mark = highWaterMark.get();
+        Optional<Reservation> reserved;
         try {
-            last = meters.commit(() -> store.add(counter, total), batch.size(), total);
+            reserved = Observation.createNotStarted("counter.commit", observations)
+                    .lowCardinalityKeyValue("counter", counter)
+                    .highCardinalityKeyValue("counter.batch.size", Integer.toString(batch.size()))
+                    .observe(() -> repository.add(counter, total));
         }
         catch (RuntimeException ex) {
-            batch.forEach(request -> request.result().completeExceptionally(ex));
+            fail(batch, ex);
             return;
         }
-        if (last.isEmpty()) {
+        if (reserved.isEmpty()) {
             // The batch as a whole would pass bigint's maximum: let each request try alone, so those that fit succeed
-            batch.forEach(this::commitAlone);
+            if (batch.size() == 1) {
+                fail(batch, new CounterExhaustedException(counter, total));
+            }
+            else {
+                batch.forEach(request -> commit(List.of(request)));
+            }
             return;
         }
-        long next = last.get() - total + 1;
+        long last = reserved.get().getValue();
+        long first = last - total + 1;
+        String refusal = refusal(reserved.get().getServer(), first, last, mark);
+        if (refusal != null) {
+            fail(batch, new CounterUnavailableException(refusal, null));
+            return;
+        }
+        highWaterMark.accumulateAndGet(last, Math::max);
+        meters.served(batch.size(), total);
+        long next = first;
         for (Request request : batch) {
-            Block block = new Block(counter, next, next + request.count() - 1);
+            request.result().complete(new Block(counter, next, next + request.count() - 1));
             next += request.count();
-            request.result().complete(block);
         }
     }
 
-    private void commitAlone(Request request) {
+    /** Why the block {@code first..last} from {@code server} must not be handed out, or null if it may. */
+    private String refusal(String server, long first, long last, long mark) {
+        Fence seen = fence.get();
+        if (seen == null && fence.compareAndSet(null, new Fence(server, 0))) {
+            return null;
+        }
+        seen = fence.get();
+        if (!seen.server().equals(server)) {
+            fence(server);
+            return "The database server changed; the counter was fenced before handing out more numbers";
+        }
+        if (first <= mark) {
+            meters.regressions().increment();
+            log.error("Counter '{}': the database returned {}..{}, but this instance had already handed out numbers up to {}: "
+                    + "it lost commits (a standby promoted without them?). Refusing the block and fencing", counter, first, last, mark);
+            fence(server);
+            return "The database returned numbers already handed out; the counter was fenced";
+        }
+        // A statement that ran on this server before the fence did
+        return first <= seen.floor() ? "The counter was fenced while this request was committed" : null;
+    }
+
+    /**
+     * Moves the counter past everything this instance and, within the margin, any other has handed out, then
+     * remembers the server and the new value. Synchronized so that concurrent requests fence once per server.
+     */
+    private synchronized void fence(String server) {
+        Fence seen = fence.get();
+        if (seen.server().equals(server) && seen.floor() > highWaterMark.get()) {
+            return;
+        }
+        long mark = highWaterMark.get();
         try {
-            request.result().complete(reserveAlone(counter, request.count(), store, meters));
+            Reservation fenced = repository.fence(counter, mark, properties.fenceMargin())
+                    .orElseThrow(() -> new CounterExhaustedException(counter, properties.fenceMargin()));
+            fence.set(new Fence(fenced.getServer(), fenced.getValue()));
+            meters.fences().increment();
+            log.warn("Fenced counter '{}' on database server {}: moved to {}, past this instance's high-water mark {} by at least {}",
+                    counter, fenced.getServer(), fenced.getValue(), mark, properties.fenceMargin());
         }
         catch (RuntimeException ex) {
-            request.result().completeExceptionally(ex);
+            // The fence stays owed: the next statement finds the same mismatch and fences again
+            log.warn("Counter '{}': fencing on database server {} failed: {}", counter, server, ex.toString());
         }
     }
 
-    /** One request, one UPDATE: the per-request mode, and the fallback for a batch that would overflow. */
-    static Block reserveAlone(String counter, long count, CounterStore store, CounterMeters meters) {
-        return meters.commit(() -> store.add(counter, count), 1, count)
-                .map(last -> Block.endingAt(counter, last, count))
-                .orElseThrow(() -> new CounterExhaustedException(counter, count));
+    private static void fail(List<Request> batch, RuntimeException ex) {
+        batch.forEach(request -> request.result().completeExceptionally(ex));
     }
 
     double waiting() {
@@ -136,5 +219,8 @@ final class RequestCoalescer {
     }
 
     private record Request(long count, CompletableFuture<Block> result) {
+    }
+
+    private record Fence(String server, long floor) {
     }
 }

@@ -26,13 +26,13 @@ class CountParameterTests {
     void rejectsAnythingElse(String count) {
         assertThatExceptionOfType(InvalidRequestException.class)
                 .isThrownBy(() -> CountParameter.parse(new String[] {count}, 1000))
-                .withMessage("'count' must be a whole number from 1 to 1000");
+                .satisfies(ex -> assertThat(ex.getBody().getDetail()).isEqualTo("'count' must be a whole number from 1 to 1000"));
     }
 
     @Test
     void rejectsARepeatedParameter() {
         assertThatExceptionOfType(InvalidRequestException.class)
                 .isThrownBy(() -> CountParameter.parse(new String[] {"1", "1"}, 1000))
-                .withMessage("Give 'count' at most once");
+                .satisfies(ex -> assertThat(ex.getBody().getDetail()).isEqualTo("Give 'count' at most once"));
     }
 }

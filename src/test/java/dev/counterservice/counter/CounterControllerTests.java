@@ -97,9 +97,9 @@ class CounterControllerTests {
 
     @Test
     void currentValueAndListDoNotConsume() {
-        Counter orders = new Counter("orders", 12);
+        CounterRow orders = new CounterRow("orders", 12);
         given(counters.current("orders")).willReturn(orders);
-        given(counters.all()).willReturn(List.of(new Counter("default", 3), orders));
+        given(counters.all()).willReturn(List.of(new CounterRow("default", 3), orders));
 
         assertThat(mvc.get().uri("/counters/orders")).hasStatusOk().hasHeader(HttpHeaders.CACHE_CONTROL, "no-store")
                 .hasBodyTextEqualTo("12\n");

@@ -49,8 +49,13 @@ class ActuatorIntegrationTests {
         assertThat(response.body()).contains("http_server_requests").contains("hikaricp_connections")
                 .contains("counter_numbers_issued_total{counter=\"default\"}")
                 .contains("counter_batch_size_count{counter=\"default\"}")
-                .contains("counter_commit_seconds_count{counter=\"default\"}")
-                .contains("counter_requests_waiting{counter=\"default\"}");
+                .contains("counter_commit_seconds_count{counter=\"default\",error=\"none\"}")
+                .contains("counter_commit_seconds_bucket{counter=\"default\",error=\"none\",le=")
+                .contains("counter_requests_waiting{counter=\"default\"}")
+                .contains("counter_fences_total{counter=\"default\"} 0.0")
+                .contains("counter_regressions_total{counter=\"default\"} 0.0")
+                .contains("counter_database_synchronous 0.0")
+                .contains("counter_database_standbys 0.0");
     }
 
     @Test

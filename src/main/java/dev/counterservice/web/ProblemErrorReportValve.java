@@ -1,4 +1,4 @@
-package dev.counterservice.system;
+package dev.counterservice.web;
 
 import java.io.IOException;
 import java.io.Writer;
@@ -9,7 +9,6 @@ import org.apache.catalina.connector.Response;
 import org.apache.catalina.valves.ErrorReportValve;
 import org.apache.coyote.ActionCode;
 
-import org.springframework.http.HttpHeaders;
 import org.springframework.http.HttpStatus;
 import org.springframework.http.MediaType;
 
@@ -38,8 +37,7 @@ public final class ProblemErrorReportValve extends ErrorReportValve {
         String title = known != null ? known.getReasonPhrase() : "Error";
         try {
             response.setContentType(MediaType.APPLICATION_PROBLEM_JSON_VALUE);
-            response.setHeader(HttpHeaders.CACHE_CONTROL, "no-store");
-            response.setHeader("X-Content-Type-Options", "nosniff");
+            ResponseHeaders.set(response);
             Writer writer = response.getReporter();
             if (writer != null) {
                 writer.write("""

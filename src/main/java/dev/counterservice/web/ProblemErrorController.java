@@ -1,4 +1,4 @@
-package dev.counterservice.system;
+package dev.counterservice.web;
 
 import java.net.URI;
 

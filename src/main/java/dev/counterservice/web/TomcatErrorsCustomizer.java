@@ -1,4 +1,4 @@
-package dev.counterservice.system;
+package dev.counterservice.web;
 
 import org.apache.catalina.Pipeline;
 import org.apache.catalina.Valve;

@@ -1,4 +1,4 @@
-package dev.counterservice.system;
+package dev.counterservice.web;
 
 import java.io.IOException;
 
@@ -13,16 +13,21 @@ import org.springframework.web.filter.OncePerRequestFilter;
 
 /**
  * Every response of the API may carry a number, and a cached number is a duplicate to whoever reads it from
- * the cache: nothing is stored by browsers or proxies, and nothing is content-sniffed.
+ * the cache: nothing is stored by browsers or proxies, and nothing is content-sniffed. The one place these
+ * headers are set, for Spring MVC's responses and for those Tomcat writes itself ({@link ProblemErrorReportValve}).
  */
 @Component
-class ResponseHeadersFilter extends OncePerRequestFilter {
+class ResponseHeaders extends OncePerRequestFilter {
+
+    static void set(HttpServletResponse response) {
+        response.setHeader(HttpHeaders.CACHE_CONTROL, "no-store");
+        response.setHeader("X-Content-Type-Options", "nosniff");
+    }
 
     @Override
     protected void doFilterInternal(HttpServletRequest request, HttpServletResponse response, FilterChain chain)
             throws ServletException, IOException {
-        response.setHeader(HttpHeaders.CACHE_CONTROL, "no-store");
-        response.setHeader("X-Content-Type-Options", "nosniff");
+        set(response);
         chain.doFilter(request, response);
     }
 

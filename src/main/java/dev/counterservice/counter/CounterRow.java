@@ -4,20 +4,20 @@ import jakarta.persistence.Entity;
 import jakarta.persistence.Id;
 import jakarta.persistence.Table;
 
-/** A counter row as read for display. Writes never go through JPA: see {@link CounterStore}. */
+/** A counter's row: its name and the last number handed out. Only {@link CounterRepository}'s statements move it. */
 @Entity
 @Table(name = "counter")
-class Counter {
+class CounterRow {
 
     @Id
     private String name;
 
     private long value;
 
-    protected Counter() {
+    protected CounterRow() {
     }
 
-    Counter(String name, long value) {
+    CounterRow(String name, long value) {
         this.name = name;
         this.value = value;
     }
