@@ -1,11 +1,13 @@
 package dev.counterservice.counter;
 
-/** Consecutive numbers {@code first..last} of one counter, committed to the database. */
-record Block(String counter, long first, long last) {
+/**
+ * Consecutive numbers {@code first..last} of one counter, committed to the database; {@code replayed} when it was
+ * reserved earlier for the same {@code Idempotency-Key} and is handed out again to its retry.
+ */
+record Block(String counter, long first, long last, boolean replayed) {
 
-    /** The block that ends at {@code last}, the value the UPDATE returned, and holds {@code count} numbers. */
-    static Block endingAt(String counter, long last, long count) {
-        return new Block(counter, last - count + 1, last);
+    Block(String counter, long first, long last) {
+        this(counter, first, last, false);
     }
 
     long count() {

@@ -26,6 +26,8 @@ class CounterController {
 
     private static final MediaType TEXT = new MediaType(MediaType.TEXT_PLAIN, StandardCharsets.UTF_8);
 
+    static final String REPLAYED = "Idempotent-Replayed";
+
     private final CounterService counters;
     private final int maxCount;
 
@@ -35,9 +37,10 @@ class CounterController {
     }
 
     @RequestMapping(path = {"/next", "/counters/{name}/next"}, method = {GET, POST}, produces = APPLICATION_JSON_VALUE)
-    Object nextAsJson(@PathVariable(required = false) String name, HttpServletRequest request) {
+    ResponseEntity<Object> nextAsJson(@PathVariable(required = false) String name, HttpServletRequest request) {
         Block block = next(name, request);
-        return block.count() == 1 ? new NumberView(block.counter(), block.last()) : BlockView.of(block);
+        return issued(block).contentType(MediaType.APPLICATION_JSON)
+                .body(block.count() == 1 ? new NumberView(block.counter(), block.last()) : BlockView.of(block));
     }
 
     @RequestMapping(path = {"/next", "/counters/{name}/next"}, method = {GET, POST})
@@ -48,7 +51,13 @@ class CounterController {
         for (long offset = 0; offset < block.count(); offset++) {
             lines.append(block.first() + offset).append('\n');
         }
-        return text(lines.toString());
+        return issued(block).contentType(TEXT).body(lines.toString());
+    }
+
+    /** A replayed block says so, as draft-ietf-httpapi-idempotency-key-header's implementations do. */
+    private static ResponseEntity.BodyBuilder issued(Block block) {
+        ResponseEntity.BodyBuilder response = ResponseEntity.ok();
+        return block.replayed() ? response.header(REPLAYED, "true") : response;
     }
 
     /** Spring would answer HEAD with the GET handler and consume a number; this mapping takes precedence. */
@@ -81,7 +90,8 @@ class CounterController {
     }
 
     private Block next(String name, HttpServletRequest request) {
-        return counters.next(orDefault(name), CountParameter.parse(request.getParameterValues("count"), maxCount));
+        String key = IdempotencyKey.parse(request.getHeaders(IdempotencyKey.HEADER));
+        return counters.next(orDefault(name), CountParameter.parse(request.getParameterValues("count"), maxCount), key);
     }
 
     private static String orDefault(String name) {

@@ -27,6 +27,7 @@ import java.time.temporal.ChronoUnit;
  * @param fenceMargin how far past this instance's high-water mark a counter is moved on a new database server: it
  *                    must exceed what all other instances together can have handed out above this one's mark (at
  *                    most a batch each: {@code max-batch} requests of {@code max-count} numbers)
+ * @param idempotency how long a retry with the same {@code Idempotency-Key} gets the same block
  * @param requireSynchronousReplication keep readiness DOWN on a primary that has standbys but commits without
  *                    waiting for one, where a failover could lose acknowledged numbers
  */
@@ -39,6 +40,7 @@ public record CounterProperties(
         @DefaultValue("3s") @DurationUnit(ChronoUnit.SECONDS) @NotNull Duration timeout,
         @DefaultValue @Valid Coalescing coalescing,
         @DefaultValue("10000000") @Min(1) @Max(1_000_000_000_000L) long fenceMargin,
+        @DefaultValue @Valid Idempotency idempotency,
         @DefaultValue("false") boolean requireSynchronousReplication) {
 
     public CounterProperties {
@@ -53,5 +55,17 @@ public record CounterProperties(
      * @param maxBatch the most requests one batch serves, so that one batch cannot grow without bound
      */
     public record Coalescing(@DefaultValue("true") boolean enabled, @DefaultValue("1000") @Min(1) @Max(100_000) int maxBatch) {
+    }
+
+    /**
+     * @param retention how long a key is kept; a retry after that gets a new block. Purged once a minute.
+     */
+    public record Idempotency(@DefaultValue("24h") @NotNull Duration retention) {
+
+        public Idempotency {
+            if (retention != null && (retention.isNegative() || retention.isZero())) {
+                throw new IllegalArgumentException("counter.idempotency.retention must be positive, got " + retention);
+            }
+        }
     }
 }

@@ -11,8 +11,8 @@ import org.springframework.data.repository.query.Param;
 import org.springframework.transaction.annotation.Transactional;
 
 /**
- * The one way to the {@code counter} table. Statements that move a counter are marked {@code @Transactional}
- * because Spring Data runs query methods read-only by default; each commits before it returns.
+ * The one way to the database. Statements that write are marked {@code @Transactional} because Spring Data runs
+ * query methods read-only by default; those of one batch join the transaction {@link RequestCoalescer} opens.
  */
 interface CounterRepository extends Repository<CounterRow, String> {
 
@@ -23,20 +23,40 @@ interface CounterRepository extends Repository<CounterRow, String> {
     String SERVER = "(SELECT system_identifier FROM pg_control_system()) || '/' || substr(pg_walfile_name(pg_current_wal_lsn()), 1, 8)";
 
     /**
-     * Adds {@code count} to the counter; the new value is the last number of the reserved block. The row lock
-     * serialises callers from every instance, and reading the value back in the same statement is what keeps two
-     * callers from ever seeing the same number.
-     *
-     * @return empty if the counter does not exist or would pass bigint's maximum (it is then unchanged)
+     * Takes the counter's row lock until the transaction ends and reads its value: every batch, from every
+     * instance, runs after the one before it has committed, and sees all that one wrote.
      */
     @Transactional
+    @Query(nativeQuery = true, value = "SELECT value, " + SERVER + " AS server FROM counter WHERE name = :name FOR UPDATE")
+    Optional<Stored> lock(@Param("name") String name);
+
+    /** Adds {@code count} under the lock {@link #lock} took; the new value is the last number reserved. */
+    @Transactional
+    @Query(nativeQuery = true, value = "UPDATE counter SET value = value + :count WHERE name = :name RETURNING value")
+    long add(@Param("name") String name, @Param("count") long count);
+
+    /** The blocks already reserved for some of {@code keys}, read under the lock. */
+    @Transactional
+    @Query(nativeQuery = true, value = "SELECT key, count, first FROM idempotency_key WHERE counter = :counter AND key IN (:keys)")
+    List<StoredKey> findKeys(@Param("counter") String counter, @Param("keys") Collection<String> keys);
+
+    /** Records the blocks of a batch's keyed requests, in one statement of the batch's transaction. */
+    @Transactional
+    @Modifying
     @Query(nativeQuery = true, value = """
-            WITH moved AS (
-                UPDATE counter SET value = value + :count
-                WHERE name = :name AND value <= 9223372036854775807 - :count
-                RETURNING value)
-            SELECT value, """ + SERVER + " AS server FROM moved")
-    Optional<Reservation> add(@Param("name") String name, @Param("count") long count);
+            INSERT INTO idempotency_key (counter, key, count, first)
+            SELECT :counter, key, count, first FROM unnest(CAST(:keys AS text[]), CAST(:counts AS integer[]), CAST(:firsts AS bigint[]))
+                AS batch(key, count, first)""")
+    void saveKeys(@Param("counter") String counter, @Param("keys") String[] keys, @Param("counts") Integer[] counts,
+            @Param("firsts") Long[] firsts);
+
+    /** Deletes up to {@code limit} keys older than {@code seconds}; returns how many it deleted. */
+    @Transactional
+    @Modifying
+    @Query(nativeQuery = true, value = """
+            DELETE FROM idempotency_key WHERE ctid IN (
+                SELECT ctid FROM idempotency_key WHERE created_at < now() - make_interval(secs => :seconds) LIMIT :limit)""")
+    int purgeKeys(@Param("seconds") long seconds, @Param("limit") int limit);
 
     /**
      * Moves the counter past {@code mark} and past its stored value by {@code margin}, so that nothing handed out
@@ -51,7 +71,7 @@ interface CounterRepository extends Repository<CounterRow, String> {
                 WHERE name = :name AND GREATEST(value, :mark) <= 9223372036854775807 - :margin
                 RETURNING value)
             SELECT value, """ + SERVER + " AS server FROM fenced")
-    Optional<Reservation> fence(@Param("name") String name, @Param("mark") long mark, @Param("margin") long margin);
+    Optional<Stored> fence(@Param("name") String name, @Param("mark") long mark, @Param("margin") long margin);
 
     /** Creates the counter at 0 unless it exists; safe for several instances starting at once. */
     @Transactional
@@ -70,12 +90,22 @@ interface CounterRepository extends Repository<CounterRow, String> {
                    (SELECT count(*) FROM pg_stat_replication) AS standbys""")
     Replication replication();
 
-    /** What a moving statement returned: the counter's new value and the server that committed it. */
-    interface Reservation {
+    /** A counter's value and the server that read or wrote it. */
+    interface Stored {
 
         long getValue();
 
         String getServer();
+    }
+
+    /** The block reserved for an {@code Idempotency-Key}. */
+    interface StoredKey {
+
+        String getKey();
+
+        int getCount();
+
+        long getFirst();
     }
 
     interface Replication {

@@ -22,12 +22,13 @@ import io.micrometer.observation.ObservationRegistry;
 import org.springframework.dao.DataAccessException;
 import org.springframework.stereotype.Service;
 import org.springframework.transaction.TransactionException;
+import org.springframework.transaction.support.TransactionOperations;
 
 /**
  * Hands out blocks of numbers from the configured counters, through a {@link RequestCoalescer} per counter, and
- * reads them back. Every wait for the database is bounded by
- * {@code counter.timeout}: past it, or on any database error, the caller gets {@link CounterUnavailableException}
- * and never a number, because a block exists only once its UPDATE has committed.
+ * reads them back. Every wait for the database is bounded by {@code counter.timeout}: past it, or on any database
+ * error, the caller gets {@link CounterUnavailableException} and never a number, because a block exists only once
+ * its transaction has committed.
  */
 @Service
 class CounterService implements AutoCloseable {
@@ -39,13 +40,13 @@ class CounterService implements AutoCloseable {
     // Reads run off the request thread so that the wait for them can be cut at the timeout
     private final ExecutorService database = Executors.newVirtualThreadPerTaskExecutor();
 
-    CounterService(CounterRepository counters, CounterProperties properties, MeterRegistry meters,
-            ObservationRegistry observations) {
+    CounterService(CounterRepository counters, TransactionOperations transactions, CounterProperties properties,
+            MeterRegistry meters, ObservationRegistry observations) {
         this.counters = counters;
         this.names = Set.copyOf(properties.names());
         this.timeout = properties.timeout();
         this.coalescers = names.stream().collect(Collectors.toUnmodifiableMap(Function.identity(), name -> {
-            RequestCoalescer coalescer = new RequestCoalescer(name, counters, properties,
+            RequestCoalescer coalescer = new RequestCoalescer(name, counters, transactions, properties,
                     CounterMeters.register(name, meters), observations);
             Gauge.builder("counter.requests.waiting", coalescer, RequestCoalescer::waiting)
                     .description("Requests waiting for the next batch").tag("counter", name).register(meters);
@@ -53,9 +54,12 @@ class CounterService implements AutoCloseable {
         }));
     }
 
-    Block next(String name, int count) {
+    /**
+     * @param key the request's {@code Idempotency-Key}, or null: a key already answered gets its block again
+     */
+    Block next(String name, int count, String key) {
         requireKnown(name);
-        return await(coalescers.get(name).reserve(count));
+        return await(coalescers.get(name).reserve(count, key));
     }
 
     /** The last number handed out, without consuming one. */

@@ -2,10 +2,12 @@ package dev.counterservice.counter;
 
 import java.util.ArrayDeque;
 import java.util.ArrayList;
+import java.util.HashMap;
 import java.util.List;
-import java.util.Optional;
+import java.util.Map;
 import java.util.Queue;
 import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.atomic.AtomicLong;
 import java.util.concurrent.atomic.AtomicReference;
 import java.util.concurrent.locks.ReentrantLock;
@@ -15,27 +17,35 @@ import io.micrometer.observation.ObservationRegistry;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
-import dev.counterservice.counter.CounterRepository.Reservation;
+import org.springframework.transaction.TransactionStatus;
+import org.springframework.transaction.support.TransactionOperations;
+
+import dev.counterservice.counter.CounterRepository.Stored;
+import dev.counterservice.counter.CounterRepository.StoredKey;
 
 /**
- * Serves all concurrent requests of one counter in this instance with one durable step per batch: the requests
+ * Serves all concurrent requests of one counter in this instance with one transaction per batch: the requests
  * waiting when a batch leaves share one {@code UPDATE ... SET value = value + <their total>}, and once it has
  * committed each gets its own consecutive sub-range. There is no timer: a batch leaves as soon as the previous
- * one has committed, so at low load a request costs one UPDATE and under load batches grow by themselves. With
- * coalescing off, every request is a batch of one, committed on its own thread.
+ * one has committed, so at low load a request costs one transaction and under load batches grow by themselves.
+ * With coalescing off, every request is a batch of one, committed on its own thread.
  *
  * <p>Why this keeps every guarantee: every member of a batch was sent before the batch's commit, and every member's
  * response is written after it, so members are concurrent and may be ordered in any way; a request sent after any
- * response arrived joins a later batch, whose UPDATE runs after the earlier commit and so returns larger numbers.
- * Batches from other instances are ordered by the row lock. If the commit fails or its outcome is unknown, the
- * whole batch fails and none of its numbers is ever handed out.
+ * response arrived joins a later batch, whose transaction runs after the earlier commit and so returns larger
+ * numbers. Batches from other instances are ordered by the row lock. If the commit fails or its outcome is
+ * unknown, the whole batch fails and none of its numbers is ever handed out.
+ *
+ * <p>Retries: a request with an {@code Idempotency-Key} gets the block stored for its key if there is one, else a
+ * new block that is stored with the key in the same transaction. The keys are read after the row lock is taken,
+ * so a batch sees every key committed before it, from any instance, and a retry never takes new numbers.
  *
  * <p>Failover: a standby promoted without some of the primary's last commits would hand out their numbers again.
- * So every statement also says which server ran it. On a server other than the last one seen, the batch is refused
- * and the counter fenced: moved past both its stored value and this instance's high-water mark (the highest
- * number it handed out) by {@code counter.fence-margin}, which covers what other instances handed out above this
- * one's mark. And a block that starts at or below the high-water mark as it stood before the UPDATE proves lost
- * commits: it is refused, logged, counted, and the counter fenced. Nothing is handed out below the last fence.
+ * So the statement that takes the row lock also says which server it ran on. On a server other than the last one
+ * seen, the batch is rolled back and the counter fenced: moved past both its stored value and this instance's
+ * high-water mark (the highest number it handed out) by {@code counter.fence-margin}, which covers what other
+ * instances handed out above this one's mark. And a stored value below the high-water mark proves lost commits:
+ * the batch is rolled back, the loss logged and counted, and the counter fenced.
  */
 final class RequestCoalescer {
 
@@ -43,6 +53,7 @@ final class RequestCoalescer {
 
     private final String counter;
     private final CounterRepository repository;
+    private final TransactionOperations transactions;
     private final CounterProperties properties;
     private final CounterMeters meters;
     private final ObservationRegistry observations;
@@ -50,24 +61,34 @@ final class RequestCoalescer {
     private final ReentrantLock lock = new ReentrantLock();
     private final Queue<Request> waiting = new ArrayDeque<>();
     private boolean batchInFlight;
+    /** Keys of this instance's requests not yet answered, so that a second request with the same key gets a 409. */
+    private final Map<String, Request> keysInFlight = new ConcurrentHashMap<>();
 
     /** The highest number this instance has handed out. */
     private final AtomicLong highWaterMark = new AtomicLong();
-    /** The server last seen, and the value this counter was fenced to on it; null before the first commit. */
-    private final AtomicReference<Fence> fence = new AtomicReference<>();
+    /** The database server the last batch ran on; null before the first. */
+    private final AtomicReference<String> server = new AtomicReference<>();
 
-    RequestCoalescer(String counter, CounterRepository repository, CounterProperties properties, CounterMeters meters,
-            ObservationRegistry observations) {
+    RequestCoalescer(String counter, CounterRepository repository, TransactionOperations transactions,
+            CounterProperties properties, CounterMeters meters, ObservationRegistry observations) {
         this.counter = counter;
         this.repository = repository;
+        this.transactions = transactions;
         this.properties = properties;
         this.meters = meters;
         this.observations = observations;
     }
 
-    /** Joins the next batch; completes after that batch has committed. Cancel it to leave a batch not yet sent. */
-    CompletableFuture<Block> reserve(int count) {
-        Request request = new Request(count, new CompletableFuture<>());
+    /**
+     * Joins the next batch; completes after that batch has committed. Cancel it to leave a batch not yet sent.
+     *
+     * @param key the request's {@code Idempotency-Key}, or null
+     */
+    CompletableFuture<Block> reserve(int count, String key) {
+        Request request = new Request(count, key, new CompletableFuture<>());
+        if (key != null && keysInFlight.putIfAbsent(key, request) != null) {
+            return CompletableFuture.failedFuture(IdempotencyKeyConflictException.inFlight());
+        }
         if (!properties.coalescing().enabled()) {
             Thread.ofVirtual().name("commit-" + counter).start(() -> commit(List.of(request)));
             return request.result();
@@ -103,7 +124,10 @@ final class RequestCoalescer {
             while (batch.size() < properties.coalescing().maxBatch() && !waiting.isEmpty()) {
                 Request request = waiting.poll();
                 // A request whose caller gave up (timed out) before its batch left consumes nothing
-                if (!request.result().isDone()) {
+                if (request.result().isDone()) {
+                    request.leave(keysInFlight);
+                }
+                else {
                     batch.add(request);
                 }
             }
@@ -118,94 +142,127 @@ final class RequestCoalescer {
     }
 
     private void commit(List<Request> batch) {
-        long total = batch.stream().mapToLong(Request::count).sum();
-        // Read before the UPDATE: everything handed out by then must lie below what it returns
+        // Read before the row lock: everything handed out by then must lie at or below the stored value
         long mark = highWaterMark.get();
-        Optional<Reservation> reserved;
+        Outcome outcome;
         try {
-            reserved = Observation.createNotStarted("counter.commit", observations)
+            outcome = Observation.createNotStarted("counter.commit", observations)
                     .lowCardinalityKeyValue("counter", counter)
                     .highCardinalityKeyValue("counter.batch.size", Integer.toString(batch.size()))
-                    .observe(() -> repository.add(counter, total));
+                    .observe(() -> transactions.execute(status -> reserve(batch, mark, status)));
         }
         catch (RuntimeException ex) {
-            fail(batch, ex);
-            return;
+            outcome = Outcome.failed(ex);
         }
-        if (reserved.isEmpty()) {
-            // The batch as a whole would pass bigint's maximum: let each request try alone, so those that fit succeed
-            if (batch.size() == 1) {
-                fail(batch, new CounterExhaustedException(counter, total));
+        if (outcome.refusedOn() != null) {
+            fence(outcome.refusedOn());
+        }
+        else if (outcome.failure() == null) {
+            highWaterMark.accumulateAndGet(outcome.value(), Math::max);
+            meters.served(batch.size(), outcome.reserved());
+        }
+        for (Request request : batch) {
+            request.leave(keysInFlight);
+            Object result = outcome.failure() != null ? outcome.failure() : outcome.results().get(request);
+            if (result instanceof Block block) {
+                request.result().complete(block);
             }
             else {
-                batch.forEach(request -> commit(List.of(request)));
+                request.result().completeExceptionally((RuntimeException) result);
             }
-            return;
-        }
-        long last = reserved.get().getValue();
-        long first = last - total + 1;
-        String refusal = refusal(reserved.get().getServer(), first, last, mark);
-        if (refusal != null) {
-            fail(batch, new CounterUnavailableException(refusal, null));
-            return;
-        }
-        highWaterMark.accumulateAndGet(last, Math::max);
-        meters.served(batch.size(), total);
-        long next = first;
-        for (Request request : batch) {
-            request.result().complete(new Block(counter, next, next + request.count() - 1));
-            next += request.count();
         }
     }
 
-    /** Why the block {@code first..last} from {@code server} must not be handed out, or null if it may. */
-    private String refusal(String server, long first, long last, long mark) {
-        Fence seen = fence.get();
-        if (seen == null && fence.compareAndSet(null, new Fence(server, 0))) {
+    /**
+     * The batch's transaction: takes the row lock, checks the server, replays the blocks of known keys and
+     * reserves one block for all other requests that fit below bigint's maximum.
+     */
+    private Outcome reserve(List<Request> batch, long mark, TransactionStatus status) {
+        Stored locked = repository.lock(counter).orElseThrow(() -> new UnknownCounterException(counter));
+        String refusal = refusal(locked, mark);
+        if (refusal != null) {
+            status.setRollbackOnly();
+            return Outcome.refused(new CounterUnavailableException(refusal, null), locked.getServer());
+        }
+        Map<String, Block> blocksByKey = new HashMap<>();
+        List<String> keys = batch.stream().map(Request::key).filter(key -> key != null).toList();
+        if (!keys.isEmpty()) {
+            for (StoredKey stored : repository.findKeys(counter, keys)) {
+                blocksByKey.put(stored.getKey(),
+                        new Block(counter, stored.getFirst(), stored.getFirst() + stored.getCount() - 1, true));
+            }
+        }
+        Map<Request, Object> results = new HashMap<>();
+        List<Request> keyed = new ArrayList<>();
+        long value = locked.getValue();
+        for (Request request : batch) {
+            Block known = request.key() == null ? null : blocksByKey.get(request.key());
+            if (known != null) {
+                results.put(request, known.count() == request.count() ? known
+                        : IdempotencyKeyConflictException.reused(counter, known.count()));
+            }
+            else if (value > Long.MAX_VALUE - request.count()) {
+                results.put(request, new CounterExhaustedException(counter, request.count()));
+            }
+            else {
+                Block block = new Block(counter, value + 1, value + request.count());
+                value = block.last();
+                results.put(request, block);
+                if (request.key() != null) {
+                    keyed.add(request);
+                    blocksByKey.put(request.key(), new Block(counter, block.first(), block.last(), true));
+                }
+            }
+        }
+        long reserved = value - locked.getValue();
+        if (reserved > 0 && repository.add(counter, reserved) != value) {
+            throw new IllegalStateException("Counter '" + counter + "' moved while its row lock was held");
+        }
+        if (!keyed.isEmpty()) {
+            repository.saveKeys(counter, keyed.stream().map(Request::key).toArray(String[]::new),
+                    keyed.stream().map(request -> request.count()).toArray(Integer[]::new),
+                    keyed.stream().map(request -> ((Block) results.get(request)).first()).toArray(Long[]::new));
+        }
+        return new Outcome(results, value, reserved, null, null);
+    }
+
+    /** Why the batch must not be served from the row just locked, or null if it may. */
+    private String refusal(Stored locked, long mark) {
+        String seen = server.get();
+        if (seen == null && server.compareAndSet(null, locked.getServer())) {
             return null;
         }
-        seen = fence.get();
-        if (!seen.server().equals(server)) {
-            fence(server);
-            return "The database server changed; the counter was fenced before handing out more numbers";
+        if (!locked.getServer().equals(server.get())) {
+            return "The database server changed; the counter is fenced before more numbers are handed out";
         }
-        if (first <= mark) {
+        if (locked.getValue() < mark) {
             meters.regressions().increment();
-            log.error("Counter '{}': the database returned {}..{}, but this instance had already handed out numbers up to {}: "
-                    + "it lost commits (a standby promoted without them?). Refusing the block and fencing", counter, first, last, mark);
-            fence(server);
-            return "The database returned numbers already handed out; the counter was fenced";
+            log.error("Counter '{}': the database holds {}, but this instance had already handed out numbers up to {}: "
+                    + "it lost commits (a standby promoted without them?). Refusing the batch and fencing",
+                    counter, locked.getValue(), mark);
+            return "The database lost numbers already handed out; the counter is fenced before more are";
         }
-        // A statement that ran on this server before the fence did
-        return first <= seen.floor() ? "The counter was fenced while this request was committed" : null;
+        return null;
     }
 
     /**
      * Moves the counter past everything this instance and, within the margin, any other has handed out, then
-     * remembers the server and the new value. Synchronized so that concurrent requests fence once per server.
+     * remembers the server. Synchronized so that concurrent requests fence once.
      */
-    private synchronized void fence(String server) {
-        Fence seen = fence.get();
-        if (seen.server().equals(server) && seen.floor() > highWaterMark.get()) {
-            return;
-        }
+    private synchronized void fence(String on) {
         long mark = highWaterMark.get();
         try {
-            Reservation fenced = repository.fence(counter, mark, properties.fenceMargin())
+            Stored fenced = repository.fence(counter, mark, properties.fenceMargin())
                     .orElseThrow(() -> new CounterExhaustedException(counter, properties.fenceMargin()));
-            fence.set(new Fence(fenced.getServer(), fenced.getValue()));
+            server.set(fenced.getServer());
             meters.fences().increment();
             log.warn("Fenced counter '{}' on database server {}: moved to {}, past this instance's high-water mark {} by at least {}",
                     counter, fenced.getServer(), fenced.getValue(), mark, properties.fenceMargin());
         }
         catch (RuntimeException ex) {
-            // The fence stays owed: the next statement finds the same mismatch and fences again
-            log.warn("Counter '{}': fencing on database server {} failed: {}", counter, server, ex.toString());
+            // The fence stays owed: the next batch finds the same mismatch and fences again
+            log.warn("Counter '{}': fencing on database server {} failed: {}", counter, on, ex.toString());
         }
-    }
-
-    private static void fail(List<Request> batch, RuntimeException ex) {
-        batch.forEach(request -> request.result().completeExceptionally(ex));
     }
 
     double waiting() {
@@ -218,9 +275,28 @@ final class RequestCoalescer {
         }
     }
 
-    private record Request(long count, CompletableFuture<Block> result) {
+    private record Request(int count, String key, CompletableFuture<Block> result) {
+
+        void leave(Map<String, Request> keysInFlight) {
+            if (key != null) {
+                keysInFlight.remove(key, this);
+            }
+        }
     }
 
-    private record Fence(String server, long floor) {
+    /**
+     * What a batch's transaction decided: per request a {@link Block} or the exception to answer with, and the
+     * stored value after it; or one failure for the whole batch, refused on a server that must be fenced first.
+     */
+    private record Outcome(Map<Request, Object> results, long value, long reserved, RuntimeException failure,
+            String refusedOn) {
+
+        static Outcome failed(RuntimeException failure) {
+            return new Outcome(Map.of(), 0, 0, failure, null);
+        }
+
+        static Outcome refused(RuntimeException failure, String server) {
+            return new Outcome(Map.of(), 0, 0, failure, server);
+        }
     }
 }

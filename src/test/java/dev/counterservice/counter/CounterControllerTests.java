@@ -17,6 +17,7 @@ import org.springframework.test.web.servlet.assertj.MockMvcTester;
 import org.springframework.test.web.servlet.assertj.MvcTestResult;
 
 import static org.assertj.core.api.Assertions.assertThat;
+import static org.mockito.ArgumentMatchers.any;
 import static org.mockito.ArgumentMatchers.anyInt;
 import static org.mockito.ArgumentMatchers.anyString;
 import static org.mockito.BDDMockito.given;
@@ -36,7 +37,7 @@ class CounterControllerTests {
 
     @Test
     void nextIsAPlainNumberAndALineForCurlAndUnknownClients() {
-        given(counters.next("default", 1)).willReturn(new Block("default", 42, 42));
+        given(counters.next("default", 1, null)).willReturn(new Block("default", 42, 42));
 
         assertThat(mvc.get().uri("/next")).hasStatusOk()
                 .hasContentType("text/plain;charset=UTF-8")
@@ -47,7 +48,7 @@ class CounterControllerTests {
 
     @Test
     void browsersAndUnknownAcceptTypesGetPlainTextToo() {
-        given(counters.next("default", 1)).willReturn(new Block("default", 42, 42));
+        given(counters.next("default", 1, null)).willReturn(new Block("default", 42, 42));
 
         assertThat(mvc.get().uri("/next").header(HttpHeaders.ACCEPT, "text/html,application/xhtml+xml,*/*;q=0.8"))
                 .hasStatusOk().hasContentType("text/plain;charset=UTF-8").hasBodyTextEqualTo("42\n");
@@ -59,7 +60,7 @@ class CounterControllerTests {
 
     @Test
     void jsonNamesTheCounterAndTheValue() {
-        given(counters.next("default", 1)).willReturn(new Block("default", 42, 42));
+        given(counters.next("default", 1, null)).willReturn(new Block("default", 42, 42));
 
         assertThat(mvc.get().uri("/next").accept(MediaType.APPLICATION_JSON)).hasStatusOk()
                 .hasContentType(MediaType.APPLICATION_JSON)
@@ -69,7 +70,7 @@ class CounterControllerTests {
 
     @Test
     void aBlockIsOneNumberPerLineOrFirstLastCountInJson() {
-        given(counters.next("orders", 3)).willReturn(new Block("orders", 10, 12));
+        given(counters.next("orders", 3, null)).willReturn(new Block("orders", 10, 12));
 
         assertThat(mvc.post().uri("/counters/orders/next?count=3")).hasStatusOk().hasBodyTextEqualTo("10\n11\n12\n");
         assertThat(mvc.get().uri("/counters/orders/next?count=3").accept(MediaType.APPLICATION_JSON)).hasStatusOk()
@@ -78,7 +79,7 @@ class CounterControllerTests {
 
     @Test
     void postTakesANumberLikeGet() {
-        given(counters.next("default", 1)).willReturn(new Block("default", 7, 7));
+        given(counters.next("default", 1, null)).willReturn(new Block("default", 7, 7));
 
         assertThat(mvc.post().uri("/next")).hasStatusOk().hasBodyTextEqualTo("7\n");
     }
@@ -92,7 +93,7 @@ class CounterControllerTests {
 
         verify(counters).requireKnown("default");
         verify(counters).requireKnown("orders");
-        verify(counters, never()).next(anyString(), anyInt());
+        verify(counters, never()).next(anyString(), anyInt(), any());
     }
 
     @Test
@@ -108,7 +109,7 @@ class CounterControllerTests {
         assertThat(mvc.get().uri("/counters")).hasStatusOk().hasBodyTextEqualTo("default 3\norders 12\n");
         assertThat(mvc.get().uri("/counters").accept(MediaType.APPLICATION_JSON)).hasStatusOk()
                 .bodyJson().isStrictlyEqualTo("[{\"counter\":\"default\",\"value\":3},{\"counter\":\"orders\",\"value\":12}]");
-        verify(counters, never()).next(anyString(), anyInt());
+        verify(counters, never()).next(anyString(), anyInt(), any());
     }
 
     @Test
@@ -119,7 +120,7 @@ class CounterControllerTests {
         }
         assertProblem(mvc.get().uri("/next?count=1&count=2").exchange(), HttpStatus.BAD_REQUEST)
                 .contains("Give 'count' at most once");
-        verify(counters, never()).next(anyString(), anyInt());
+        verify(counters, never()).next(anyString(), anyInt(), any());
     }
 
     @Test
@@ -130,7 +131,7 @@ class CounterControllerTests {
 
     @Test
     void anUnknownCounterIs404() {
-        given(counters.next("nope", 1)).willThrow(new UnknownCounterException("nope"));
+        given(counters.next("nope", 1, null)).willThrow(new UnknownCounterException("nope"));
 
         assertProblem(mvc.get().uri("/counters/nope/next").exchange(), HttpStatus.NOT_FOUND)
                 .contains("No counter named 'nope'");
@@ -138,7 +139,7 @@ class CounterControllerTests {
 
     @Test
     void aMalformedNameIs400() {
-        given(counters.next("Bad!", 1)).willThrow(new InvalidRequestException("Counter names are ..."));
+        given(counters.next("Bad!", 1, null)).willThrow(new InvalidRequestException("Counter names are ..."));
 
         assertProblem(mvc.get().uri("/counters/Bad!/next").exchange(), HttpStatus.BAD_REQUEST);
     }
@@ -153,7 +154,7 @@ class CounterControllerTests {
 
     @Test
     void anExhaustedCounterIs409() {
-        given(counters.next("default", 5)).willThrow(new CounterExhaustedException("default", 5));
+        given(counters.next("default", 5, null)).willThrow(new CounterExhaustedException("default", 5));
 
         assertProblem(mvc.get().uri("/next?count=5").exchange(), HttpStatus.CONFLICT)
                 .contains("fewer than 5 numbers left before 9223372036854775807");
@@ -161,7 +162,7 @@ class CounterControllerTests {
 
     @Test
     void anUnavailableDatabaseIs503WithRetryAfterAndNoNumber() {
-        given(counters.next("default", 1)).willThrow(new CounterUnavailableException("The database did not answer within 3000 ms",
+        given(counters.next("default", 1, null)).willThrow(new CounterUnavailableException("The database did not answer within 3000 ms",
                 new RuntimeException("SQL state 08006 at db.internal:5432")));
 
         MvcTestResult result = mvc.get().uri("/next").exchange();
@@ -181,7 +182,7 @@ class CounterControllerTests {
 
     @Test
     void unexpectedFailuresLeakNothing() {
-        given(counters.next("default", 1)).willThrow(new IllegalStateException("secret internals"));
+        given(counters.next("default", 1, null)).willThrow(new IllegalStateException("secret internals"));
 
         assertProblem(mvc.get().uri("/next").exchange(), HttpStatus.INTERNAL_SERVER_ERROR)
                 .doesNotContain("secret internals").doesNotContain("IllegalStateException");

@@ -11,6 +11,7 @@ import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.ExecutionException;
 import java.util.concurrent.TimeUnit;
+import java.util.concurrent.locks.ReentrantLock;
 
 import io.micrometer.core.instrument.simple.SimpleMeterRegistry;
 import io.micrometer.observation.ObservationRegistry;
@@ -19,6 +20,9 @@ import org.junit.jupiter.api.Test;
 import org.springframework.boot.context.properties.bind.Binder;
 import org.springframework.boot.context.properties.source.MapConfigurationPropertySource;
 import org.springframework.dao.DataAccessResourceFailureException;
+import org.springframework.transaction.support.SimpleTransactionStatus;
+import org.springframework.transaction.support.TransactionCallback;
+import org.springframework.transaction.support.TransactionOperations;
 
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatExceptionOfType;
@@ -36,18 +40,18 @@ class RequestCoalescerTests {
         database.release();
         RequestCoalescer coalescer = coalescer(Map.of());
 
-        assertThat(coalescer.reserve(3).get(5, TimeUnit.SECONDS)).isEqualTo(new Block("c", 1, 3));
+        assertThat(coalescer.reserve(3, null).get(5, TimeUnit.SECONDS)).isEqualTo(new Block("c", 1, 3));
         assertThat(database.updates).containsExactly(3L);
     }
 
     @Test
     void requestsArrivingDuringACommitShareTheNextUpdateAndGetConsecutiveRanges() throws Exception {
         RequestCoalescer coalescer = coalescer(Map.of());
-        CompletableFuture<Block> first = coalescer.reserve(1);
+        CompletableFuture<Block> first = coalescer.reserve(1, null);
         database.awaitUpdates(1);
         List<CompletableFuture<Block>> waiting = new ArrayList<>();
         for (int count : new int[] {1, 2, 3}) {
-            waiting.add(coalescer.reserve(count));
+            waiting.add(coalescer.reserve(count, null));
         }
         assertThat(coalescer.waiting()).isEqualTo(3);
         assertThat(waiting).noneMatch(CompletableFuture::isDone);
@@ -66,11 +70,11 @@ class RequestCoalescerTests {
     @Test
     void aBatchServesAtMostMaxBatchRequests() throws Exception {
         RequestCoalescer coalescer = coalescer(Map.of("counter.coalescing.max-batch", "2"));
-        CompletableFuture<Block> first = coalescer.reserve(1);
+        CompletableFuture<Block> first = coalescer.reserve(1, null);
         database.awaitUpdates(1);
         List<CompletableFuture<Block>> waiting = new ArrayList<>();
         for (int i = 0; i < 5; i++) {
-            waiting.add(coalescer.reserve(1));
+            waiting.add(coalescer.reserve(1, null));
         }
         database.release();
         first.get(5, TimeUnit.SECONDS);
@@ -84,12 +88,11 @@ class RequestCoalescerTests {
     @Test
     void withCoalescingOffEveryRequestIsAnUpdateOfItsOwn() throws Exception {
         RequestCoalescer coalescer = coalescer(Map.of("counter.coalescing.enabled", "false"));
+        database.release();
         List<CompletableFuture<Block>> requests = new ArrayList<>();
         for (int i = 0; i < 3; i++) {
-            requests.add(coalescer.reserve(2));
+            requests.add(coalescer.reserve(2, null));
         }
-        database.awaitUpdates(3);
-        database.release();
 
         List<Long> firsts = new ArrayList<>();
         for (CompletableFuture<Block> request : requests) {
@@ -103,12 +106,12 @@ class RequestCoalescerTests {
     @Test
     void aFailedCommitFailsTheWholeBatchAndHandsOutNothing() throws Exception {
         RequestCoalescer coalescer = coalescer(Map.of());
-        CompletableFuture<Block> first = coalescer.reserve(1);
+        CompletableFuture<Block> first = coalescer.reserve(1, null);
         database.awaitUpdates(1);
-        CompletableFuture<Block> second = coalescer.reserve(1);
-        CompletableFuture<Block> third = coalescer.reserve(1);
+        CompletableFuture<Block> second = coalescer.reserve(1, null);
+        CompletableFuture<Block> third = coalescer.reserve(1, null);
 
-        database.failUpdate(2);
+        database.failCommit(2);
         database.release();
 
         first.get(5, TimeUnit.SECONDS);
@@ -117,16 +120,16 @@ class RequestCoalescerTests {
                     .withCauseInstanceOf(DataAccessResourceFailureException.class);
         }
         // The coalescer carries on with the next batch
-        assertThat(coalescer.reserve(1).get(5, TimeUnit.SECONDS).first()).isGreaterThan(1);
+        assertThat(coalescer.reserve(1, null).get(5, TimeUnit.SECONDS).first()).isGreaterThan(1);
     }
 
     @Test
     void aRequestCancelledBeforeItsBatchLeftConsumesNothing() throws Exception {
         RequestCoalescer coalescer = coalescer(Map.of());
-        CompletableFuture<Block> first = coalescer.reserve(1);
+        CompletableFuture<Block> first = coalescer.reserve(1, null);
         database.awaitUpdates(1);
-        CompletableFuture<Block> abandoned = coalescer.reserve(5);
-        CompletableFuture<Block> kept = coalescer.reserve(1);
+        CompletableFuture<Block> abandoned = coalescer.reserve(5, null);
+        CompletableFuture<Block> kept = coalescer.reserve(1, null);
         abandoned.cancel(false);
 
         database.release();
@@ -140,33 +143,34 @@ class RequestCoalescerTests {
     void whenTheBatchWouldOverflowEachRequestTriesAloneSoThoseThatFitSucceed() throws Exception {
         database.value = Long.MAX_VALUE - 2;
         RequestCoalescer coalescer = coalescer(Map.of());
-        CompletableFuture<Block> first = coalescer.reserve(1);
+        CompletableFuture<Block> first = coalescer.reserve(1, null);
         database.awaitUpdates(1);
-        CompletableFuture<Block> tooBig = coalescer.reserve(5);
-        CompletableFuture<Block> fits = coalescer.reserve(1);
+        CompletableFuture<Block> tooBig = coalescer.reserve(5, null);
+        CompletableFuture<Block> fits = coalescer.reserve(1, null);
         database.release();
 
         assertThat(first.get(5, TimeUnit.SECONDS)).isEqualTo(new Block("c", Long.MAX_VALUE - 1, Long.MAX_VALUE - 1));
         assertThatExceptionOfType(ExecutionException.class).isThrownBy(() -> tooBig.get(5, TimeUnit.SECONDS))
                 .withCauseInstanceOf(CounterExhaustedException.class);
         assertThat(fits.get(5, TimeUnit.SECONDS)).isEqualTo(new Block("c", Long.MAX_VALUE, Long.MAX_VALUE));
-        assertThat(database.updates).containsExactly(1L, 6L, 5L, 1L);
+        // The held value is known under the row lock: the request that does not fit is refused, the others served
+        assertThat(database.updates).containsExactly(1L, 1L);
     }
 
     @Test
     void onANewServerTheBatchIsRefusedAndTheCounterFencedPastTheHighWaterMarkBeforeServingAgain() throws Exception {
         database.release();
         RequestCoalescer coalescer = coalescer(Map.of());
-        assertThat(coalescer.reserve(10).get(5, TimeUnit.SECONDS)).isEqualTo(new Block("c", 1, 10));
+        assertThat(coalescer.reserve(10, null).get(5, TimeUnit.SECONDS)).isEqualTo(new Block("c", 1, 10));
 
         // A standby that had received only the first 4 numbers is promoted
         database.failOver("standby", 6);
 
-        assertThatExceptionOfType(ExecutionException.class).isThrownBy(() -> coalescer.reserve(1).get(5, TimeUnit.SECONDS))
+        assertThatExceptionOfType(ExecutionException.class).isThrownBy(() -> coalescer.reserve(1, null).get(5, TimeUnit.SECONDS))
                 .withCauseInstanceOf(CounterUnavailableException.class);
         assertThat(database.fences).containsExactly(10L);
-        // The refused request's number (5) is a gap; the fence moved past max(stored 5, mark 10) by the margin
-        assertThat(coalescer.reserve(1).get(5, TimeUnit.SECONDS)).isEqualTo(new Block("c", 10 + MARGIN + 1, 10 + MARGIN + 1));
+        // The refused batch was rolled back; the fence moved past max(stored 4, mark 10) by the margin
+        assertThat(coalescer.reserve(1, null).get(5, TimeUnit.SECONDS)).isEqualTo(new Block("c", 10 + MARGIN + 1, 10 + MARGIN + 1));
         assertThat(registry.get("counter.fences").counter().count()).isEqualTo(1);
         assertThat(registry.get("counter.regressions").counter().count()).isZero();
     }
@@ -176,8 +180,8 @@ class RequestCoalescerTests {
         database.release();
         RequestCoalescer coalescer = coalescer(Map.of());
 
-        coalescer.reserve(1).get(5, TimeUnit.SECONDS);
-        coalescer.reserve(1).get(5, TimeUnit.SECONDS);
+        coalescer.reserve(1, null).get(5, TimeUnit.SECONDS);
+        coalescer.reserve(1, null).get(5, TimeUnit.SECONDS);
 
         assertThat(database.fences).isEmpty();
     }
@@ -186,68 +190,116 @@ class RequestCoalescerTests {
     void aBlockAtOrBelowTheHighWaterMarkOnTheSameServerIsARegressionRefusedCountedAndFenced() throws Exception {
         database.release();
         RequestCoalescer coalescer = coalescer(Map.of());
-        coalescer.reserve(5).get(5, TimeUnit.SECONDS);
+        coalescer.reserve(5, null).get(5, TimeUnit.SECONDS);
 
         // Lost commits without a change of server, as a restored volume snapshot would give: 5 is handed out again
         database.failOver("primary", 1);
 
-        assertThatExceptionOfType(ExecutionException.class).isThrownBy(() -> coalescer.reserve(1).get(5, TimeUnit.SECONDS))
+        assertThatExceptionOfType(ExecutionException.class).isThrownBy(() -> coalescer.reserve(1, null).get(5, TimeUnit.SECONDS))
                 .withCauseInstanceOf(CounterUnavailableException.class);
         assertThat(registry.get("counter.regressions").counter().count()).isEqualTo(1);
         assertThat(database.fences).containsExactly(5L);
-        assertThat(coalescer.reserve(1).get(5, TimeUnit.SECONDS).first()).isEqualTo(5 + MARGIN + 1);
+        assertThat(coalescer.reserve(1, null).get(5, TimeUnit.SECONDS).first()).isEqualTo(5 + MARGIN + 1);
     }
 
     @Test
     void aBlockJustAboveTheHighWaterMarkIsServed() throws Exception {
         database.release();
         RequestCoalescer coalescer = coalescer(Map.of());
-        coalescer.reserve(5).get(5, TimeUnit.SECONDS);
+        coalescer.reserve(5, null).get(5, TimeUnit.SECONDS);
 
         // The last commit (number 5) was kept, nothing above it was lost: the next number is 6
         database.failOver("primary", 0);
 
-        assertThat(coalescer.reserve(1).get(5, TimeUnit.SECONDS)).isEqualTo(new Block("c", 6, 6));
+        assertThat(coalescer.reserve(1, null).get(5, TimeUnit.SECONDS)).isEqualTo(new Block("c", 6, 6));
         assertThat(registry.get("counter.regressions").counter().count()).isZero();
     }
 
     @Test
-    void withCoalescingOffABlockCommittedEarlierButAnsweredLaterIsNoRegression() throws Exception {
-        RequestCoalescer coalescer = coalescer(Map.of("counter.coalescing.enabled", "false"));
+    void aRetryWithTheSameKeyGetsTheSameBlockAndConsumesNothing() throws Exception {
         database.release();
-        coalescer.reserve(1).get(5, TimeUnit.SECONDS);
-        CountDownLatch earlier = database.holdNext();
-        CompletableFuture<Block> slow = coalescer.reserve(1);
-        database.awaitUpdates(2);
+        RequestCoalescer coalescer = coalescer(Map.of());
 
-        assertThat(coalescer.reserve(1).get(5, TimeUnit.SECONDS)).isEqualTo(new Block("c", 3, 3));
-        earlier.countDown();
+        Block first = coalescer.reserve(2, "k").get(5, TimeUnit.SECONDS);
+        Block retried = coalescer.reserve(2, "k").get(5, TimeUnit.SECONDS);
 
-        assertThat(slow.get(5, TimeUnit.SECONDS)).isEqualTo(new Block("c", 2, 2));
-        assertThat(registry.get("counter.regressions").counter().count()).isZero();
+        assertThat(first).isEqualTo(new Block("c", 1, 2, false));
+        assertThat(retried).isEqualTo(new Block("c", 1, 2, true));
+        assertThat(database.updates).containsExactly(2L);
+        assertThat(coalescer.reserve(1, null).get(5, TimeUnit.SECONDS)).isEqualTo(new Block("c", 3, 3));
     }
 
     @Test
-    void withCoalescingOffABlockCommittedOnTheNewServerBeforeItsFenceIsRefused() throws Exception {
-        RequestCoalescer coalescer = coalescer(Map.of("counter.coalescing.enabled", "false"));
+    void aKeyUsedForAnotherCountIsRefusedAndConsumesNothing() throws Exception {
         database.release();
-        coalescer.reserve(3).get(5, TimeUnit.SECONDS);
-        // Nothing lost: the early request's number (4) is above the mark, only the fence makes it unsafe to hand out
+        RequestCoalescer coalescer = coalescer(Map.of());
+        coalescer.reserve(2, "k").get(5, TimeUnit.SECONDS);
+
+        assertThatExceptionOfType(ExecutionException.class).isThrownBy(() -> coalescer.reserve(3, "k").get(5, TimeUnit.SECONDS))
+                .withCauseInstanceOf(IdempotencyKeyConflictException.class)
+                .satisfies(ex -> assertThat(((IdempotencyKeyConflictException) ex.getCause()).getStatusCode().value()).isEqualTo(422));
+        assertThat(database.value).isEqualTo(2);
+    }
+
+    @Test
+    void aKeyStillInFlightInThisInstanceIsAConflictUntilItIsAnswered() throws Exception {
+        RequestCoalescer coalescer = coalescer(Map.of());
+        CompletableFuture<Block> first = coalescer.reserve(1, "k");
+        database.awaitUpdates(1);
+
+        assertThatExceptionOfType(ExecutionException.class).isThrownBy(() -> coalescer.reserve(1, "k").get(5, TimeUnit.SECONDS))
+                .withCauseInstanceOf(IdempotencyKeyConflictException.class)
+                .satisfies(ex -> assertThat(((IdempotencyKeyConflictException) ex.getCause()).getStatusCode().value()).isEqualTo(409));
+        database.release();
+
+        assertThat(first.get(5, TimeUnit.SECONDS)).isEqualTo(new Block("c", 1, 1));
+        assertThat(coalescer.reserve(1, "k").get(5, TimeUnit.SECONDS)).isEqualTo(new Block("c", 1, 1, true));
+    }
+
+    @Test
+    void aKeyedRequestWhoseCommitOutcomeWasLostGetsItsBlockOnRetryLeavingNoGap() throws Exception {
+        database.release();
+        RequestCoalescer coalescer = coalescer(Map.of());
+        database.failCommit(1);
+
+        assertThatExceptionOfType(ExecutionException.class).isThrownBy(() -> coalescer.reserve(3, "k").get(5, TimeUnit.SECONDS))
+                .withCauseInstanceOf(DataAccessResourceFailureException.class);
+
+        assertThat(coalescer.reserve(3, "k").get(5, TimeUnit.SECONDS)).isEqualTo(new Block("c", 1, 3, true));
+        assertThat(coalescer.reserve(1, "other").get(5, TimeUnit.SECONDS)).isEqualTo(new Block("c", 4, 4));
+    }
+
+    @Test
+    void aBatchReplaysKnownKeysAndReservesOneBlockForAllOthers() throws Exception {
+        RequestCoalescer coalescer = coalescer(Map.of());
+        CompletableFuture<Block> known = coalescer.reserve(2, "known");
+        database.awaitUpdates(1);
+        CompletableFuture<Block> plain = coalescer.reserve(1, null);
+        CompletableFuture<Block> fresh = coalescer.reserve(3, "fresh");
+        database.release();
+        known.get(5, TimeUnit.SECONDS);
+        // Whichever batch it joins, the first one has stored its key
+        CompletableFuture<Block> retried = coalescer.reserve(2, "known");
+
+        assertThat(plain.get(5, TimeUnit.SECONDS)).isEqualTo(new Block("c", 3, 3));
+        assertThat(fresh.get(5, TimeUnit.SECONDS)).isEqualTo(new Block("c", 4, 6));
+        assertThat(retried.get(5, TimeUnit.SECONDS)).isEqualTo(new Block("c", 1, 2, true));
+        assertThat(database.updates).containsExactly(2L, 4L);
+        assertThat(database.keys).containsOnlyKeys("known", "fresh");
+    }
+
+    @Test
+    void aRefusedBatchStoresNoKey() throws Exception {
+        database.release();
+        RequestCoalescer coalescer = coalescer(Map.of());
+        coalescer.reserve(1, null).get(5, TimeUnit.SECONDS);
         database.failOver("standby", 0);
-        CountDownLatch beforeFence = database.holdNext();
-        CompletableFuture<Block> early = coalescer.reserve(1);
-        database.awaitUpdates(2);
 
-        // This request sees the new server, is refused and fences while the early one is still on its way back
-        assertThatExceptionOfType(ExecutionException.class).isThrownBy(() -> coalescer.reserve(1).get(5, TimeUnit.SECONDS))
+        assertThatExceptionOfType(ExecutionException.class).isThrownBy(() -> coalescer.reserve(1, "k").get(5, TimeUnit.SECONDS))
                 .withCauseInstanceOf(CounterUnavailableException.class);
-        beforeFence.countDown();
 
-        assertThatExceptionOfType(ExecutionException.class).isThrownBy(() -> early.get(5, TimeUnit.SECONDS))
-                .withCauseInstanceOf(CounterUnavailableException.class);
-        assertThat(database.fences).containsExactly(3L);
-        assertThat(registry.get("counter.regressions").counter().count()).isZero();
-        assertThat(coalescer.reserve(1).get(5, TimeUnit.SECONDS).first()).isEqualTo(5 + MARGIN + 1);
+        assertThat(database.keys).isEmpty();
+        assertThat(coalescer.reserve(1, "k").get(5, TimeUnit.SECONDS)).isEqualTo(new Block("c", 1 + MARGIN + 1, 1 + MARGIN + 1));
     }
 
     private RequestCoalescer coalescer(Map<String, String> settings) {
@@ -255,73 +307,125 @@ class RequestCoalescerTests {
         all.putAll(settings);
         CounterProperties properties = new Binder(new MapConfigurationPropertySource(all))
                 .bindOrCreate("counter", CounterProperties.class);
-        return new RequestCoalescer("c", database, properties, CounterMeters.register("c", registry), ObservationRegistry.NOOP);
+        return new RequestCoalescer("c", database, database, properties, CounterMeters.register("c", registry),
+                ObservationRegistry.NOOP);
     }
 
-    record Reserved(long getValue, String getServer) implements CounterRepository.Reservation {
+    record Row(long getValue, String getServer) implements CounterRepository.Stored {
+    }
+
+    record Key(String getKey, int getCount, long getFirst) implements CounterRepository.StoredKey {
     }
 
     /**
-     * One counter row on a database server that can fail over. Every UPDATE takes its value at once (as the row
-     * lock orders them) and then waits until the test releases it; a held statement waits on its own latch.
+     * One counter row on a database server that can fail over, with transactions: a transaction holds the row lock
+     * from begin to end and is undone on rollback. Every UPDATE waits until the test releases the database.
      */
-    private static final class FakeDatabase implements CounterRepository {
+    private static final class FakeDatabase implements CounterRepository, TransactionOperations {
 
         final List<Long> updates = Collections.synchronizedList(new ArrayList<>());
         final List<Long> fences = Collections.synchronizedList(new ArrayList<>());
-        long value;
-        private String server = "primary";
+        final Map<String, Key> keys = new ConcurrentHashMap<>();
+        volatile long value;
+        private volatile String server = "primary";
+        private final ReentrantLock rowLock = new ReentrantLock();
         private final CountDownLatch released = new CountDownLatch(1);
-        private final Map<Integer, CountDownLatch> held = new ConcurrentHashMap<>();
-        private volatile int failingUpdate;
+        private int transactions;
+        private volatile int failingCommit;
 
         @Override
-        public Optional<Reservation> add(String name, long count) {
-            Reserved reserved;
-            int call;
-            synchronized (this) {
-                updates.add(count);
-                call = updates.size();
-                if (value > Long.MAX_VALUE - count) {
-                    return Optional.empty();
+        public <T> T execute(TransactionCallback<T> action) {
+            rowLock.lock();
+            try {
+                long valueBefore = value;
+                Map<String, Key> keysBefore = Map.copyOf(keys);
+                int transaction = ++transactions;
+                SimpleTransactionStatus status = new SimpleTransactionStatus();
+                T result;
+                try {
+                    result = action.doInTransaction(status);
                 }
-                value += count;
-                reserved = new Reserved(value, server);
+                catch (RuntimeException ex) {
+                    rollBack(valueBefore, keysBefore);
+                    throw ex;
+                }
+                if (status.isRollbackOnly()) {
+                    rollBack(valueBefore, keysBefore);
+                }
+                else if (transaction == failingCommit) {
+                    throw new DataAccessResourceFailureException("connection lost after COMMIT was sent");
+                }
+                return result;
             }
-            await(held.getOrDefault(call, released));
-            if (call == failingUpdate) {
-                throw new DataAccessResourceFailureException("connection lost during COMMIT");
+            finally {
+                rowLock.unlock();
             }
-            return Optional.of(reserved);
+        }
+
+        private void rollBack(long valueBefore, Map<String, Key> keysBefore) {
+            value = valueBefore;
+            keys.clear();
+            keys.putAll(keysBefore);
         }
 
         @Override
-        public synchronized Optional<Reservation> fence(String name, long mark, long margin) {
-            fences.add(mark);
-            value = Math.max(value, mark) + margin;
-            return Optional.of(new Reserved(value, server));
+        public Optional<Stored> lock(String name) {
+            return Optional.of(new Row(value, server));
+        }
+
+        @Override
+        public long add(String name, long count) {
+            updates.add(count);
+            await(released);
+            value += count;
+            return value;
+        }
+
+        @Override
+        public List<StoredKey> findKeys(String counter, Collection<String> wanted) {
+            return wanted.stream().map(keys::get).filter(key -> key != null).map(StoredKey.class::cast).toList();
+        }
+
+        @Override
+        public void saveKeys(String counter, String[] names, Integer[] counts, Long[] firsts) {
+            for (int i = 0; i < names.length; i++) {
+                keys.put(names[i], new Key(names[i], counts[i], firsts[i]));
+            }
+        }
+
+        @Override
+        public Optional<Stored> fence(String name, long mark, long margin) {
+            rowLock.lock();
+            try {
+                fences.add(mark);
+                value = Math.max(value, mark) + margin;
+                return Optional.of(new Row(value, server));
+            }
+            finally {
+                rowLock.unlock();
+            }
         }
 
         /** Another server takes over, without the last {@code lost} numbers committed on the old one. */
-        synchronized void failOver(String newServer, long lost) {
-            server = newServer;
-            value -= lost;
+        void failOver(String newServer, long lost) {
+            rowLock.lock();
+            try {
+                server = newServer;
+                value -= lost;
+                keys.values().removeIf(key -> key.getFirst() > value);
+            }
+            finally {
+                rowLock.unlock();
+            }
         }
 
         void release() {
             released.countDown();
         }
 
-        /** The next UPDATE waits until the returned latch is counted down, even after {@link #release()}. */
-        synchronized CountDownLatch holdNext() {
-            CountDownLatch latch = new CountDownLatch(1);
-            held.put(updates.size() + 1, latch);
-            return latch;
-        }
-
-        /** The n-th UPDATE (from 1) fails after it was sent, as a connection lost during COMMIT does. */
-        void failUpdate(int n) {
-            failingUpdate = n;
+        /** The n-th transaction (from 1) commits, but its caller is told it failed, as a connection lost then is. */
+        void failCommit(int n) {
+            failingCommit = n;
         }
 
         void awaitUpdates(int count) throws InterruptedException {
@@ -339,6 +443,11 @@ class RequestCoalescerTests {
             catch (InterruptedException ex) {
                 Thread.currentThread().interrupt();
             }
+        }
+
+        @Override
+        public int purgeKeys(long seconds, int limit) {
+            throw new UnsupportedOperationException();
         }
 
         @Override

@@ -98,6 +98,31 @@ class BrowserPageIntegrationTests {
         Files.write(Path.of("target", "browser-page.png"), browser.getScreenshotAs(OutputType.BYTES));
     }
 
+    @Test
+    void clickingAgainAfterALostAnswerRetriesTheSameRequestAndTakesNoSecondNumber() {
+        browser.get(instance.baseUrl() + "/");
+        WebElement button = new WebDriverWait(browser, WAIT)
+                .until(driver -> driver.findElement(By.cssSelector("button[data-counter='orders']")));
+        long before = stored("orders");
+        // The first POST reaches the service, which commits a number, but its answer is lost on the way back
+        ((JavascriptExecutor) browser).executeScript("""
+                const realFetch = window.fetch;
+                let lose = true;
+                window.fetch = async (path, options) => {
+                  const response = await realFetch(path, options);
+                  if (options.method === 'POST' && lose) { lose = false; throw new TypeError('connection lost'); }
+                  return response;
+                };""");
+
+        button.click();
+        new WebDriverWait(browser, WAIT).until(driver -> driver.findElement(By.id("status")).getText().contains("connection lost"));
+        assertThat(stored("orders")).isEqualTo(before + 1);
+        button.click();
+
+        assertThat(awaitTakenOtherThan("–")).isEqualTo(before + 1);
+        assertThat(stored("orders")).isEqualTo(before + 1);
+    }
+
     /** JavaScript numbers are exact only up to 2^53; the page shows a bigint counter's digits as the API sent them. */
     @Test
     void numbersBeyondJavaScriptPrecisionAreShownExactly() {
