@@ -1,0 +1,126 @@
+package dev.counterservice.faults;
+
+import java.time.Duration;
+import java.util.List;
+import java.util.Map;
+
+import dev.counterservice.testing.AppProcess;
+import dev.counterservice.testing.LocalPostgres;
+import dev.counterservice.testing.RetryingClients;
+import dev.counterservice.testing.TcpProxy;
+import dev.counterservice.testing.TestDatabase;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+/**
+ * Exactly-once numbering through faults: two instances, clients that retry every key on the other instance until
+ * it is answered 200. Through a PostgreSQL SIGKILL and restart, connections cut mid-transaction and an instance
+ * SIGKILLed, every key gets exactly one block, no number belongs to two keys, real-time order holds between
+ * logical requests, replays are identical, and the keys' blocks cover the counter's new numbers without a gap.
+ */
+class IdempotentRetryFaultIntegrationTests {
+
+    private static final Duration START = Duration.ofSeconds(120);
+    private static final String NEXT = "/counters/keyed/next";
+
+    private static LocalPostgres server;
+    private static TestDatabase database;
+    private static TcpProxy proxy;
+    private static AppProcess first;
+    private static AppProcess second;
+
+    @BeforeAll
+    static void start() {
+        server = LocalPostgres.start();
+        database = server.createDatabase("keyed");
+        proxy = TcpProxy.to(database.host(), database.port());
+        Map<String, String> properties = Map.of("counter.names", "keyed", "counter.timeout", "1s",
+                "spring.datasource.hikari.connection-timeout", "1000");
+        first = AppProcess.start(database.via(proxy.port()), properties);
+        second = AppProcess.start(database.via(proxy.port()), properties);
+        first.awaitReady(START);
+        second.awaitReady(START);
+    }
+
+    @AfterAll
+    static void stop() {
+        first.close();
+        second.close();
+        proxy.close();
+    }
+
+    @Test
+    void postgresKilledAndRestarted() {
+        long before = stored();
+        try (RetryingClients clients = RetryingClients.start(16, urls(), NEXT)) {
+            pause(Duration.ofSeconds(1));
+            server.kill();
+            pause(Duration.ofSeconds(1));
+            server.startServer();
+            pause(Duration.ofSeconds(2));
+            clients.close();
+
+            assertThat(clients.retries()).as("the outage was seen").isNotEmpty();
+            assertExactlyOnce(clients, before);
+        }
+    }
+
+    @Test
+    void connectionsCutMidTransaction() {
+        long before = stored();
+        try (RetryingClients clients = RetryingClients.start(16, urls(), NEXT)) {
+            pause(Duration.ofMillis(500));
+            for (int cut = 0; cut < 20; cut++) {
+                proxy.cutConnections();
+                pause(Duration.ofMillis(100));
+            }
+            pause(Duration.ofSeconds(1));
+            clients.close();
+
+            assertThat(clients.retries()).as("the cuts were seen").isNotEmpty();
+            assertExactlyOnce(clients, before);
+        }
+    }
+
+    @Test
+    void anInstanceKilledWithSigkillAndRestarted() {
+        long before = stored();
+        try (RetryingClients clients = RetryingClients.start(16, urls(), NEXT)) {
+            pause(Duration.ofSeconds(1));
+            first.kill();
+            pause(Duration.ofSeconds(1));
+            first = first.restart().awaitReady(START);
+            pause(Duration.ofSeconds(1));
+            clients.close();
+
+            assertThat(clients.retries()).as("requests to the killed instance failed").containsKey("connection or timeout");
+            assertExactlyOnce(clients, before);
+        }
+    }
+
+    private static void assertExactlyOnce(RetryingClients clients, long before) {
+        assertThat(clients.answers()).hasSizeGreaterThan(100);
+        assertThat(clients.violations(before, stored())).isEmpty();
+    }
+
+    private static List<String> urls() {
+        return List.of(first.baseUrl(), second.baseUrl());
+    }
+
+    private static void pause(Duration duration) {
+        try {
+            Thread.sleep(duration);
+        }
+        catch (InterruptedException ex) {
+            Thread.currentThread().interrupt();
+            throw new IllegalStateException(ex);
+        }
+    }
+
+    private static long stored() {
+        return database.queryForLong("SELECT value FROM counter WHERE name = 'keyed'");
+    }
+}

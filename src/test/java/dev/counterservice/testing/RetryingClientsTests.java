@@ -1,0 +1,54 @@
+package dev.counterservice.testing;
+
+import java.util.List;
+
+import dev.counterservice.testing.RetryingClients.Answer;
+import org.junit.jupiter.api.Test;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+/** The exactly-once checker catches each way a service could break the promise, and nothing else. */
+class RetryingClientsTests {
+
+    @Test
+    void contiguousBlocksOnePerKeyInRealTimeOrderPass() {
+        assertThat(RetryingClients.violations(List.of(answer("a", 0, 10, 11, 12), answer("b", 5, 20, 13, 13),
+                answer("c", 21, 30, 14, 16)), 10, 16)).isEmpty();
+    }
+
+    @Test
+    void aNumberThatBelongsToNoKeyIsAGap() {
+        assertThat(RetryingClients.violations(List.of(answer("a", 0, 10, 11, 11), answer("b", 20, 30, 13, 13)), 10, 13))
+                .containsExactly("numbers 12..12 belong to no key (next block b starts at 13)");
+    }
+
+    @Test
+    void aGapBeforeTheFirstBlockCounts() {
+        assertThat(RetryingClients.violations(List.of(answer("a", 0, 10, 12, 12)), 10, 12))
+                .containsExactly("numbers 11..11 belong to no key (next block a starts at 12)");
+    }
+
+    @Test
+    void numbersStoredBeyondTheLastBlockAreAGapAndBlocksBeyondTheStoredValueAreNotDurable() {
+        assertThat(RetryingClients.violations(List.of(answer("a", 0, 10, 11, 11)), 10, 12))
+                .containsExactly("the blocks end at 11 but the database holds 12");
+        assertThat(RetryingClients.violations(List.of(answer("a", 0, 10, 11, 12)), 10, 11))
+                .containsExactly("the blocks end at 12 but the database holds 11");
+    }
+
+    @Test
+    void twoKeysSharingANumberIsCaught() {
+        assertThat(RetryingClients.violations(List.of(answer("a", 0, 10, 11, 12), answer("b", 0, 10, 12, 13)), 10, 13))
+                .containsExactly("number in two keys' blocks: 12");
+    }
+
+    @Test
+    void aKeySentAfterAnotherWasAnsweredMustGetLargerNumbers() {
+        assertThat(RetryingClients.violations(List.of(answer("a", 0, 10, 12, 12), answer("b", 11, 20, 11, 11)), 10, 12))
+                .containsExactly("a request sent after 12 was acknowledged got 11");
+    }
+
+    private static Answer answer(String key, long sent, long received, long first, long last) {
+        return new Answer(key, key.hashCode(), sent, received, first, last, first + "\n");
+    }
+}
