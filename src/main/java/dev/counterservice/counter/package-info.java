@@ -1,0 +1,7 @@
+/**
+ * The counters: the HTTP face ({@code CounterController}), the service that bounds every wait
+ * ({@code CounterService}), the batching of concurrent requests into one transaction with its failover checks
+ * ({@code RequestCoalescer}), and the one way to the database ({@code CounterRepository}). Everything is
+ * package-private but the settings record.
+ */
+package dev.counterservice.counter;
