@@ -23,17 +23,26 @@ interface CounterRepository extends Repository<CounterRow, String> {
     String SERVER = "(SELECT system_identifier FROM pg_control_system()) || '/' || substr(pg_walfile_name(pg_current_wal_lsn()), 1, 8)";
 
     /**
-     * Takes the counter's row lock until the transaction ends and reads its value: every batch, from every
-     * instance, runs after the one before it has committed, and sees all that one wrote.
+     * Adds {@code count} to the counter and takes its row lock until the transaction ends: every batch, from every
+     * instance, runs after the one before it has committed, and sees all that one wrote. The new value is the last
+     * number of the reserved block; the statement also says which server ran it.
+     *
+     * @return empty if the counter does not exist or would pass bigint's maximum (it is then unchanged)
      */
     @Transactional
-    @Query(nativeQuery = true, value = "SELECT value, " + SERVER + " AS server FROM counter WHERE name = :name FOR UPDATE")
-    Optional<Stored> lock(@Param("name") String name);
+    @Query(nativeQuery = true, value = """
+            WITH moved AS (
+                UPDATE counter SET value = value + :count
+                WHERE name = :name AND value <= 9223372036854775807 - :count
+                RETURNING value)
+            SELECT value, """ + SERVER + " AS server FROM moved")
+    Optional<Stored> add(@Param("name") String name, @Param("count") long count);
 
-    /** Adds {@code count} under the lock {@link #lock} took; the new value is the last number reserved. */
+    /** Gives back numbers the batch reserved but does not hand out (replayed keys), under the lock {@link #add} took. */
     @Transactional
-    @Query(nativeQuery = true, value = "UPDATE counter SET value = value + :count WHERE name = :name RETURNING value")
-    long add(@Param("name") String name, @Param("count") long count);
+    @Modifying
+    @Query(nativeQuery = true, value = "UPDATE counter SET value = :value WHERE name = :name")
+    void setValue(@Param("name") String name, @Param("value") long value);
 
     /** The blocks already reserved for some of {@code keys}, read under the lock. */
     @Transactional

@@ -50,6 +50,8 @@ class CounterService implements AutoCloseable {
                     CounterMeters.register(name, meters), observations);
             Gauge.builder("counter.requests.waiting", coalescer, RequestCoalescer::waiting)
                     .description("Requests waiting for the next batch").tag("counter", name).register(meters);
+            Gauge.builder("counter.high.water.mark", coalescer, RequestCoalescer::highWaterMark)
+                    .description("The highest number this instance has handed out").tag("counter", name).register(meters);
             return coalescer;
         }));
     }

@@ -41,11 +41,12 @@ import dev.counterservice.counter.CounterRepository.StoredKey;
  * so a batch sees every key committed before it, from any instance, and a retry never takes new numbers.
  *
  * <p>Failover: a standby promoted without some of the primary's last commits would hand out their numbers again.
- * So the statement that takes the row lock also says which server it ran on. On a server other than the last one
+ * So the UPDATE that takes the row lock also says which server it ran on. On a server other than the last one
  * seen, the batch is rolled back and the counter fenced: moved past both its stored value and this instance's
  * high-water mark (the highest number it handed out) by {@code counter.fence-margin}, which covers what other
  * instances handed out above this one's mark. And a stored value below the high-water mark proves lost commits:
- * the batch is rolled back, the loss logged and counted, and the counter fenced.
+ * the batch is rolled back, the loss logged and counted, and the counter fenced. Both checks run before the
+ * commit, so a refused batch takes no number.
  */
 final class RequestCoalescer {
 
@@ -154,6 +155,14 @@ final class RequestCoalescer {
         catch (RuntimeException ex) {
             outcome = Outcome.failed(ex);
         }
+        if (outcome == null) {
+            // The batch as a whole would pass bigint's maximum: each request tries alone, so those that fit succeed
+            if (batch.size() > 1) {
+                batch.forEach(request -> commit(List.of(request)));
+                return;
+            }
+            outcome = Outcome.failed(new CounterExhaustedException(counter, batch.getFirst().count()));
+        }
         if (outcome.refusedOn() != null) {
             fence(outcome.refusedOn());
         }
@@ -174,18 +183,23 @@ final class RequestCoalescer {
     }
 
     /**
-     * The batch's transaction: takes the row lock, checks the server, replays the blocks of known keys and
-     * reserves one block for all other requests that fit below bigint's maximum.
+     * The batch's transaction: reserves one block for the whole batch, which takes the row lock, checks the server,
+     * then replays the blocks of known keys and gives their numbers back, and stores the new keys.
      */
     private Outcome reserve(List<Request> batch, long mark, TransactionStatus status) {
-        Stored locked = repository.lock(counter).orElseThrow(() -> new UnknownCounterException(counter));
-        String refusal = refusal(locked, mark);
+        long total = batch.stream().mapToLong(Request::count).sum();
+        Stored moved = repository.add(counter, total).orElse(null);
+        if (moved == null) {
+            return null;
+        }
+        long before = moved.getValue() - total;
+        String refusal = refusal(moved.getServer(), before, mark);
         if (refusal != null) {
             status.setRollbackOnly();
-            return Outcome.refused(new CounterUnavailableException(refusal, null), locked.getServer());
+            return Outcome.refused(new CounterUnavailableException(refusal, null), moved.getServer());
         }
-        Map<String, Block> blocksByKey = new HashMap<>();
         List<String> keys = batch.stream().map(Request::key).filter(key -> key != null).toList();
+        Map<String, Block> blocksByKey = new HashMap<>();
         if (!keys.isEmpty()) {
             for (StoredKey stored : repository.findKeys(counter, keys)) {
                 blocksByKey.put(stored.getKey(),
@@ -194,52 +208,50 @@ final class RequestCoalescer {
         }
         Map<Request, Object> results = new HashMap<>();
         List<Request> keyed = new ArrayList<>();
-        long value = locked.getValue();
+        long value = before;
         for (Request request : batch) {
             Block known = request.key() == null ? null : blocksByKey.get(request.key());
             if (known != null) {
                 results.put(request, known.count() == request.count() ? known
                         : IdempotencyKeyConflictException.reused(counter, known.count()));
+                continue;
             }
-            else if (value > Long.MAX_VALUE - request.count()) {
-                results.put(request, new CounterExhaustedException(counter, request.count()));
-            }
-            else {
-                Block block = new Block(counter, value + 1, value + request.count());
-                value = block.last();
-                results.put(request, block);
-                if (request.key() != null) {
-                    keyed.add(request);
-                    blocksByKey.put(request.key(), new Block(counter, block.first(), block.last(), true));
-                }
+            Block block = new Block(counter, value + 1, value + request.count());
+            value = block.last();
+            results.put(request, block);
+            if (request.key() != null) {
+                keyed.add(request);
+                blocksByKey.put(request.key(), new Block(counter, block.first(), block.last(), true));
             }
         }
-        long reserved = value - locked.getValue();
-        if (reserved > 0 && repository.add(counter, reserved) != value) {
-            throw new IllegalStateException("Counter '" + counter + "' moved while its row lock was held");
+        if (value != moved.getValue()) {
+            repository.setValue(counter, value);
         }
         if (!keyed.isEmpty()) {
             repository.saveKeys(counter, keyed.stream().map(Request::key).toArray(String[]::new),
-                    keyed.stream().map(request -> request.count()).toArray(Integer[]::new),
+                    keyed.stream().map(Request::count).toArray(Integer[]::new),
                     keyed.stream().map(request -> ((Block) results.get(request)).first()).toArray(Long[]::new));
         }
-        return new Outcome(results, value, reserved, null, null);
+        return new Outcome(results, value, value - before, null, null);
     }
 
-    /** Why the batch must not be served from the row just locked, or null if it may. */
-    private String refusal(Stored locked, long mark) {
+    /**
+     * Why the batch must not be served on {@code on}, where the counter held {@code before} when the batch's UPDATE
+     * locked it, or null if it may.
+     */
+    private String refusal(String on, long before, long mark) {
         String seen = server.get();
-        if (seen == null && server.compareAndSet(null, locked.getServer())) {
+        if (seen == null && server.compareAndSet(null, on)) {
             return null;
         }
-        if (!locked.getServer().equals(server.get())) {
+        if (!on.equals(server.get())) {
             return "The database server changed; the counter is fenced before more numbers are handed out";
         }
-        if (locked.getValue() < mark) {
+        if (before < mark) {
             meters.regressions().increment();
             log.error("Counter '{}': the database holds {}, but this instance had already handed out numbers up to {}: "
                     + "it lost commits (a standby promoted without them?). Refusing the batch and fencing",
-                    counter, locked.getValue(), mark);
+                    counter, before, mark);
             return "The database lost numbers already handed out; the counter is fenced before more are";
         }
         return null;
@@ -263,6 +275,11 @@ final class RequestCoalescer {
             // The fence stays owed: the next batch finds the same mismatch and fences again
             log.warn("Counter '{}': fencing on database server {} failed: {}", counter, on, ex.toString());
         }
+    }
+
+    /** The highest number this instance has handed out, 0 before the first. */
+    double highWaterMark() {
+        return highWaterMark.get();
     }
 
     double waiting() {

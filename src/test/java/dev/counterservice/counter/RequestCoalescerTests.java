@@ -153,8 +153,7 @@ class RequestCoalescerTests {
         assertThatExceptionOfType(ExecutionException.class).isThrownBy(() -> tooBig.get(5, TimeUnit.SECONDS))
                 .withCauseInstanceOf(CounterExhaustedException.class);
         assertThat(fits.get(5, TimeUnit.SECONDS)).isEqualTo(new Block("c", Long.MAX_VALUE, Long.MAX_VALUE));
-        // The held value is known under the row lock: the request that does not fit is refused, the others served
-        assertThat(database.updates).containsExactly(1L, 1L);
+        assertThat(database.updates).containsExactly(1L, 6L, 5L, 1L);
     }
 
     @Test
@@ -225,7 +224,9 @@ class RequestCoalescerTests {
 
         assertThat(first).isEqualTo(new Block("c", 1, 2, false));
         assertThat(retried).isEqualTo(new Block("c", 1, 2, true));
-        assertThat(database.updates).containsExactly(2L);
+        // The retry's UPDATE took 2 with the row lock and gave them back once it found the key
+        assertThat(database.updates).containsExactly(2L, 2L);
+        assertThat(database.value).isEqualTo(2);
         assertThat(coalescer.reserve(1, null).get(5, TimeUnit.SECONDS)).isEqualTo(new Block("c", 3, 3));
     }
 
@@ -278,13 +279,13 @@ class RequestCoalescerTests {
         CompletableFuture<Block> fresh = coalescer.reserve(3, "fresh");
         database.release();
         known.get(5, TimeUnit.SECONDS);
-        // Whichever batch it joins, the first one has stored its key
-        CompletableFuture<Block> retried = coalescer.reserve(2, "known");
 
         assertThat(plain.get(5, TimeUnit.SECONDS)).isEqualTo(new Block("c", 3, 3));
         assertThat(fresh.get(5, TimeUnit.SECONDS)).isEqualTo(new Block("c", 4, 6));
-        assertThat(retried.get(5, TimeUnit.SECONDS)).isEqualTo(new Block("c", 1, 2, true));
-        assertThat(database.updates).containsExactly(2L, 4L);
+        // The retry's batch reserves its count with the UPDATE that takes the lock, finds the key and gives it back
+        assertThat(coalescer.reserve(2, "known").get(5, TimeUnit.SECONDS)).isEqualTo(new Block("c", 1, 2, true));
+        assertThat(database.updates).containsExactly(2L, 4L, 2L);
+        assertThat(database.value).isEqualTo(6);
         assertThat(database.keys).containsOnlyKeys("known", "fresh");
     }
 
@@ -369,16 +370,19 @@ class RequestCoalescerTests {
         }
 
         @Override
-        public Optional<Stored> lock(String name) {
+        public Optional<Stored> add(String name, long count) {
+            updates.add(count);
+            await(released);
+            if (value > Long.MAX_VALUE - count) {
+                return Optional.empty();
+            }
+            value += count;
             return Optional.of(new Row(value, server));
         }
 
         @Override
-        public long add(String name, long count) {
-            updates.add(count);
-            await(released);
-            value += count;
-            return value;
+        public void setValue(String name, long newValue) {
+            value = newValue;
         }
 
         @Override

@@ -55,7 +55,8 @@ class ActuatorIntegrationTests {
                 .contains("counter_fences_total{counter=\"default\"} 0.0")
                 .contains("counter_regressions_total{counter=\"default\"} 0.0")
                 .contains("counter_database_synchronous 0.0")
-                .contains("counter_database_standbys 0.0");
+                .contains("counter_database_standbys 0.0")
+                .contains("counter_high_water_mark{counter=\"default\"}");
     }
 
     @Test
