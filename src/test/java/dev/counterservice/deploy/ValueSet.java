@@ -15,7 +15,8 @@ enum ValueSet {
     EXISTING_SECRET("existing-secret-values.yaml", Map.of("counter-db-credentials", "postgres-password")),
     ALL_FEATURES("all-features-values.yaml", Map.of()),
     POSTGRESQL_17("postgresql-17-values.yaml", Map.of()),
-    PLAIN_MANIFESTS("plain-manifests-values.yaml", Map.of("counter-service-postgresql", "password"));
+    PLAIN_MANIFESTS("plain-manifests-values.yaml", Map.of("counter-service-postgresql", "password")),
+    CLOUDNATIVEPG("cloudnativepg-values.yaml", Map.of());
 
     private final String file;
     private final Map<String, String> existingSecretKeys;
