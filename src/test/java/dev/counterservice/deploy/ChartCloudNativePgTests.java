@@ -25,7 +25,7 @@ class ChartCloudNativePgTests {
     private final Manifests manifests = Chart.render(ValueSet.CLOUDNATIVEPG);
 
     @Test
-    void theClusterHasThreeInstancesAndEveryCommitWaitsForOneStandby() {
+    void theClusterHasThreeInstancesEveryCommitWaitsForOneStandbyAndFailoverNeedsAQuorum() {
         JsonNode cluster = manifests.only("Cluster");
         assertThat(cluster.path("apiVersion").asString()).isEqualTo("postgresql.cnpg.io/v1");
         assertThat(Manifests.name(cluster)).isEqualTo("counter-service-db");
@@ -34,6 +34,7 @@ class ChartCloudNativePgTests {
         assertThat(synchronous.path("method").asString()).isEqualTo("any");
         assertThat(synchronous.path("number").asInt()).isEqualTo(1);
         assertThat(synchronous.path("dataDurability").asString()).as("commits wait rather than go on unreplicated").isEqualTo("required");
+        assertThat(synchronous.path("failoverQuorum").asBoolean()).as("no promotion of a standby that may lack commits").isTrue();
         assertThat(cluster.at("/spec/imageName").asString()).isEqualTo("ghcr.io/cloudnative-pg/postgresql:18.1");
         assertThat(cluster.at("/spec/storage/size").asString()).isEqualTo("20Gi");
         assertThat(cluster.at("/spec/storage/storageClass").asString()).isEqualTo("fast-ssd");
