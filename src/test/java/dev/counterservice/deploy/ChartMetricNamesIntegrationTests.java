@@ -65,8 +65,9 @@ class ChartMetricNamesIntegrationTests {
             proxy.refuseConnections(true);
             proxy.cutConnections();
             assertThat(instance.send("GET", "/next").statusCode()).isEqualTo(503);
-            // No request arrives at an unready pod; only its readiness probe still asks the database
-            poolTimeoutsBeforeProbe = poolTimeouts(scrape(instance));
+            // No request arrives at an unready pod; only its readiness probe still asks the database. The request's
+            // own wait for a connection may end just after its 503: count from when the count has settled
+            poolTimeoutsBeforeProbe = settledPoolTimeouts(instance);
             assertThat(instance.management("/actuator/health/readiness").statusCode()).isEqualTo(503);
             long deadline = System.nanoTime() + Duration.ofSeconds(10).toNanos();
             do {
@@ -164,6 +165,7 @@ class ChartMetricNamesIntegrationTests {
         return names;
     }
 
+    /** Reads the instance's metrics into {@link #exported}: the last scrape is what the tests compare the queries with. */
     private static String scrape(AppInstance instance) {
         String body = instance.management("/actuator/prometheus").body();
         exported.clear();
@@ -178,6 +180,21 @@ class ChartMetricNamesIntegrationTests {
             exported.computeIfAbsent(sample.group(1), name -> new ArrayList<>()).add(labels);
         }
         return body;
+    }
+
+    /** The pool's timeouts once two scrapes, more than a connection timeout (1 s) apart, agree. */
+    private static double settledPoolTimeouts(AppInstance instance) throws InterruptedException {
+        double before = poolTimeouts(scrape(instance));
+        long deadline = System.nanoTime() + Duration.ofSeconds(10).toNanos();
+        while (true) {
+            Thread.sleep(1500);
+            double now = poolTimeouts(scrape(instance));
+            if (now == before) {
+                return now;
+            }
+            assertThat(System.nanoTime()).as("connection pool timeouts settle without requests").isLessThan(deadline);
+            before = now;
+        }
     }
 
     private static double poolTimeouts(String body) {
