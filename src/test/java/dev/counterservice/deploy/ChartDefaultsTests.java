@@ -130,7 +130,7 @@ class ChartDefaultsTests {
 
     @Test
     void optionalObjectsAreOffByDefault() {
-        for (String kind : List.of("Ingress", "HorizontalPodAutoscaler", "NetworkPolicy", "ServiceMonitor")) {
+        for (String kind : List.of("Ingress", "HorizontalPodAutoscaler", "NetworkPolicy", "ServiceMonitor", "PrometheusRule", "Cluster")) {
             assertThat(manifests.ofKind(kind)).as(kind).isEmpty();
         }
         assertThat(manifests.objects()).extracting(o -> o.path("kind").asString()).containsExactlyInAnyOrder(

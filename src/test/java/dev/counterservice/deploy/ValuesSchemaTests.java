@@ -68,6 +68,11 @@ class ValuesSchemaTests {
             "postgresql.persistence.accessModes[0], ReadWriteSometimes",
             "postgresql.image.tag, latest",
             "resources.limits.memory, lots",
+            "counter.requireSynchronousReplication, maybe",
+            "cloudnativepg.instances, 1",
+            "cloudnativepg.synchronous.number, 0",
+            "prometheusRule.commitLatency.p99Seconds, fast",
+            "prometheusRule.notReady.for, a while",
     })
     void rejectsAWrongTypeOrValue(String key, String value) {
         assertThatIllegalStateException().isThrownBy(() -> Chart.template(ValueSet.DEFAULTS, Map.of(key, value)))
