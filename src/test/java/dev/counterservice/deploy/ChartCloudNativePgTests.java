@@ -39,6 +39,8 @@ class ChartCloudNativePgTests {
         assertThat(cluster.at("/spec/storage/size").asString()).isEqualTo("20Gi");
         assertThat(cluster.at("/spec/storage/storageClass").asString()).isEqualTo("fast-ssd");
         assertThat(cluster.at("/spec/resources/limits/memory").asString()).isEqualTo("1Gi");
+        assertThat(strings(cluster.at("/metadata/annotations"))).as("its claims outlive an uninstall")
+                .containsEntry("helm.sh/resource-policy", "keep");
     }
 
     @Test
@@ -90,6 +92,12 @@ class ChartCloudNativePgTests {
                 .withMessageContaining("cloudnativepg.synchronous.number must be below cloudnativepg.instances");
         assertThatIllegalStateException().isThrownBy(() -> Chart.template(ValueSet.CLOUDNATIVEPG, Map.of("cloudnativepg.instances", 1)))
                 .withMessageContaining("values don't meet the specifications of the schema").withMessageContaining("cloudnativepg");
+    }
+
+    @Test
+    void notesTellHowToWatchTheCluster() {
+        assertThat(Chart.notes(ValueSet.CLOUDNATIVEPG)).contains("kubectl --namespace default get cluster counter-service-db")
+                .contains("counter-service-db-rw").doesNotContain("data-counter-service-postgresql-0");
     }
 
     @Test
