@@ -111,7 +111,8 @@ class ChartOptionsTests {
         Manifests manifests = Chart.render(ValueSet.ALL_FEATURES);
         assertThat(manifests.configMapData("counter-service")).containsEntry("COUNTER_NAMES", "default,orders,invoices")
                 .containsEntry("COUNTER_MAX_COUNT", "500").containsEntry("COUNTER_TIMEOUT", "2s")
-                .containsEntry("COUNTER_COALESCING_ENABLED", "false").containsEntry("COUNTER_COALESCING_MAX_BATCH", "200");
+                .containsEntry("COUNTER_COALESCING_ENABLED", "false").containsEntry("COUNTER_COALESCING_MAX_BATCH", "200")
+                .containsEntry("COUNTER_FENCE_MARGIN", "50000000");
         JsonNode deployment = manifests.only("Deployment");
         assertThat(literalEnv(container(deployment, "app"))).containsEntry("JAVA_TOOL_OPTIONS", "-XX:+PrintFlagsFinal");
         assertThat(strings(deployment.at("/spec/template/metadata/annotations"))).containsEntry("example.com/team", "platform")
