@@ -89,7 +89,8 @@ class ChartMetricNamesIntegrationTests {
         queries().forEach(query -> referenced.addAll(metricNames(query)));
         assertThat(referenced).as("the queries were read").contains("counter_numbers_issued_total", "counter_batch_size_bucket",
                 "counter_commit_seconds_bucket", "counter_requests_waiting", "http_server_requests_seconds_count",
-                "hikaricp_connections_timeout_total", "jvm_memory_used_bytes", "kube_pod_status_ready");
+                "hikaricp_connections_timeout_total", "jvm_memory_used_bytes", "counter_regressions_total",
+                "counter_database_synchronous", "kube_pod_status_ready");
         for (String name : referenced) {
             if (FROM_KUBE_STATE_METRICS.contains(name)) {
                 assertThat(exported).as("%s is kube-state-metrics', not the app's", name).doesNotContainKey(name);

@@ -38,19 +38,24 @@ class ChartMonitoringTests {
                 .anyMatch(q -> q.contains("counter_requests_waiting"))
                 .anyMatch(q -> q.contains("http_server_requests_seconds_count") && q.contains("status=\"503\""))
                 .anyMatch(q -> q.contains("status=\"409\""))
-                .anyMatch(q -> q.contains("jvm_memory_used_bytes"));
+                .anyMatch(q -> q.contains("jvm_memory_used_bytes"))
+                .anyMatch(q -> q.contains("counter_fences_total")).anyMatch(q -> q.contains("counter_regressions_total"))
+                .anyMatch(q -> q.contains("counter_database_synchronous")).anyMatch(q -> q.contains("counter_database_standbys"));
         assertThat(queries).allSatisfy(q -> assertThat(q).contains("namespace=\"$namespace\", service=\"$service\""));
         assertThat(dashboard.path("panels").values()).extracting(p -> p.path("id").asInt()).doesNotHaveDuplicates();
     }
 
     @Test
-    void thePrometheusRuleAlertsOnTheFourWaysTheServiceFailsWithThresholdsFromValues() {
+    void thePrometheusRuleAlertsOnEachWayTheServiceFailsWithThresholdsFromValues() {
         JsonNode rule = manifests.only("PrometheusRule");
         assertThat(rule.path("apiVersion").asString()).isEqualTo("monitoring.coreos.com/v1");
         assertThat(strings(rule.at("/metadata/labels"))).containsEntry("release", "prometheus");
         Map<String, JsonNode> alerts = alerts(manifests);
         assertThat(alerts).containsOnlyKeys("CounterServiceDatabaseUnreachable", "CounterServiceCommitLatencyHigh",
-                "CounterServiceCounterExhausted", "CounterServiceInstanceNotReady");
+                "CounterServiceCounterExhausted", "CounterServiceInstanceNotReady", "CounterServiceNumbersRegressed",
+                "CounterServiceReplicationNotSynchronous");
+        assertThat(alerts.get("CounterServiceNumbersRegressed").path("expr").asString()).contains("counter_regressions_total").endsWith("> 0");
+        assertThat(alerts.get("CounterServiceReplicationNotSynchronous").path("for").asString()).isEqualTo("5m");
         JsonNode latency = alerts.get("CounterServiceCommitLatencyHigh");
         assertThat(latency.path("expr").asString()).startsWith("histogram_quantile(0.99,").endsWith("> 0.5");
         assertThat(latency.path("for").asString()).isEqualTo("15m");
