@@ -117,7 +117,8 @@ class ChartDefaultsTests {
         assertThat(config).containsKeys(settings.toArray(String[]::new));
         assertThat(config).containsEntry("COUNTER_NAMES", "default").containsEntry("COUNTER_MAX_COUNT", "1000")
                 .containsEntry("COUNTER_TIMEOUT", "3s").containsEntry("COUNTER_COALESCING_ENABLED", "true")
-                .containsEntry("COUNTER_COALESCING_MAX_BATCH", "1000").containsEntry("COUNTER_FENCE_MARGIN", "10000000")
+                .containsEntry("COUNTER_COALESCING_MAX_BATCH", "1000").containsEntry("COUNTER_IDEMPOTENCY_RETENTION", "24h")
+                .containsEntry("COUNTER_FENCE_MARGIN", "10000000")
                 .containsEntry("COUNTER_REQUIRE_SYNCHRONOUS_REPLICATION", "false");
     }
 

@@ -56,6 +56,8 @@ class ChartMonitoringTests {
                 "CounterServiceReplicationNotSynchronous");
         assertThat(alerts.get("CounterServiceNumbersRegressed").path("expr").asString()).contains("counter_regressions_total").endsWith("> 0");
         assertThat(alerts.get("CounterServiceReplicationNotSynchronous").path("for").asString()).isEqualTo("5m");
+        assertThat(alerts.get("CounterServiceCounterExhausted").path("for").asString()).as("longer than an Idempotency-Key's 409s last")
+                .isEqualTo("10m");
         JsonNode latency = alerts.get("CounterServiceCommitLatencyHigh");
         assertThat(latency.path("expr").asString()).startsWith("histogram_quantile(0.99,").endsWith("> 0.5");
         assertThat(latency.path("for").asString()).isEqualTo("15m");

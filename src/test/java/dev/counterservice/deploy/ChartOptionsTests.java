@@ -112,7 +112,7 @@ class ChartOptionsTests {
         assertThat(manifests.configMapData("counter-service")).containsEntry("COUNTER_NAMES", "default,orders,invoices")
                 .containsEntry("COUNTER_MAX_COUNT", "500").containsEntry("COUNTER_TIMEOUT", "2s")
                 .containsEntry("COUNTER_COALESCING_ENABLED", "false").containsEntry("COUNTER_COALESCING_MAX_BATCH", "200")
-                .containsEntry("COUNTER_FENCE_MARGIN", "50000000");
+                .containsEntry("COUNTER_IDEMPOTENCY_RETENTION", "1h").containsEntry("COUNTER_FENCE_MARGIN", "50000000");
         JsonNode deployment = manifests.only("Deployment");
         assertThat(literalEnv(container(deployment, "app"))).containsEntry("JAVA_TOOL_OPTIONS", "-XX:+PrintFlagsFinal");
         assertThat(strings(deployment.at("/spec/template/metadata/annotations"))).containsEntry("example.com/team", "platform")

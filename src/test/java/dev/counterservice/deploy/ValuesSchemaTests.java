@@ -68,6 +68,7 @@ class ValuesSchemaTests {
             "postgresql.persistence.accessModes[0], ReadWriteSometimes",
             "postgresql.image.tag, latest",
             "resources.limits.memory, lots",
+            "counter.idempotency.retention, forever",
             "counter.fenceMargin, 0",
             "counter.requireSynchronousReplication, maybe",
             "cloudnativepg.instances, 1",
