@@ -56,8 +56,8 @@ class ChartMetricNamesIntegrationTests {
     static void scrapeAnInstanceThatServedRefusedAndLostItsDatabase() throws InterruptedException {
         TestDatabase database = TestDatabase.shared();
         try (TcpProxy proxy = TcpProxy.to(database.host(), database.port());
-                AppInstance instance = AppInstance.start(database.via(proxy.port()), Map.of("counter.names", "default,metrics-edge",
-                        "counter.timeout", "1000ms", "spring.datasource.hikari.connection-timeout", "1000"))) {
+                AppInstance instance = AppInstance.start(database.via(proxy.port()),
+                        Map.of("counter.names", "default,metrics-edge", "spring.datasource.hikari.connection-timeout", "1000"))) {
             assertThat(instance.send("GET", "/next").statusCode()).isEqualTo(200);
             database.execute("UPDATE counter SET value = 9223372036854775000 WHERE name = 'metrics-edge'");
             assertThat(instance.send("GET", "/counters/metrics-edge/next?count=1000").statusCode()).isEqualTo(409);
