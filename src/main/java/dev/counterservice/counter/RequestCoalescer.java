@@ -86,7 +86,8 @@ final class RequestCoalescer {
      * @param key the request's {@code Idempotency-Key}, or null
      */
     CompletableFuture<Block> reserve(int count, String key) {
-        Request request = new Request(count, key, new CompletableFuture<>());
+        // The caller's observation (its HTTP request), so that the commit's span joins the caller's trace
+        Request request = new Request(count, key, observations.getCurrentObservation(), new CompletableFuture<>());
         if (key != null && keysInFlight.putIfAbsent(key, request) != null) {
             return CompletableFuture.failedFuture(IdempotencyKeyConflictException.inFlight());
         }
@@ -148,6 +149,7 @@ final class RequestCoalescer {
         Outcome outcome;
         try {
             outcome = Observation.createNotStarted("counter.commit", observations)
+                    .parentObservation(batch.getFirst().parent())
                     .lowCardinalityKeyValue("counter", counter)
                     .highCardinalityKeyValue("counter.batch.size", Integer.toString(batch.size()))
                     .observe(() -> transactions.execute(status -> reserve(batch, mark, status)));
@@ -292,7 +294,7 @@ final class RequestCoalescer {
         }
     }
 
-    private record Request(int count, String key, CompletableFuture<Block> result) {
+    private record Request(int count, String key, Observation parent, CompletableFuture<Block> result) {
 
         void leave(Map<String, Request> keysInFlight) {
             if (key != null) {

@@ -56,7 +56,8 @@ class ActuatorIntegrationTests {
                 .contains("counter_regressions_total{counter=\"default\"} 0.0")
                 .contains("counter_database_synchronous 0.0")
                 .contains("counter_database_standbys 0.0")
-                .contains("counter_high_water_mark{counter=\"default\"}");
+                .contains("counter_high_water_mark{counter=\"default\"}")
+                .doesNotContain("counter_commit_active");
     }
 
     @Test

@@ -35,6 +35,8 @@ class MappedRoutesIntegrationTests {
             "GET /counters/{name}/next", "POST /counters/{name}/next", "HEAD /counters/{name}/next",
             "GET /counters/{name}",
             "GET /counters",
+            // springdoc's OpenAPI document (no Swagger UI), see CounterApiDocumentation
+            "GET /v3/api-docs", "GET /v3/api-docs.yaml",
             "* /error");
 
     @AutoClose

@@ -23,9 +23,12 @@ public final class AppInstance implements AutoCloseable {
         this.context = context;
     }
 
-    /** Starts an instance on {@code database}; {@code properties} override application.properties. */
-    public static AppInstance start(TestDatabase database, Map<String, String> properties) {
-        return new AppInstance(new SpringApplicationBuilder(CounterServiceApplication.class)
+    /**
+     * Starts an instance on {@code database}; {@code properties} override application.properties, and
+     * {@code configurations} add beans (such as an in-memory span exporter).
+     */
+    public static AppInstance start(TestDatabase database, Map<String, String> properties, Class<?>... configurations) {
+        return new AppInstance(new SpringApplicationBuilder(CounterServiceApplication.class).sources(configurations)
                 .run(arguments(database, properties, 0, 0).toArray(String[]::new)));
     }
 
