@@ -124,6 +124,17 @@ class ChartOptionsTests {
     }
 
     @Test
+    void jsonLogsAndTracingAreOneValueEachAndOffByDefault() {
+        assertThat(Chart.render(ValueSet.ALL_FEATURES).configMapData("counter-service"))
+                .containsEntry("LOGGING_STRUCTURED_FORMAT_CONSOLE", "ecs")
+                .containsEntry("MANAGEMENT_OPENTELEMETRY_TRACING_EXPORT_OTLP_ENDPOINT", "http://otel-collector.observability:4318/v1/traces")
+                .containsEntry("MANAGEMENT_TRACING_SAMPLING_PROBABILITY", "1");
+        assertThat(Chart.render(ValueSet.DEFAULTS).configMapData("counter-service")).doesNotContainKeys(
+                "LOGGING_STRUCTURED_FORMAT_CONSOLE", "MANAGEMENT_OPENTELEMETRY_TRACING_EXPORT_OTLP_ENDPOINT",
+                "MANAGEMENT_TRACING_SAMPLING_PROBABILITY");
+    }
+
+    @Test
     void postgresql17KeepsItsDataInASubdirectoryOfTheClaim() {
         JsonNode postgresql = container(Chart.render(ValueSet.POSTGRESQL_17).only("StatefulSet"), "postgresql");
         assertThat(postgresql.path("image").asString()).isEqualTo("postgres:17.6");
