@@ -1,13 +1,14 @@
 package dev.counterservice.counter;
 
+import java.math.BigDecimal;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
+import java.util.TreeMap;
 
 import io.swagger.v3.oas.models.Components;
 import io.swagger.v3.oas.models.OpenAPI;
 import io.swagger.v3.oas.models.Operation;
-import io.swagger.v3.oas.models.PathItem.HttpMethod;
 import io.swagger.v3.oas.models.headers.Header;
 import io.swagger.v3.oas.models.info.Info;
 import io.swagger.v3.oas.models.media.Content;
@@ -27,7 +28,7 @@ import org.springframework.context.annotation.Configuration;
  * The OpenAPI document of the API port: {@code /v3/api-docs} (JSON) and {@code /v3/api-docs.yaml}, committed as
  * docs/openapi.yaml. springdoc finds the routes in the mappings; this class says what each does, in both
  * representations, and which problems it answers with, so the controllers carry no documentation annotations. A route
- * missing from {@link #OPERATIONS} keeps springdoc's bare description, and OpenApiDocumentIntegrationTests fails until
+ * missing from {@link #operations()} keeps springdoc's bare description, and OpenApiDocumentIntegrationTests fails until
  * it is described here.
  */
 @Configuration(proxyBeanMethods = false)
@@ -37,16 +38,9 @@ class CounterApiDocumentation {
     private static final String JSON = "application/json";
     private static final String PROBLEM = "application/problem+json";
 
-    private static final Map<String, Operation> OPERATIONS = Map.of(
-            "GET /next", next("getNext", false, false),
-            "POST /next", next("postNext", false, true),
-            "HEAD /next", exists("headNext", false),
-            "GET /counters/{name}/next", next("getNextOf", true, false),
-            "POST /counters/{name}/next", next("postNextOf", true, true),
-            "HEAD /counters/{name}/next", exists("headNextOf", true),
-            "GET /counters/{name}", current(),
-            "GET /counters", all(),
-            "GET /", page());
+    /** The problem responses in components.responses, by the status they are answered with. */
+    private static final Map<String, String> STATUSES = Map.of("BadRequest", "400", "NotFound", "404", "Conflict", "409",
+            "Unavailable", "503");
 
     @Bean
     OpenAPI counterServiceApi() {
@@ -64,13 +58,28 @@ class CounterApiDocumentation {
     OpenApiCustomizer counterOperations(CounterProperties properties) {
         return api -> {
             api.components(components(properties.maxCount()));
+            Map<String, Operation> operations = operations();
             api.getPaths().forEach((path, item) -> item.readOperationsMap().forEach((method, found) -> {
-                Operation described = OPERATIONS.get(method + " " + path);
+                Operation described = operations.get(method + " " + path);
                 if (described != null) {
                     item.operation(method, described);
                 }
             }));
         };
+    }
+
+    /** What each route does, by "METHOD path"; built anew for each document, as springdoc may change what it is given. */
+    private static Map<String, Operation> operations() {
+        return Map.of(
+                "GET /next", next("getNext", false, false),
+                "POST /next", next("postNext", false, true),
+                "HEAD /next", exists("headNext", false),
+                "GET /counters/{name}/next", next("getNextOf", true, false),
+                "POST /counters/{name}/next", next("postNextOf", true, true),
+                "HEAD /counters/{name}/next", exists("headNextOf", true),
+                "GET /counters/{name}", current(),
+                "GET /counters", all(),
+                "GET /", page());
     }
 
     private static Components components(int maxCount) {
@@ -90,8 +99,7 @@ class CounterApiDocumentation {
                 .addParameters("count", new Parameter().in("query").name("count").required(false)
                         .description("How many consecutive numbers to reserve in one step (default 1), at most once. "
                                 + "A POST may give it in an application/x-www-form-urlencoded body instead")
-                        .schema(typed("integer").minimum(java.math.BigDecimal.ONE)
-                                .maximum(java.math.BigDecimal.valueOf(maxCount))))
+                        .schema(typed("integer").minimum(BigDecimal.ONE).maximum(BigDecimal.valueOf(maxCount))))
                 .addHeaders("Retry-After", new Header().description("Seconds to wait before retrying")
                         .schema(typed("integer")))
                 .addHeaders("Allow", new Header().description("The methods this path takes").schema(string()))
@@ -108,8 +116,8 @@ class CounterApiDocumentation {
     }
 
     private static Operation next(String id, boolean named, boolean post) {
-        Operation operation = operation(id, named ? "The next number(s) of the counter {name}" : "The next number(s) of the counter default",
-                named, "name", "count")
+        Operation operation = operation(id, "The next number(s) of the counter " + (named ? "{name}" : "default"),
+                named ? List.of("name", "count") : List.of("count"))
                 .responses(responses(new ApiResponse().description("The numbers, committed before this answer")
                         .content(new Content()
                                 .addMediaType(TEXT, text("One number per line", "44\n45\n46\n"))
@@ -124,13 +132,13 @@ class CounterApiDocumentation {
     }
 
     private static Operation exists(String id, boolean named) {
-        return operation(id, "Checks that the counter exists; consumes nothing", named, "name")
+        return operation(id, "Checks that the counter exists; consumes nothing", named ? List.of("name") : List.of())
                 .responses(responses(new ApiResponse().description("The counter exists (headers only)"),
                         "BadRequest", "NotFound"));
     }
 
     private static Operation current() {
-        return operation("getCounter", "The last number handed out (0 before the first); consumes nothing", true, "name")
+        return operation("getCounter", "The last number handed out (0 before the first); consumes nothing", List.of("name"))
                 .responses(responses(new ApiResponse().description("The counter's value").content(new Content()
                         .addMediaType(TEXT, text("The value", "50\n"))
                         .addMediaType(JSON, new MediaType().schema(ref("Number")))),
@@ -138,7 +146,7 @@ class CounterApiDocumentation {
     }
 
     private static Operation all() {
-        return operation("getCounters", "Every configured counter and its last number", false)
+        return operation("getCounters", "Every configured counter and its last number", List.of())
                 .responses(responses(new ApiResponse().description("The counters, by name").content(new Content()
                         .addMediaType(TEXT, text("One \"name value\" per line", "default 50\norders 1\n"))
                         .addMediaType(JSON, new MediaType().schema(new Schema<>().types(Set.of("array")).items(ref("Number"))))),
@@ -151,22 +159,17 @@ class CounterApiDocumentation {
                         .content(new Content().addMediaType("text/html", new MediaType().schema(string())))));
     }
 
-    /** An operation of the counters; the path parameter {@code name} is left out where the path has none. */
-    private static Operation operation(String id, String summary, boolean named, String... parameters) {
+    /** An operation of the counters, taking {@code parameters} from components.parameters. */
+    private static Operation operation(String id, String summary, List<String> parameters) {
         Operation operation = new Operation().operationId(id).summary(summary).tags(List.of("counters"));
-        for (String parameter : parameters) {
-            if (named || !parameter.equals("name")) {
-                operation.addParametersItem(new Parameter().$ref("#/components/parameters/" + parameter));
-            }
-        }
+        parameters.forEach(parameter -> operation.addParametersItem(new Parameter().$ref("#/components/parameters/" + parameter)));
         return operation;
     }
 
     private static ApiResponses responses(ApiResponse ok, String... problems) {
         ApiResponses responses = new ApiResponses().addApiResponse("200", ok);
-        Map<String, String> statuses = Map.of("BadRequest", "400", "NotFound", "404", "Conflict", "409", "Unavailable", "503");
         for (String problem : problems) {
-            responses.addApiResponse(statuses.get(problem), new ApiResponse().$ref("#/components/responses/" + problem));
+            responses.addApiResponse(STATUSES.get(problem), new ApiResponse().$ref("#/components/responses/" + problem));
         }
         return responses;
     }
@@ -181,7 +184,7 @@ class CounterApiDocumentation {
     }
 
     private static Schema<Object> object(String description, Map<String, Schema> properties) {
-        return typed("object").description(description).properties(new java.util.TreeMap<>(properties));
+        return typed("object").description(description).properties(new TreeMap<>(properties));
     }
 
     private static Schema<Object> string() {
