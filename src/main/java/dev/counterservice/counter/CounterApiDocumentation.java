@@ -40,7 +40,7 @@ class CounterApiDocumentation {
 
     /** The problem responses in components.responses, by the status they are answered with. */
     private static final Map<String, String> STATUSES = Map.of("BadRequest", "400", "NotFound", "404", "Conflict", "409",
-            "Unavailable", "503");
+            "KeyReused", "422", "Unavailable", "503");
 
     @Bean
     OpenAPI counterServiceApi() {
@@ -102,29 +102,38 @@ class CounterApiDocumentation {
                         .description("How many consecutive numbers to reserve in one step (default 1), at most once. "
                                 + "A POST may give it in an application/x-www-form-urlencoded body instead")
                         .schema(typed("integer").minimum(BigDecimal.ONE).maximum(BigDecimal.valueOf(maxCount))))
+                .addParameters(IdempotencyKey.HEADER, new Parameter().in("header").name(IdempotencyKey.HEADER).required(false)
+                        .description("Makes retries safe: a retry with the same key and count gets the same block and "
+                                + "consumes nothing (draft-ietf-httpapi-idempotency-key-header; keys are per counter)")
+                        .schema(string().pattern("^(" + IdempotencyKey.PATTERN + "|\"" + IdempotencyKey.PATTERN + "\")$")))
+                .addHeaders(CounterController.REPLAYED, new Header()
+                        .description("true when the block is the one stored for the request's Idempotency-Key")
+                        .schema(string()))
                 .addHeaders("Retry-After", new Header().description("Seconds to wait before retrying")
                         .schema(typed("integer")))
                 .addHeaders("Allow", new Header().description("The methods this path takes").schema(string()))
                 .addResponses("BadRequest", problem("count is not a whole number from 1 to " + maxCount
-                        + " or is repeated, the counter name is malformed, or the query string or form body is "
-                        + "malformed. Nothing was consumed"))
+                        + " or is repeated, the counter name or Idempotency-Key is malformed, or the query string or "
+                        + "form body is malformed. Nothing was consumed"))
                 .addResponses("NotFound", problem("No configured counter has that name"))
                 .addResponses("MethodNotAllowed", problem("The path does not take this method")
                         .addHeaderObject("Allow", headerRef("Allow")))
-                .addResponses("Conflict", problem("The block would carry the counter past 9223372036854775807; "
-                        + "the counter is unchanged"))
+                .addResponses("Conflict", problem("The block would carry the counter past 9223372036854775807 (the "
+                        + "counter is unchanged), or a request with the same Idempotency-Key is still in flight (retry)"))
+                .addResponses("KeyReused", problem("The Idempotency-Key was used with another count on this counter"))
                 .addResponses("Unavailable", problem("The database is unreachable, failed, or did not confirm within "
                         + "counter.timeout. No number was handed out").addHeaderObject("Retry-After", headerRef("Retry-After")));
     }
 
     private static Operation next(String id, boolean named, boolean post) {
         Operation operation = operation(id, "The next number(s) of the counter " + (named ? "{name}" : "default"),
-                named ? List.of("name", "count") : List.of("count"))
+                named ? List.of("name", "count", "Idempotency-Key") : List.of("count", "Idempotency-Key"))
                 .responses(responses(new ApiResponse().description("The numbers, committed before this answer")
+                        .addHeaderObject(CounterController.REPLAYED, headerRef(CounterController.REPLAYED))
                         .content(new Content()
                                 .addMediaType(TEXT, text("One number per line", "44\n45\n46\n"))
                                 .addMediaType(JSON, new MediaType().schema(new Schema<>().oneOf(List.of(ref("Number"), ref("Block")))))),
-                        "BadRequest", "NotFound", "Conflict", "Unavailable"));
+                        "BadRequest", "NotFound", "Conflict", "KeyReused", "Unavailable"));
         if (post) {
             operation.requestBody(new RequestBody().required(false).content(new Content().addMediaType(
                     "application/x-www-form-urlencoded", new MediaType().schema(object("count, instead of the query",

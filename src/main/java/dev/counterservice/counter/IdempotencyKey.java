@@ -14,7 +14,9 @@ final class IdempotencyKey {
 
     static final String HEADER = "Idempotency-Key";
 
-    private static final Pattern KEY = Pattern.compile("[\\x21\\x23-\\x5B\\x5D-\\x7E]{1,255}");
+    static final String PATTERN = "[\\x21\\x23-\\x5B\\x5D-\\x7E]{1,255}";
+
+    private static final Pattern KEY = Pattern.compile(PATTERN);
 
     private IdempotencyKey() {
     }
