@@ -99,6 +99,32 @@ public final class AppProcess implements AutoCloseable {
         awaitExit(Duration.ofSeconds(10));
     }
 
+    /** SIGSTOP: the process stands still, as in a long pause or on a frozen node, until {@link #resume()}. */
+    public void pause() {
+        signal("STOP");
+    }
+
+    /** SIGCONT after {@link #pause()}. */
+    public void resume() {
+        signal("CONT");
+    }
+
+    private void signal(String name) {
+        try {
+            Process kill = new ProcessBuilder("kill", "-" + name, Long.toString(process.pid())).inheritIO().start();
+            if (!kill.waitFor(10, TimeUnit.SECONDS) || kill.exitValue() != 0) {
+                throw new IllegalStateException("Could not send SIG" + name + " to " + process.pid());
+            }
+        }
+        catch (IOException ex) {
+            throw new UncheckedIOException(ex);
+        }
+        catch (InterruptedException ex) {
+            Thread.currentThread().interrupt();
+            throw new IllegalStateException(ex);
+        }
+    }
+
     /** SIGTERM, as Kubernetes sends when it deletes a pod. */
     public void terminate() {
         process.destroy();
@@ -142,7 +168,7 @@ public final class AppProcess implements AutoCloseable {
         }
     }
 
-    static void sleep(Duration duration) {
+    public static void sleep(Duration duration) {
         try {
             Thread.sleep(duration);
         }

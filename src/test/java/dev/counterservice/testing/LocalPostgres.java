@@ -46,14 +46,41 @@ public final class LocalPostgres {
         if (bin == null) {
             throw new IllegalStateException("No PostgreSQL server binaries under " + BINARIES_GLOB);
         }
+        LocalPostgres server = inNewDirectory(bin);
+        server.run(bin.resolve("initdb").toString(), "-D", server.dataDir.toString(), "-U", "postgres", "-A", "trust",
+                "-E", "UTF8", "--no-sync", "--no-instructions");
+        server.startServer();
+        return server;
+    }
+
+    /**
+     * Copies this running server with {@code pg_basebackup -R} into a new cluster and starts it: a hot standby that
+     * streams from this one, connecting as {@code applicationName} (the name {@code synchronous_standby_names} uses).
+     */
+    public LocalPostgres startStandby(String applicationName) {
+        LocalPostgres standby = inNewDirectory(bin);
+        standby.restartAsStandbyOf(this, applicationName);
+        return standby;
+    }
+
+    /**
+     * Throws this server's data away and starts it, on the same port, as a fresh standby of {@code primary}: how a
+     * failed primary rejoins after a failover.
+     */
+    public void restartAsStandbyOf(LocalPostgres primary, String applicationName) {
+        close();
+        // pg_basebackup creates the directory, owned by the user it runs as and with the permissions PostgreSQL wants
+        run(bin.resolve("pg_basebackup").toString(), "-D", dataDir.toString(), "-R", "-X", "stream", "-c", "fast",
+                "--no-sync", "-d", "host=127.0.0.1 port=%d user=postgres application_name=%s".formatted(primary.port,
+                        applicationName));
+        startServer();
+    }
+
+    private static LocalPostgres inNewDirectory(Path bin) {
         try {
-            Path dataDir = Files.createTempDirectory("counter-pg-");
-            LocalPostgres server = new LocalPostgres(bin, dataDir, Ports.free());
+            LocalPostgres server = new LocalPostgres(bin, Files.createTempDirectory("counter-pg-"), Ports.free());
             server.chownToServiceUser();
-            server.run(bin.resolve("initdb").toString(), "-D", dataDir.toString(), "-U", "postgres", "-A", "trust",
-                    "-E", "UTF8", "--no-sync", "--no-instructions");
-            Runtime.getRuntime().addShutdownHook(new Thread(server::destroy));
-            server.startServer();
+            Runtime.getRuntime().addShutdownHook(new Thread(server::close));
             return server;
         }
         catch (IOException ex) {
@@ -74,6 +101,11 @@ public final class LocalPostgres {
         return new TestDatabase(jdbcUrl(name), name, name, "local cluster " + dataDir);
     }
 
+    /** {@code database} on this server as the superuser, e.g. to read a standby or change the server's settings. */
+    public TestDatabase asSuperuser(String database) {
+        return new TestDatabase(jdbcUrl(database), "postgres", "", "local cluster " + dataDir);
+    }
+
     public int port() {
         return port;
     }
@@ -83,6 +115,21 @@ public final class LocalPostgres {
         run(bin.resolve("pg_ctl").toString(), "-D", dataDir.toString(), "-l", dataDir.resolve("server.log").toString(),
                 "-o", "-p %d -k %s -c listen_addresses=127.0.0.1 -c max_connections=200".formatted(port, dataDir),
                 "-w", "-t", "30", "start");
+    }
+
+    /** Stops the server the polite way ({@code -m fast}): it finishes writing what it has, as a drained pod would. */
+    public void stopServer() {
+        stop("fast");
+    }
+
+    /** Stops the server at once ({@code -m immediate}), as a lost node would, but its data directory stays. */
+    public void stopServerImmediately() {
+        stop("immediate");
+    }
+
+    /** Ends recovery: a standby becomes a primary on a new timeline; returns once it accepts writes. */
+    public void promote() {
+        run(bin.resolve("pg_ctl").toString(), "-D", dataDir.toString(), "-w", "-t", "30", "promote");
     }
 
     /** Kills the postmaster with SIGKILL, as a crashed pod would be; committed data stays on disk. */
@@ -102,9 +149,14 @@ public final class LocalPostgres {
         }
     }
 
-    private void destroy() {
+    private void stop(String mode) {
+        run(bin.resolve("pg_ctl").toString(), "-D", dataDir.toString(), "-m", mode, "-w", "-t", "30", "stop");
+    }
+
+    /** Stops the server at once and removes its files; also done when the JVM exits. */
+    public void close() {
         try {
-            run(bin.resolve("pg_ctl").toString(), "-D", dataDir.toString(), "-m", "immediate", "-w", "stop");
+            stopServerImmediately();
         }
         catch (RuntimeException ex) {
             // already stopped
