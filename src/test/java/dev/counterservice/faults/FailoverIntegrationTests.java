@@ -68,6 +68,7 @@ class FailoverIntegrationTests {
             pair.commitSynchronously(false);
         }
         catch (RuntimeException ex) {
+            System.out.println("[failover] the pair could not be repaired, the next test starts afresh: " + ex);
             stopAll();
         }
     }
@@ -94,8 +95,8 @@ class FailoverIntegrationTests {
             long promoted = System.nanoTime();
             assertThat(stored()).as("the synchronous standby has every number acknowledged before the kill")
                     .isGreaterThanOrEqualTo(acknowledgedBeforeKill);
-            Duration firstServing = awaitServing(first);
-            Duration secondServing = awaitServing(second);
+            Duration firstServing = awaitServing(first, promoted);
+            Duration secondServing = awaitServing(second, promoted);
             System.out.printf("[failover] synchronous: promotion took %d ms; serving again %d ms and %d ms after it%n",
                     Duration.ofNanos(promoted - killed).toMillis(), firstServing.toMillis(), secondServing.toMillis());
             load.runFor(Duration.ofSeconds(1));
@@ -122,8 +123,9 @@ class FailoverIntegrationTests {
             assertThat(lost).as("numbers committed only on the primary, requested after the standby stopped").isPositive();
             pair.startStandby();
             pair.promoteStandby();
-            Duration firstServing = awaitServing(first);
-            Duration secondServing = awaitServing(second);
+            long promoted = System.nanoTime();
+            Duration firstServing = awaitServing(first, promoted);
+            Duration secondServing = awaitServing(second, promoted);
             load.runFor(Duration.ofSeconds(2));
             load.close();
             collect(load);
@@ -158,11 +160,12 @@ class FailoverIntegrationTests {
             pair.awaitStandbyReplayed(replicated);
             long promotedValue = pair.standby(COUNTER).queryForLong(valueQuery());
             pair.promoteStandby();
+            long promoted = System.nanoTime();
             long lost = lastAcknowledged - promotedValue;
             System.out.printf("[failover] asynchronous, last commits missed: acknowledged up to %d, promoted standby "
                     + "holds %d, %d numbers lost%n", lastAcknowledged, promotedValue, lost);
             assertThat(lost).as("numbers lost with the primary: few, but some").isBetween(1L, 2L * LOST_BLOCK);
-            Duration firstServing = awaitServing(first);
+            Duration firstServing = awaitServing(first, promoted);
             for (int request = 0; request < 10; request++) {
                 request(first, 1);
             }
@@ -171,7 +174,7 @@ class FailoverIntegrationTests {
         finally {
             second.resume();
         }
-        awaitServing(second);
+        awaitServing(second, System.nanoTime());
         runLoad();
         assertNoNumberTwiceAndFencedSince(before);
     }
@@ -183,7 +186,7 @@ class FailoverIntegrationTests {
      */
     @Test
     void aCounterSetBackOnTheSameServerIsARegressionRefusedLoggedCountedAndFenced() {
-        awaitServing(first);
+        awaitServing(first, System.nanoTime());
         Detections before = Detections.of(first);
         pair.primary(COUNTER).execute("UPDATE counter SET value = value - 1 WHERE name = '" + COUNTER + "'");
 
@@ -240,14 +243,13 @@ class FailoverIntegrationTests {
         }
     }
 
-    /** Waits until the instance answers 200 again by itself, and returns how long that took. */
-    private Duration awaitServing(AppProcess instance) {
-        long started = System.nanoTime();
+    /** Waits until the instance answers 200 again by itself, and returns how long after {@code since} that was. */
+    private Duration awaitServing(AppProcess instance, long since) {
         while (!request(instance, 1)) {
-            assertThat(Duration.ofNanos(System.nanoTime() - started)).as("serving again").isLessThan(SERVING_AGAIN);
+            assertThat(Duration.ofNanos(System.nanoTime() - since)).as("serving again").isLessThan(SERVING_AGAIN);
             AppProcess.sleep(Duration.ofMillis(50));
         }
-        return Duration.ofNanos(System.nanoTime() - started);
+        return Duration.ofNanos(System.nanoTime() - since);
     }
 
     /** Two seconds of 32 clients over both instances; their numbers join the others. */
