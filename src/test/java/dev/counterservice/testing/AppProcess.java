@@ -41,7 +41,8 @@ public final class AppProcess implements AutoCloseable {
             int managementPort = Ports.free();
             List<String> command = new ArrayList<>(List.of(
                     Path.of(System.getProperty("java.home"), "bin", "java").toString(),
-                    "-Xmx256m", "-XX:TieredStopAtLevel=1", "-cp", System.getProperty("java.class.path"),
+                    // The heap the chart gives the container: resources.limits.memory 1Gi, MaxRAMPercentage=50
+                    "-Xmx512m", "-XX:TieredStopAtLevel=1", "-cp", System.getProperty("java.class.path"),
                     CounterServiceApplication.class.getName()));
             command.addAll(AppInstance.arguments(database, properties, port, managementPort));
             return new AppProcess(command, port, managementPort);
@@ -79,6 +80,11 @@ public final class AppProcess implements AutoCloseable {
             sleep(Duration.ofMillis(200));
         }
         throw new IllegalStateException("The service was not ready within " + limit + ":\n" + output());
+    }
+
+    /** The process id, e.g. to read its memory from /proc. */
+    public long pid() {
+        return process.pid();
     }
 
     public String baseUrl() {

@@ -3,9 +3,11 @@ package dev.counterservice.testing;
 import java.io.ByteArrayOutputStream;
 import java.io.IOException;
 import java.io.UncheckedIOException;
+import java.net.InetSocketAddress;
 import java.net.Socket;
 import java.net.URI;
 import java.nio.charset.StandardCharsets;
+import java.time.Duration;
 import java.util.Arrays;
 import java.util.LinkedHashMap;
 import java.util.Locale;
@@ -23,9 +25,15 @@ public final class RawHttp {
 
     /** Sends exactly these bytes, which need not be a valid request, and reads until the server closes. */
     public static Response send(String baseUrl, byte[] request) {
+        return send(baseUrl, request, Duration.ofSeconds(30));
+    }
+
+    /** As {@link #send(String, byte[])}, failing if connecting or any read takes longer than {@code timeout}. */
+    public static Response send(String baseUrl, byte[] request, Duration timeout) {
         URI base = URI.create(baseUrl);
-        try (Socket socket = new Socket(base.getHost(), base.getPort())) {
-            socket.setSoTimeout(30_000);
+        try (Socket socket = new Socket()) {
+            socket.connect(new InetSocketAddress(base.getHost(), base.getPort()), (int) timeout.toMillis());
+            socket.setSoTimeout((int) timeout.toMillis());
             socket.getOutputStream().write(request);
             socket.getOutputStream().flush();
             return Response.parse(socket.getInputStream().readAllBytes());
