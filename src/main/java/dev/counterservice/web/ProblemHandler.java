@@ -40,10 +40,14 @@ class ProblemHandler extends ResponseEntityExceptionHandler {
     /**
      * Tomcat parses the query string (and a form body) when the controller first reads {@code count}, and refuses
      * bad percent-encoding or more than {@code server.tomcat.max-parameter-count} parameters. Its message quotes the
-     * input, so it is not passed on.
+     * input, so it is not passed on. A chunked form body over {@code server.tomcat.max-http-form-post-size} is refused
+     * here too, as Tomcat reads it (a larger {@code Content-Length} never gets this far: {@link RequestBodies}).
      */
     @ExceptionHandler
-    ResponseEntity<Object> malformedParameters(InvalidParameterException ex, WebRequest request) {
+    ResponseEntity<Object> malformedParameters(InvalidParameterException ex, WebRequest request) throws Exception {
+        if (ex.getErrorCode() == HttpStatus.CONTENT_TOO_LARGE.value()) {
+            return handleException(RequestBodies.tooLarge(), request);
+        }
         return problem(ex, HttpStatus.BAD_REQUEST, "The query string or form body is malformed or has too many parameters",
                 request);
     }

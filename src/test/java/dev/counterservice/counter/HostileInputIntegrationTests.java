@@ -6,6 +6,7 @@ import java.sql.DriverManager;
 import java.sql.ResultSet;
 import java.sql.SQLException;
 import java.sql.Statement;
+import java.time.Duration;
 import java.util.List;
 import java.util.Map;
 import java.util.TreeMap;
@@ -136,6 +137,47 @@ class HostileInputIntegrationTests {
     }
 
     @Test
+    void aBodyOfAnyTypeButAFormIs415AndNothingIsConsumed() {
+        assertRefused(request("POST /next\r\nContent-Type: application/json\r\nContent-Length: 11", "{\"count\":5}"), 415, null);
+        assertRefused(request("POST /counters/orders/next\r\nContent-Type: text/plain\r\nContent-Length: 7", "count=5"), 415, null);
+        assertRefused(request("POST /next\r\nContent-Length: 7", "count=5"), 415, null);
+        assertRefused(request("POST /next\r\nContent-Type: multipart/form-data; boundary=b\r\nContent-Length: 7", "count=5"), 415, null);
+        assertRefused(request("POST /next\r\nContent-Type: <script>\r\nContent-Length: 7", "count=5"), 415, "<script>");
+        assertRefused(request("GET /counters\r\nContent-Type: application/xml\r\nContent-Length: 4", "<a/>"), 415, "<a/>");
+        assertRefused(request("POST /next\r\nContent-Type: application/json\r\nTransfer-Encoding: chunked",
+                "b\r\n{\"count\":5}\r\n0\r\n\r\n"), 415, null);
+    }
+
+    @Test
+    void aBodyOverOneKilobyteIs413BeforeItIsRead() {
+        // Only the headers and 3 KB are sent: the answer comes without waiting for the rest, and Tomcat closes the
+        // connection once it has read server.tomcat.max-swallow-size (1 KB) more
+        long start = System.nanoTime();
+        assertRefused(request("POST /next\r\nContent-Type: application/x-www-form-urlencoded\r\nContent-Length: 5000000",
+                "count=5&pad=" + "p".repeat(3_000)), 413, null);
+        assertThat(Duration.ofNanos(System.nanoTime() - start)).isLessThan(Duration.ofSeconds(5));
+        assertRefused(request("POST /next\r\nContent-Type: application/json\r\nContent-Length: 5000000", "x".repeat(3_000)), 413, null);
+        assertRefused(request("GET /next\r\nContent-Type: application/x-www-form-urlencoded\r\nContent-Length: 1025",
+                "count=5&pad=" + "p".repeat(1_013)), 413, null);
+        // Chunked, the length is unknown up front: Tomcat stops reading at the limit
+        String form = "count=5&pad=" + "p".repeat(2_000);
+        assertRefused(request("POST /next\r\nContent-Type: application/x-www-form-urlencoded\r\nTransfer-Encoding: chunked",
+                Integer.toHexString(form.length()) + "\r\n" + form + "\r\n0\r\n\r\n"), 413, null);
+    }
+
+    @Test
+    void aFormEncodedCountWithinTheLimitIsServed() {
+        long before = stored("orders");
+        String form = "count=2&pad=" + "p".repeat(1_012);
+        RawHttp.Response response = RawHttp.send(instance.baseUrl(), request(
+                "POST /counters/orders/next\r\nContent-Type: application/x-www-form-urlencoded; charset=UTF-8\r\nContent-Length: "
+                        + form.length(), form));
+
+        assertThat(response.status()).isEqualTo(200);
+        assertThat(response.body()).isEqualTo((before + 1) + "\n" + (before + 2) + "\n");
+    }
+
+    @Test
     void errorsAreProblemsWhateverTheClientAccepts() {
         for (String accept : List.of("text/plain", "text/html", "application/xml", "image/png", "foo", "*/*;q=abc")) {
             assertRefused(request("GET /next?count=0\r\nAccept: " + accept, ""), 400, null);
@@ -145,7 +187,8 @@ class HostileInputIntegrationTests {
     /** The documented default: any Accept type but JSON gets plain text, and a number is taken as usual. */
     @Test
     void unknownAcceptTypesGetThePlainTextDefault() {
-        for (String accept : List.of("application/xml", "image/png", "text/html", "application/problem+json", "foo", "*/*;q=abc", "é")) {
+        for (String accept : List.of("application/xml", "image/png", "text/html", "application/problem+json", "foo", "*/*;q=abc", "é",
+                "application/json;q=0", "application/json;q=0.0, text/plain;q=0.5", "*/*;q=0.1, application/json;q=0")) {
             long before = stored("default");
             RawHttp.Response response = RawHttp.send(instance.baseUrl(), request("GET /next\r\nAccept: " + accept, ""));
 
@@ -155,6 +198,15 @@ class HostileInputIntegrationTests {
             assertThat(response.body()).as(accept).isEqualTo((before + 1) + "\n");
             assertThat(stored("default")).isEqualTo(before + 1);
         }
+    }
+
+    /** q=0 refuses JSON (RFC 9110), any other weight asks for it. */
+    @Test
+    void jsonWithAPositiveWeightIsStillJson() {
+        RawHttp.Response response = RawHttp.send(instance.baseUrl(), request("GET /next\r\nAccept: text/plain;q=0, application/json;q=0.001", ""));
+
+        assertThat(response.status()).isEqualTo(200);
+        assertThat(response.header("Content-Type")).isEqualTo("application/json");
     }
 
     private void assertRefused(String requestLine, int status, String payload) {
