@@ -5,6 +5,7 @@ import java.util.List;
 
 import jakarta.servlet.http.HttpServletRequest;
 
+import org.springframework.beans.factory.ObjectProvider;
 import org.springframework.http.MediaType;
 import org.springframework.http.ResponseEntity;
 import org.springframework.web.bind.annotation.GetMapping;
@@ -30,10 +31,12 @@ class CounterController {
 
     private final CounterService counters;
     private final int maxCount;
+    private final CounterReadAccess readAccess;
 
-    CounterController(CounterService counters, CounterProperties properties) {
+    CounterController(CounterService counters, CounterProperties properties, ObjectProvider<CounterReadAccess> readAccess) {
         this.counters = counters;
         this.maxCount = properties.maxCount();
+        this.readAccess = readAccess.getIfAvailable(() -> counter -> true);
     }
 
     @RequestMapping(path = {"/next", "/counters/{name}/next"}, method = {GET, POST}, produces = APPLICATION_JSON_VALUE)
@@ -79,19 +82,23 @@ class CounterController {
 
     @GetMapping(path = "/counters", produces = APPLICATION_JSON_VALUE)
     List<NumberView> allAsJson() {
-        return counters.all().stream().map(NumberView::of).toList();
+        return readable().stream().map(NumberView::of).toList();
     }
 
     @GetMapping("/counters")
     ResponseEntity<String> allAsText() {
         StringBuilder lines = new StringBuilder();
-        counters.all().forEach(counter -> lines.append(counter.getName()).append(' ').append(counter.getValue()).append('\n'));
+        readable().forEach(counter -> lines.append(counter.getName()).append(' ').append(counter.getValue()).append('\n'));
         return text(lines.toString());
     }
 
     private Block next(String name, HttpServletRequest request) {
         String key = IdempotencyKey.parse(request.getHeaders(IdempotencyKey.HEADER));
         return counters.next(orDefault(name), CountParameter.parse(request.getParameterValues("count"), maxCount), key);
+    }
+
+    private List<CounterRow> readable() {
+        return counters.all().stream().filter(counter -> readAccess.mayRead(counter.getName())).toList();
     }
 
     private static String orDefault(String name) {

@@ -4,12 +4,13 @@ import jakarta.servlet.DispatcherType;
 import jakarta.servlet.http.HttpServletRequest;
 import jakarta.servlet.http.HttpServletResponse;
 
-import org.springframework.boot.tomcat.autoconfigure.TomcatServerProperties;
+import org.springframework.beans.factory.annotation.Value;
 import org.springframework.http.HttpHeaders;
 import org.springframework.http.HttpStatus;
 import org.springframework.http.MediaType;
 import org.springframework.http.ProblemDetail;
 import org.springframework.stereotype.Component;
+import org.springframework.util.unit.DataSize;
 import org.springframework.web.ErrorResponseException;
 import org.springframework.web.servlet.HandlerInterceptor;
 import org.springframework.web.servlet.config.annotation.InterceptorRegistry;
@@ -27,8 +28,8 @@ class RequestBodies implements HandlerInterceptor, WebMvcConfigurer {
 
     private final long maxBytes;
 
-    RequestBodies(TomcatServerProperties tomcat) {
-        this.maxBytes = tomcat.getMaxHttpFormPostSize().toBytes();
+    RequestBodies(@Value("${server.tomcat.max-http-form-post-size}") DataSize maxBytes) {
+        this.maxBytes = maxBytes.toBytes();
     }
 
     static ErrorResponseException tooLarge() {

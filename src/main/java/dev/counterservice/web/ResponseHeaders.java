@@ -7,6 +7,8 @@ import jakarta.servlet.ServletException;
 import jakarta.servlet.http.HttpServletRequest;
 import jakarta.servlet.http.HttpServletResponse;
 
+import org.springframework.core.Ordered;
+import org.springframework.core.annotation.Order;
 import org.springframework.http.HttpHeaders;
 import org.springframework.stereotype.Component;
 import org.springframework.web.filter.OncePerRequestFilter;
@@ -17,6 +19,7 @@ import org.springframework.web.filter.OncePerRequestFilter;
  * headers are set, for Spring MVC's responses and for those Tomcat writes itself ({@link ProblemErrorReportValve}).
  */
 @Component
+@Order(Ordered.HIGHEST_PRECEDENCE) // before Spring Security's filters, when they run: their 401 and 403 get them too
 class ResponseHeaders extends OncePerRequestFilter {
 
     static void set(HttpServletResponse response) {

@@ -11,6 +11,8 @@ import org.junit.jupiter.api.AutoClose;
 import org.junit.jupiter.api.Test;
 
 import org.springframework.http.HttpHeaders;
+import org.springframework.security.web.SecurityFilterChain;
+import org.springframework.security.web.context.AbstractSecurityWebApplicationInitializer;
 import org.springframework.web.bind.annotation.RequestMethod;
 import org.springframework.web.servlet.HandlerMapping;
 import org.springframework.web.servlet.function.support.RouterFunctionMapping;
@@ -74,6 +76,16 @@ class MappedRoutesIntegrationTests {
             assertThat(response.headers().firstValue(HttpHeaders.CACHE_CONTROL)).as(route).hasValue("no-store");
             assertThat(response.headers().firstValue("X-Content-Type-Options")).as(route).hasValue("nosniff");
         }
+    }
+
+    /** Spring Security is on the class path for ApiSecurity, but without a JWT issuer or key it is in no request's path. */
+    @Test
+    void withoutAJwtIssuerOrKeySpringSecurityFiltersNothing() {
+        assertThat(instance.context().getBeansOfType(SecurityFilterChain.class)).isEmpty();
+        assertThat(instance.context().containsBean(AbstractSecurityWebApplicationInitializer.DEFAULT_FILTER_NAME)).isFalse();
+        HttpResponse<String> post = instance.send("POST", "/next");
+        assertThat(post.statusCode()).as("no CSRF token, no credentials").isEqualTo(200);
+        assertThat(post.headers().map().keySet()).doesNotContain("x-frame-options", "www-authenticate", "pragma", "expires");
     }
 
     private static Set<String> describe(RequestMappingInfo info) {

@@ -1,0 +1,208 @@
+package dev.counterservice.web;
+
+import java.io.IOException;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.security.KeyPair;
+import java.security.KeyPairGenerator;
+import java.security.NoSuchAlgorithmException;
+import java.security.interfaces.RSAPrivateKey;
+import java.time.Duration;
+import java.time.Instant;
+import java.util.Base64;
+import java.util.Date;
+import java.util.Map;
+
+import com.nimbusds.jose.JOSEException;
+import com.nimbusds.jose.JWSAlgorithm;
+import com.nimbusds.jose.JWSHeader;
+import com.nimbusds.jose.crypto.RSASSASigner;
+import com.nimbusds.jwt.JWTClaimsSet;
+import com.nimbusds.jwt.SignedJWT;
+import dev.counterservice.testing.AppInstance;
+import dev.counterservice.testing.RawHttp;
+import dev.counterservice.testing.TestDatabase;
+import org.junit.jupiter.api.AutoClose;
+import org.junit.jupiter.api.Test;
+import tools.jackson.databind.json.JsonMapper;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+/**
+ * Authorization on: the service verifies tokens against a public key (spring.security.oauth2.resourceserver.jwt.
+ * public-key-location), and the test signs them with the private key of a pair it generates, as an identity provider
+ * would. Every refusal is an RFC 9457 problem with the API's headers, and moves no counter.
+ */
+class ApiSecurityIntegrationTests {
+
+    private static final JsonMapper JSON = JsonMapper.builder().build();
+
+    private static final KeyPair KEYS = rsaKeyPair();
+
+    @AutoClose
+    private static AppInstance instance = AppInstance.start(TestDatabase.shared(), Map.of(
+            "counter.names", "default,orders,invoices",
+            "spring.security.oauth2.resourceserver.jwt.public-key-location", "file:" + publicKeyFile(KEYS)));
+
+    private final TestDatabase database = TestDatabase.shared();
+
+    @Test
+    void withoutATokenEveryApiRequestIs401WithWwwAuthenticateBearer() {
+        for (String request : new String[] {"GET /next", "POST /next", "HEAD /next", "GET /counters/orders/next",
+                "POST /counters/orders/next", "GET /counters/orders", "GET /counters", "GET /counters/nowhere", "GET /elsewhere"}) {
+            RawHttp.Response response = assertRefused(request, null, 401);
+            assertThat(response.header("WWW-Authenticate")).as(request).startsWith("Bearer ");
+        }
+    }
+
+    @Test
+    void aBadTokenIs401() {
+        String otherKeys = sign(rsaKeyPair(), "counter:default:next", Instant.now().plusSeconds(60));
+        for (String token : new String[] {"not-a-jwt", sign(KEYS, "counter:default:next", Instant.now().minusSeconds(120)), otherKeys,
+                otherKeys.substring(0, otherKeys.lastIndexOf('.')) + ".", sign(KEYS, "counter:default:next", Instant.now().plusSeconds(60)) + "x"}) {
+            RawHttp.Response response = assertRefused("GET /next", token, 401);
+            assertThat(response.header("WWW-Authenticate")).startsWith("Bearer error=\"invalid_token\"");
+        }
+        RawHttp.Response basic = assertRefused(request("GET /next", null, "Authorization: Basic dXNlcjpwYXNz"), 401);
+        assertThat(basic.header("WWW-Authenticate")).startsWith("Bearer ");
+    }
+
+    @Test
+    void theNextScopeTakesNumbersFromItsCounterOnly() {
+        String orders = token("counter:orders:next");
+        long before = stored("orders");
+
+        assertThat(send("POST /counters/orders/next", orders).body()).isEqualTo((before + 1) + "\n");
+        assertThat(send("GET /counters/orders/next?count=2", orders).body()).isEqualTo((before + 2) + "\n" + (before + 3) + "\n");
+        assertThat(send("HEAD /counters/orders/next", orders).status()).isEqualTo(200);
+
+        for (String other : new String[] {"GET /next", "POST /counters/invoices/next", "GET /counters/orders", "GET /counters/invoices"}) {
+            RawHttp.Response response = assertRefused(other, orders, 403);
+            assertThat(response.header("WWW-Authenticate")).as(other).startsWith("Bearer error=\"insufficient_scope\"");
+        }
+        assertThat(send("GET /next", token("counter:default:next")).status()).isEqualTo(200);
+    }
+
+    @Test
+    void theReadScopeReadsItsCounterAndTakesNothing() {
+        String readOrders = token("counter:orders:read");
+        long before = stored("orders");
+
+        assertThat(send("GET /counters/orders", readOrders).body()).isEqualTo(before + "\n");
+        assertRefused("GET /counters/orders/next", readOrders, 403);
+        assertRefused("GET /counters/default", readOrders, 403);
+    }
+
+    @Test
+    void theListShowsOnlyTheReadableCounters() {
+        String token = token("counter:orders:read counter:invoices:next counter:default:read");
+
+        RawHttp.Response json = send("GET /counters", token, "Accept: application/json");
+        assertThat(JSON.readTree(json.body()).findValuesAsString("counter")).containsExactlyInAnyOrder("default", "orders");
+        assertThat(send("GET /counters", token).body().lines()).extracting(line -> line.split(" ")[0])
+                .containsExactlyInAnyOrder("default", "orders");
+        assertThat(send("GET /counters", token("counter:invoices:next")).body()).isEmpty();
+    }
+
+    @Test
+    void thePageTheResourceMetadataAndTheManagementPortNeedNoToken() {
+        assertThat(send("GET /", null).status()).isEqualTo(200);
+        RawHttp.Response metadata = send("GET /.well-known/oauth-protected-resource", null);
+        assertThat(JSON.readTree(metadata.body()).path("bearer_methods_supported").toString()).isEqualTo("[\"header\"]");
+        assertThat(JSON.readTree(metadata.body()).path("tls_client_certificate_bound_access_tokens").asBoolean()).isFalse();
+        assertThat(instance.management("/actuator/health/readiness").statusCode()).isEqualTo(200);
+        assertThat(instance.management("/actuator/health/liveness").statusCode()).isEqualTo(200);
+        assertThat(instance.management("/actuator/prometheus").statusCode()).isEqualTo(200);
+    }
+
+    @Test
+    void theApisOtherRulesStillHoldBehindAToken() {
+        String token = token("counter:orders:next");
+        assertRefused(request("POST /counters/orders/next", token, "Content-Type: application/json\r\nContent-Length: 11"), 415);
+        assertRefused("GET /counters/orders/next?count=0", token, 400);
+        assertRefused("PUT /counters/orders/next", token, 405);
+    }
+
+    private RawHttp.Response assertRefused(String requestLine, String token, int status) {
+        return assertRefused(request(requestLine, token, null), status);
+    }
+
+    private RawHttp.Response assertRefused(byte[] request, int status) {
+        String description = new String(request, StandardCharsets.UTF_8).lines().findFirst().orElseThrow();
+        Map<String, Long> before = Map.of("default", stored("default"), "orders", stored("orders"), "invoices", stored("invoices"));
+
+        RawHttp.Response response = RawHttp.send(instance.baseUrl(), request);
+
+        assertThat(response.status()).as(description).isEqualTo(status);
+        assertThat(response.header("Cache-Control")).as(description).isEqualTo("no-store");
+        assertThat(response.header("X-Content-Type-Options")).as(description).isEqualTo("nosniff");
+        assertThat(response.header("X-Frame-Options")).as(description + ": none of Spring Security's default headers").isNull();
+        if (!description.startsWith("HEAD")) {
+            assertThat(response.header("Content-Type")).as(description).isEqualTo("application/problem+json");
+            assertThat(JSON.readTree(response.body()).path("status").asInt()).as(description).isEqualTo(status);
+        }
+        assertThat(Map.of("default", stored("default"), "orders", stored("orders"), "invoices", stored("invoices")))
+                .as(description + ": no counter moved").isEqualTo(before);
+        return response;
+    }
+
+    private RawHttp.Response send(String requestLine, String token, String... headers) {
+        RawHttp.Response response = RawHttp.send(instance.baseUrl(), request(requestLine, token, String.join("\r\n", headers)));
+        assertThat(response.status()).as(requestLine).isEqualTo(200);
+        return response;
+    }
+
+    private static byte[] request(String requestLine, String token, String headers) {
+        String authorization = token == null ? "" : "\r\nAuthorization: Bearer " + token;
+        String more = headers == null || headers.isEmpty() ? "" : "\r\n" + headers;
+        return (requestLine + " HTTP/1.1\r\nHost: localhost" + authorization + more + "\r\nConnection: close\r\n\r\n")
+                .getBytes(StandardCharsets.UTF_8);
+    }
+
+    private long stored(String counter) {
+        return database.queryForLong("SELECT value FROM counter WHERE name = '%s'".formatted(counter));
+    }
+
+    private static String token(String scope) {
+        return sign(KEYS, scope, Instant.now().plus(Duration.ofMinutes(5)));
+    }
+
+    /** An RS256 JWT as an identity provider issues it: a subject, space-separated scopes, an expiry. */
+    private static String sign(KeyPair keys, String scope, Instant expiresAt) {
+        JWTClaimsSet claims = new JWTClaimsSet.Builder().subject("test-client").claim("scope", scope)
+                .issueTime(Date.from(Instant.now().minusSeconds(600))).expirationTime(Date.from(expiresAt)).build();
+        SignedJWT jwt = new SignedJWT(new JWSHeader(JWSAlgorithm.RS256), claims);
+        try {
+            jwt.sign(new RSASSASigner((RSAPrivateKey) keys.getPrivate()));
+        }
+        catch (JOSEException ex) {
+            throw new IllegalStateException(ex);
+        }
+        return jwt.serialize();
+    }
+
+    private static KeyPair rsaKeyPair() {
+        try {
+            KeyPairGenerator generator = KeyPairGenerator.getInstance("RSA");
+            generator.initialize(2048);
+            return generator.generateKeyPair();
+        }
+        catch (NoSuchAlgorithmException ex) {
+            throw new IllegalStateException(ex);
+        }
+    }
+
+    /** The public key as a PEM file, as `openssl rsa -pubout` writes it. */
+    private static Path publicKeyFile(KeyPair keys) {
+        try {
+            Path file = Files.createTempFile("counter-service-jwt-", ".pub");
+            file.toFile().deleteOnExit();
+            String base64 = Base64.getMimeEncoder(64, "\n".getBytes(StandardCharsets.US_ASCII)).encodeToString(keys.getPublic().getEncoded());
+            return Files.writeString(file, "-----BEGIN PUBLIC KEY-----\n" + base64 + "\n-----END PUBLIC KEY-----\n");
+        }
+        catch (IOException ex) {
+            throw new IllegalStateException(ex);
+        }
+    }
+}
