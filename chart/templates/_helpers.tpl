@@ -155,3 +155,24 @@ generates, or an existing one.
 {{- .Values.externalDatabase.existingSecretPasswordKey }}
 {{- end }}
 {{- end }}
+
+{{/*
+The volume source of the JWT public key (auth.publicKey), empty when none is configured.
+*/}}
+{{- define "counter-service.auth.publicKeyVolume" -}}
+{{- with .Values.auth.publicKey }}
+{{- if .secretName }}
+secret:
+  secretName: {{ .secretName }}
+  items:
+    - key: {{ .key }}
+      path: {{ .key }}
+{{- else if .configMapName }}
+configMap:
+  name: {{ .configMapName }}
+  items:
+    - key: {{ .key }}
+      path: {{ .key }}
+{{- end }}
+{{- end }}
+{{- end }}

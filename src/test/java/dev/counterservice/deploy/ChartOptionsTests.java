@@ -151,4 +151,37 @@ class ChartOptionsTests {
         assertThat(Manifests.name(manifests.only("StatefulSet")).length()).as("room for -0 and the revision hash").isLessThanOrEqualTo(52);
         assertThat(manifests.ofKind("Service")).extracting(Manifests::name).doesNotHaveDuplicates();
     }
+    @Test
+    void authIsOffByDefaultAndAPublicKeyFromASecretOrConfigMapTurnsItOn() {
+        assertThat(Chart.render(ValueSet.DEFAULTS).configMapData("counter-service")).doesNotContainKeys(
+                "SPRING_SECURITY_OAUTH2_RESOURCESERVER_JWT_ISSUERURI", "SPRING_SECURITY_OAUTH2_RESOURCESERVER_JWT_JWKSETURI",
+                "SPRING_SECURITY_OAUTH2_RESOURCESERVER_JWT_PUBLICKEYLOCATION");
+
+        for (String source : List.of("secretName", "configMapName")) {
+            Manifests manifests = Chart.render(ValueSet.DEFAULTS, Map.of("auth.publicKey." + source, "idp-key", "auth.publicKey.key", "rsa.pem"));
+            assertThat(manifests.configMapData("counter-service"))
+                    .containsEntry("SPRING_SECURITY_OAUTH2_RESOURCESERVER_JWT_PUBLICKEYLOCATION", "file:/etc/counter-service/jwt/rsa.pem");
+            JsonNode deployment = manifests.only("Deployment");
+            JsonNode volume = podSpec(deployment).path("volumes").valueStream()
+                    .filter(v -> v.path("name").asString().equals("jwt-public-key")).findFirst().orElseThrow();
+            JsonNode reference = source.equals("secretName") ? volume.path("secret") : volume.path("configMap");
+            assertThat(reference.path(source.equals("secretName") ? "secretName" : "name").asString()).as(source).isEqualTo("idp-key");
+            assertThat(reference.at("/items/0/key").asString()).isEqualTo("rsa.pem");
+            assertThat(container(deployment, "app").path("volumeMounts").valueStream()
+                    .filter(mount -> mount.path("name").asString().equals("jwt-public-key")))
+                    .singleElement().satisfies(mount -> {
+                        assertThat(mount.path("mountPath").asString()).isEqualTo("/etc/counter-service/jwt");
+                        assertThat(mount.path("readOnly").asBoolean()).isTrue();
+                    });
+        }
+    }
+
+    @Test
+    void authByAnIssuerOrAJwkSetUrlIsPassedToTheApp() {
+        Map<String, String> config = Chart.render(ValueSet.DEFAULTS, Map.of("auth.issuerUri", "https://idp.example.com/realms/counters",
+                "auth.jwkSetUri", "https://idp.example.com/jwks")).configMapData("counter-service");
+        assertThat(config).containsEntry("SPRING_SECURITY_OAUTH2_RESOURCESERVER_JWT_ISSUERURI", "https://idp.example.com/realms/counters")
+                .containsEntry("SPRING_SECURITY_OAUTH2_RESOURCESERVER_JWT_JWKSETURI", "https://idp.example.com/jwks")
+                .doesNotContainKey("SPRING_SECURITY_OAUTH2_RESOURCESERVER_JWT_PUBLICKEYLOCATION");
+    }
 }

@@ -78,6 +78,7 @@ class ValuesSchemaTests {
             "cloudnativepg.synchronous.number, 0",
             "prometheusRule.commitLatency.p99Seconds, fast",
             "prometheusRule.notReady.for, a while",
+            "auth.issuerUri, idp.example.com",
     })
     void rejectsAWrongTypeOrValue(String key, String value) {
         assertThatIllegalStateException().isThrownBy(() -> Chart.template(ValueSet.DEFAULTS, Map.of(key, value)))
