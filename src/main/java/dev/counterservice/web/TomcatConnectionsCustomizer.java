@@ -9,7 +9,7 @@ import org.springframework.stereotype.Component;
  * in the heap (see server.tomcat.max-connections and docs/security.md). Tomcat gives each connection a read and a
  * write buffer, and each connection with a request under way a trailer buffer, 8 KB apiece by default; the API's
  * requests and responses are a few hundred bytes, and anything larger is read or written straight through. Spring
- * Boot has no properties for these three, hence the customizer.
+ * Boot has no properties for these, hence the customizer.
  */
 @Component
 class TomcatConnectionsCustomizer implements WebServerFactoryCustomizer<ConfigurableTomcatWebServerFactory> {
@@ -22,6 +22,9 @@ class TomcatConnectionsCustomizer implements WebServerFactoryCustomizer<Configur
             connector.setProperty("socket.appReadBufSize", BUFFER_BYTES);
             connector.setProperty("socket.appWriteBufSize", BUFFER_BYTES);
             connector.setProperty("maxTrailerSize", BUFFER_BYTES);
+            // "Expect: 100-continue" is answered when the service reads the body, not before: a body refused unread
+            // (RequestBodies' 413 and 415) is then never sent at all
+            connector.setProperty("continueResponseTiming", "onRead");
         });
     }
 }
