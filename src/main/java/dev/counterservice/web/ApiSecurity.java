@@ -45,7 +45,7 @@ import static org.springframework.security.config.Customizer.withDefaults;
  * {@code default}; HEAD too), {@code counter:<name>:read} reads it, and {@code GET /counters} lists only the readable
  * ones ({@link CounterReadAccess}). No token or a bad one is a 401 with {@code WWW-Authenticate: Bearer}, a token
  * without the scope a 403; both problems rendered by {@link ProblemHandler}, and nothing consumed. The page, the
- * error page, the RFC 9728 metadata and the management port's probes and metrics need no token.
+ * OpenAPI document, the error page, the RFC 9728 metadata and the management port's probes and metrics need no token.
  */
 @Configuration(proxyBeanMethods = false)
 @Conditional(ApiSecurity.JwtConfigured.class)
@@ -62,7 +62,8 @@ class ApiSecurity {
                 .authorizeHttpRequests(requests -> requests
                         .dispatcherTypeMatchers(DispatcherType.ERROR).permitAll()
                         .requestMatchers(EndpointRequest.toAnyEndpoint()).permitAll()
-                        .requestMatchers(HttpMethod.GET, "/").permitAll()
+                        // The page and the OpenAPI document (springdoc's default paths) describe the API to strangers too
+                        .requestMatchers(HttpMethod.GET, "/", "/v3/api-docs", "/v3/api-docs.yaml").permitAll()
                         .requestMatchers("/next", "/counters/{name}/next").access(scope("next"))
                         .requestMatchers(HttpMethod.GET, "/counters/{name}").access(scope("read"))
                         .anyRequest().authenticated())

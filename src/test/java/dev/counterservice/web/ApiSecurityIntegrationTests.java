@@ -106,8 +106,9 @@ class ApiSecurityIntegrationTests {
     }
 
     @Test
-    void thePageTheResourceMetadataAndTheManagementPortNeedNoToken() {
+    void thePageTheApiDocumentsTheResourceMetadataAndTheManagementPortNeedNoToken() {
         assertThat(send("GET /", null).status()).isEqualTo(200);
+        assertThat(send("GET /v3/api-docs", null).status()).isEqualTo(200);
         RawHttp.Response metadata = send("GET /.well-known/oauth-protected-resource", null);
         assertThat(JSON.readTree(metadata.body()).path("bearer_methods_supported").toString()).isEqualTo("[\"header\"]");
         assertThat(JSON.readTree(metadata.body()).path("tls_client_certificate_bound_access_tokens").asBoolean()).isFalse();
