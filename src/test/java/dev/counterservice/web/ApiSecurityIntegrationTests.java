@@ -1,25 +1,10 @@
 package dev.counterservice.web;
 
-import java.io.IOException;
 import java.nio.charset.StandardCharsets;
-import java.nio.file.Files;
-import java.nio.file.Path;
-import java.security.KeyPair;
-import java.security.KeyPairGenerator;
-import java.security.NoSuchAlgorithmException;
-import java.security.interfaces.RSAPrivateKey;
 import java.time.Duration;
 import java.time.Instant;
-import java.util.Base64;
-import java.util.Date;
 import java.util.Map;
 
-import com.nimbusds.jose.JOSEException;
-import com.nimbusds.jose.JWSAlgorithm;
-import com.nimbusds.jose.JWSHeader;
-import com.nimbusds.jose.crypto.RSASSASigner;
-import com.nimbusds.jwt.JWTClaimsSet;
-import com.nimbusds.jwt.SignedJWT;
 import dev.counterservice.testing.AppInstance;
 import dev.counterservice.testing.RawHttp;
 import dev.counterservice.testing.TestDatabase;
@@ -38,12 +23,11 @@ class ApiSecurityIntegrationTests {
 
     private static final JsonMapper JSON = JsonMapper.builder().build();
 
-    private static final KeyPair KEYS = rsaKeyPair();
+    private static final TestIssuer ISSUER = TestIssuer.generate();
 
     @AutoClose
     private static AppInstance instance = AppInstance.start(TestDatabase.shared(), Map.of(
-            "counter.names", "default,orders,invoices",
-            "spring.security.oauth2.resourceserver.jwt.public-key-location", "file:" + publicKeyFile(KEYS)));
+            "counter.names", "default,orders,invoices", TestIssuer.PUBLIC_KEY_LOCATION, ISSUER.publicKeyLocation()));
 
     private final TestDatabase database = TestDatabase.shared();
 
@@ -58,9 +42,9 @@ class ApiSecurityIntegrationTests {
 
     @Test
     void aBadTokenIs401() {
-        String otherKeys = sign(rsaKeyPair(), "counter:default:next", Instant.now().plusSeconds(60));
-        for (String token : new String[] {"not-a-jwt", sign(KEYS, "counter:default:next", Instant.now().minusSeconds(120)), otherKeys,
-                otherKeys.substring(0, otherKeys.lastIndexOf('.')) + ".", sign(KEYS, "counter:default:next", Instant.now().plusSeconds(60)) + "x"}) {
+        String otherKeys = TestIssuer.generate().token("counter:default:next", Instant.now().plusSeconds(60));
+        for (String token : new String[] {"not-a-jwt", ISSUER.token("counter:default:next", Instant.now().minusSeconds(120)), otherKeys,
+                otherKeys.substring(0, otherKeys.lastIndexOf('.')) + ".", token("counter:default:next") + "x"}) {
             RawHttp.Response response = assertRefused("GET /next", token, 401);
             assertThat(response.header("WWW-Authenticate")).startsWith("Bearer error=\"invalid_token\"");
         }
@@ -166,44 +150,6 @@ class ApiSecurityIntegrationTests {
     }
 
     private static String token(String scope) {
-        return sign(KEYS, scope, Instant.now().plus(Duration.ofMinutes(5)));
-    }
-
-    /** An RS256 JWT as an identity provider issues it: a subject, space-separated scopes, an expiry. */
-    private static String sign(KeyPair keys, String scope, Instant expiresAt) {
-        JWTClaimsSet claims = new JWTClaimsSet.Builder().subject("test-client").claim("scope", scope)
-                .issueTime(Date.from(Instant.now().minusSeconds(600))).expirationTime(Date.from(expiresAt)).build();
-        SignedJWT jwt = new SignedJWT(new JWSHeader(JWSAlgorithm.RS256), claims);
-        try {
-            jwt.sign(new RSASSASigner((RSAPrivateKey) keys.getPrivate()));
-        }
-        catch (JOSEException ex) {
-            throw new IllegalStateException(ex);
-        }
-        return jwt.serialize();
-    }
-
-    private static KeyPair rsaKeyPair() {
-        try {
-            KeyPairGenerator generator = KeyPairGenerator.getInstance("RSA");
-            generator.initialize(2048);
-            return generator.generateKeyPair();
-        }
-        catch (NoSuchAlgorithmException ex) {
-            throw new IllegalStateException(ex);
-        }
-    }
-
-    /** The public key as a PEM file, as `openssl rsa -pubout` writes it. */
-    private static Path publicKeyFile(KeyPair keys) {
-        try {
-            Path file = Files.createTempFile("counter-service-jwt-", ".pub");
-            file.toFile().deleteOnExit();
-            String base64 = Base64.getMimeEncoder(64, "\n".getBytes(StandardCharsets.US_ASCII)).encodeToString(keys.getPublic().getEncoded());
-            return Files.writeString(file, "-----BEGIN PUBLIC KEY-----\n" + base64 + "\n-----END PUBLIC KEY-----\n");
-        }
-        catch (IOException ex) {
-            throw new IllegalStateException(ex);
-        }
+        return ISSUER.token(scope, Instant.now().plus(Duration.ofMinutes(5)));
     }
 }

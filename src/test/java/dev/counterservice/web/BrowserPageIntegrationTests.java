@@ -123,6 +123,22 @@ class BrowserPageIntegrationTests {
         assertThat(stored("orders")).isEqualTo(before + 1);
     }
 
+    /** With authorization on, the page cannot send a token: it says so, and how to call the API with one. */
+    @Test
+    void withAuthorizationOnThePageSaysHowToCallTheApiWithAToken() {
+        try (AppInstance secured = AppInstance.start(TestDatabase.shared(),
+                Map.of(TestIssuer.PUBLIC_KEY_LOCATION, TestIssuer.generate().publicKeyLocation()))) {
+            browser.get(secured.baseUrl() + "/");
+            String status = new WebDriverWait(browser, WAIT).until(driver -> {
+                String text = driver.findElement(By.id("status")).getText();
+                return text.isEmpty() ? null : text;
+            });
+
+            assertThat(status).contains("bearer token").contains("Authorization: Bearer $TOKEN")
+                    .contains(secured.baseUrl() + "/next");
+        }
+    }
+
     /** JavaScript numbers are exact only up to 2^53; the page shows a bigint counter's digits as the API sent them. */
     @Test
     void numbersBeyondJavaScriptPrecisionAreShownExactly() {
