@@ -43,7 +43,6 @@ class ConnectionFloodIntegrationTests {
             FreshClient freshClient = new FreshClient(app);
             try (freshClient;
                     HalfOpenConnections flood = HalfOpenConnections.start(app.baseUrl(), HALF_OPEN, CONNECTION_TIMEOUT.dividedBy(2))) {
-                freshClient.phase = "opening";
                 assertThat(flood.awaitAllOpen(Duration.ofSeconds(90)))
                         .as("%d half-open connections open (%d attempts failed)", flood.open(), flood.failedConnects()).isTrue();
                 Memory held = freshClient.pausedFor(() -> Memory.of(app));
@@ -74,7 +73,7 @@ class ConnectionFloodIntegrationTests {
 
         final List<Long> millis = new CopyOnWriteArrayList<>();
         final List<String> slowOrFailed = new CopyOnWriteArrayList<>();
-        volatile String phase = "idle";
+        volatile String phase = "opening";
         private volatile boolean stopped;
         private final Object notMeasuring = new Object();
         private final Thread thread;
