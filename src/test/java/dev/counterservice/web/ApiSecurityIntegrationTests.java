@@ -50,6 +50,8 @@ class ApiSecurityIntegrationTests {
         }
         RawHttp.Response basic = assertRefused(request("GET /next", null, "Authorization: Basic dXNlcjpwYXNz"), 401);
         assertThat(basic.header("WWW-Authenticate")).startsWith("Bearer ");
+        // Only the Authorization header counts: a token in the query string would end up in access logs
+        assertRefused("GET /next?access_token=" + token("counter:default:next"), null, 401);
     }
 
     @Test
