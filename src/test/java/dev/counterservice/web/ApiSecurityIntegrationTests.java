@@ -70,6 +70,21 @@ class ApiSecurityIntegrationTests {
         assertThat(send("GET /next", token("counter:default:next")).status()).isEqualTo(200);
     }
 
+    /** However a path spells a counter, a token's scope for one counter never takes numbers from another. */
+    @Test
+    void anEncodedPathCannotBorrowAnotherCountersScope() {
+        String orders = token("counter:orders:next");
+        long invoices = stored("invoices");
+        long defaults = stored("default");
+        for (String path : new String[] {"/counters/%69nvoices/next", "/counters/invoices;orders/next", "/counters/orders/../invoices/next",
+                "/counters/./invoices/next", "/counters//invoices/next", "/counters/invoices/next/", "/next;/counters/orders/next"}) {
+            RawHttp.Response response = RawHttp.send(instance.baseUrl(), request("POST " + path, orders, null));
+            assertThat(response.status()).as(path).isIn(400, 403, 404);
+        }
+        assertThat(stored("invoices")).isEqualTo(invoices);
+        assertThat(stored("default")).isEqualTo(defaults);
+    }
+
     @Test
     void theReadScopeReadsItsCounterAndTakesNothing() {
         String readOrders = token("counter:orders:read");
