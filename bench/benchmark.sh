@@ -249,7 +249,7 @@ run_wrk liveness "http://127.0.0.1:${MGMT_PORT[1]}/actuator/health/liveness"
 
 # 4. Correctness at full load, coalesced: the load tester checks every number, first against the instance wrk just
 #    measured (so its req/s compares with wrk's), then with its clients spread over LOADTEST_INSTANCES instances
-"$JAVA_HOME/bin/javac" -d "$WORK/loadtest" "$ROOT/bench/LoadTest.java"
+"$JAVA_HOME/bin/javac" -d "$WORK/loadtest" -sourcepath "$ROOT/bench" "$ROOT/bench/LoadTest.java"
 declare -A LT_EXIT LT_RESULT
 # run_loadtest NAME URL...: fills RPS, P50, P99, NON2XX (HTTP errors), ERRORS (I/O errors), LT_EXIT, LT_RESULT
 run_loadtest() {

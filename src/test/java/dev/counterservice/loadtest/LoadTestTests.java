@@ -52,11 +52,14 @@ class LoadTestTests {
 
     private ExecutorService executor;
 
-    /** Compiled once, so that each test pays for a JVM start but not for compiling the tester again. */
+    /**
+     * Compiled once, so that each test pays for a JVM start but not for compiling the tester again; from its
+     * sources alone (an empty class path), as users compile it.
+     */
     @BeforeAll
     static void compile() {
-        int status = ToolProvider.getSystemJavaCompiler().run(null, null, null,
-                "-d", classes.toString(), SOURCE.toString());
+        int status = ToolProvider.getSystemJavaCompiler().run(null, null, null, "-d", classes.toString(),
+                "-cp", classes.toString(), "-sourcepath", SOURCE.getParent().toString(), SOURCE.toString());
         assertThat(status).as("javac " + SOURCE).isZero();
     }
 

@@ -2,100 +2,80 @@ package dev.counterservice.testing;
 
 import java.util.ArrayList;
 import java.util.Comparator;
-import java.util.HashSet;
 import java.util.List;
-import java.util.Set;
+
+import dev.counterservice.loadtest.Checker;
+import dev.counterservice.loadtest.Responses;
 
 /**
  * Every block of numbers clients were acknowledged, with when each request was sent and its response received,
- * and the checks the README's guarantees promise. Thread-safe to record into.
+ * checked against the README's guarantees by the load tester's own {@link Checker}: one algorithm for both.
+ * Thread-safe to record into.
  */
 public final class IssuedNumbers {
 
-    /** One acknowledged response: numbers {@code first..last}, seen by {@code client}. */
-    public record Issue(int client, long sentNanos, long receivedNanos, long first, long last) {
+    private static final int EXAMPLES = 10;
+
+    private record Issue(int client, long sentNanos, long receivedNanos, long first, long last) {
     }
 
     private final List<Issue> issues = new ArrayList<>();
+    private final List<String> malformed = new ArrayList<>();
 
+    /** One acknowledged response: numbers {@code first..last}, seen by {@code client} (0 or more). */
     public synchronized void record(int client, long sentNanos, long receivedNanos, long first, long last) {
         issues.add(new Issue(client, sentNanos, receivedNanos, first, last));
     }
 
-    public synchronized List<Issue> issues() {
-        return List.copyOf(issues);
+    /** A 200 whose body was not the block asked for: a violation, since the client cannot know its numbers. */
+    public synchronized void recordMalformed(int client, String problem) {
+        malformed.add("client %d got a malformed 200: %s".formatted(client, problem));
     }
 
+    /** How many numbers were acknowledged. */
     public synchronized long count() {
         return issues.stream().mapToLong(issue -> issue.last() - issue.first() + 1).sum();
     }
 
+    /** The largest number acknowledged, 0 if none was. */
     public synchronized long max() {
         return issues.stream().mapToLong(Issue::last).max().orElse(0);
     }
 
     /**
-     * Every way the acknowledged numbers break the README's guarantees, given the value the database holds now:
-     * a duplicate, a client going backwards, a break of real-time order, or an acknowledged number not stored.
+     * Every way the acknowledged numbers break guarantees 1 to 3, given the value the database holds now: a
+     * malformed answer, a block that ends below its start, a duplicate, a client going backwards, a break of
+     * real-time order, or an acknowledged number not stored.
      */
     public synchronized List<String> guaranteeViolations(long storedValue) {
-        List<String> violations = new ArrayList<>();
-        duplicates().forEach(number -> violations.add("acknowledged twice: " + number));
-        violations.addAll(perClientOrderViolations());
-        violations.addAll(realTimeOrderViolations());
+        List<String> violations = new ArrayList<>(malformed);
+        violations.addAll(Checker.check(responses(), 0, EXAMPLES).examples());
         if (max() > storedValue) {
             violations.add("acknowledged %d but the database holds %d".formatted(max(), storedValue));
         }
         return violations;
     }
 
-    /** Numbers acknowledged more than once; empty when every number went to one response only. */
-    public synchronized List<Long> duplicates() {
-        Set<Long> seen = new HashSet<>();
-        List<Long> duplicates = new ArrayList<>();
-        for (Issue issue : issues) {
-            for (long number = issue.first(); number <= issue.last(); number++) {
-                if (!seen.add(number)) {
-                    duplicates.add(number);
-                }
-            }
-        }
-        return duplicates;
-    }
-
-    /** Responses a client got that were not larger than that client's previous one. */
-    public synchronized List<String> perClientOrderViolations() {
-        List<String> violations = new ArrayList<>();
-        issues.stream()
-                .sorted(Comparator.comparingInt(Issue::client).thenComparingLong(Issue::sentNanos))
-                .reduce((previous, next) -> {
-                    if (previous.client() == next.client() && next.first() <= previous.last()) {
-                        violations.add("client %d got %d after %d".formatted(next.client(), next.first(), previous.last()));
-                    }
-                    return next;
-                });
-        return violations;
-    }
-
     /**
-     * Pairs that break real-time order: a request sent after another's response arrived got a number not larger
-     * than every number of that response. O(n log n): walk the requests in send order while taking in, in
-     * receive order, every response that arrived before the send, keeping the largest number among them.
+     * Guarantees 1 to 4 on a run without faults, where no request failed: on top of the above, the counter moved
+     * from {@code startValue} by exactly the numbers acknowledged, so none was burned.
      */
-    public synchronized List<String> realTimeOrderViolations() {
-        List<Issue> bySend = issues.stream().sorted(Comparator.comparingLong(Issue::sentNanos)).toList();
-        List<Issue> byReceive = issues.stream().sorted(Comparator.comparingLong(Issue::receivedNanos)).toList();
-        List<String> violations = new ArrayList<>();
-        long largestReceived = Long.MIN_VALUE;
-        int received = 0;
-        for (Issue request : bySend) {
-            while (received < byReceive.size() && byReceive.get(received).receivedNanos() < request.sentNanos()) {
-                largestReceived = Math.max(largestReceived, byReceive.get(received++).last());
-            }
-            if (request.first() <= largestReceived) {
-                violations.add("a request sent after %d was acknowledged got %d".formatted(largestReceived, request.first()));
-            }
+    public synchronized List<String> cleanRunViolations(long startValue, long storedValue) {
+        List<String> violations = guaranteeViolations(storedValue);
+        if (storedValue - startValue != count()) {
+            violations.add("the counter moved from %d to %d but %d numbers were acknowledged"
+                    .formatted(startValue, storedValue, count()));
         }
         return violations;
+    }
+
+    /** The issues as the checker reads them: client after client, each client's in the order it sent them. */
+    private Responses responses() {
+        List<Issue> ordered = issues.stream()
+                .sorted(Comparator.comparingInt(Issue::client).thenComparingLong(Issue::sentNanos)).toList();
+        return Responses.grouped(ordered.stream().mapToInt(Issue::client).toArray(),
+                ordered.stream().mapToLong(Issue::sentNanos).toArray(),
+                ordered.stream().mapToLong(Issue::receivedNanos).toArray(),
+                ordered.stream().mapToLong(Issue::first).toArray(), ordered.stream().mapToLong(Issue::last).toArray());
     }
 }

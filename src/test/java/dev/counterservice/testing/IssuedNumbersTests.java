@@ -4,19 +4,21 @@ import org.junit.jupiter.api.Test;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
-/** The checker must catch what it claims to catch, or the concurrency tests that use it prove nothing. */
+/**
+ * What {@link IssuedNumbers} adds to the load tester's checker, whose boundaries {@code CheckerTests} pins: it hands
+ * the checker each client's responses in send order whatever order they were recorded in, reports malformed answers,
+ * and compares with the value the database holds.
+ */
 class IssuedNumbersTests {
 
     @Test
-    void acceptsOverlappingRequestsAnsweredInAnyOrder() {
+    void acceptsOverlappingRequestsRecordedInAnyOrder() {
         IssuedNumbers numbers = new IssuedNumbers();
-        numbers.record(1, 0, 10, 2, 2);
-        numbers.record(2, 1, 9, 1, 1);
         numbers.record(1, 11, 12, 3, 5);
+        numbers.record(2, 1, 9, 1, 1);
+        numbers.record(1, 0, 10, 2, 2);
 
-        assertThat(numbers.duplicates()).isEmpty();
-        assertThat(numbers.perClientOrderViolations()).isEmpty();
-        assertThat(numbers.realTimeOrderViolations()).isEmpty();
+        assertThat(numbers.guaranteeViolations(5)).isEmpty();
         assertThat(numbers.count()).isEqualTo(5);
         assertThat(numbers.max()).isEqualTo(5);
     }
@@ -27,26 +29,43 @@ class IssuedNumbersTests {
         numbers.record(1, 0, 1, 1, 3);
         numbers.record(2, 0, 1, 3, 4);
 
-        assertThat(numbers.duplicates()).containsExactly(3L);
+        assertThat(numbers.guaranteeViolations(4)).singleElement().asString().startsWith("duplicate: number 3");
     }
 
     @Test
-    void findsAClientGoingBackwards() {
+    void findsAClientGoingBackwardsEvenWhenItsRequestsWereRecordedOutOfOrder() {
         IssuedNumbers numbers = new IssuedNumbers();
-        numbers.record(1, 0, 1, 5, 5);
-        numbers.record(1, 2, 3, 4, 4);
+        numbers.record(0, 2, 3, 4, 4);
+        numbers.record(0, 0, 1, 5, 5);
 
-        assertThat(numbers.perClientOrderViolations()).containsExactly("client 1 got 4 after 5");
+        assertThat(numbers.guaranteeViolations(5))
+                .contains("per-client order: client 0 (request 2) got 4 after its previous request got 5");
     }
 
     @Test
     void findsALaterRequestGettingASmallerNumberFromAnotherClient() {
         IssuedNumbers numbers = new IssuedNumbers();
         numbers.record(1, 0, 5, 7, 8);
-        numbers.record(2, 6, 9, 6, 6);
+        numbers.record(3, 6, 9, 6, 6);
 
-        assertThat(numbers.perClientOrderViolations()).isEmpty();
-        assertThat(numbers.realTimeOrderViolations()).containsExactly("a request sent after 8 was acknowledged got 6");
+        assertThat(numbers.guaranteeViolations(8)).singleElement().asString()
+                .startsWith("real-time order: client 3 (request 1)");
+    }
+
+    @Test
+    void findsABlockThatEndsBelowItsStart() {
+        IssuedNumbers numbers = new IssuedNumbers();
+        numbers.record(0, 0, 1, 5, 3);
+
+        assertThat(numbers.guaranteeViolations(5)).containsExactly("inverted block: client 0 (request 1) got 5..3");
+    }
+
+    @Test
+    void reportsAMalformedAnswerWhateverTheNumbers() {
+        IssuedNumbers numbers = new IssuedNumbers();
+        numbers.recordMalformed(4, "an empty body");
+
+        assertThat(numbers.guaranteeViolations(0)).containsExactly("client 4 got a malformed 200: an empty body");
     }
 
     @Test
@@ -56,5 +75,26 @@ class IssuedNumbersTests {
 
         assertThat(numbers.guaranteeViolations(5)).isEmpty();
         assertThat(numbers.guaranteeViolations(4)).containsExactly("acknowledged 5 but the database holds 4");
+    }
+
+    @Test
+    void aCleanRunMovesTheCounterByExactlyTheNumbersAcknowledged() {
+        IssuedNumbers numbers = new IssuedNumbers();
+        numbers.record(0, 0, 1, 11, 13);
+        numbers.record(1, 0, 1, 14, 14);
+
+        assertThat(numbers.cleanRunViolations(10, 14)).isEmpty();
+        assertThat(numbers.cleanRunViolations(10, 15))
+                .containsExactly("the counter moved from 10 to 15 but 4 numbers were acknowledged");
+        assertThat(numbers.cleanRunViolations(11, 14)).containsExactly(
+                "the counter moved from 11 to 14 but 4 numbers were acknowledged");
+    }
+
+    @Test
+    void nothingAcknowledgedIsNoViolation() {
+        IssuedNumbers numbers = new IssuedNumbers();
+
+        assertThat(numbers.max()).isZero();
+        assertThat(numbers.cleanRunViolations(7, 7)).isEmpty();
     }
 }

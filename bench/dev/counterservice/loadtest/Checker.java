@@ -1,0 +1,153 @@
+package dev.counterservice.loadtest;
+
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Locale;
+
+/**
+ * The correctness checks, over the recorded responses only: the load tester's, and through
+ * {@code dev.counterservice.testing.IssuedNumbers} the integration tests'.
+ */
+public final class Checker {
+
+    /** How many violations of each kind were found, and the first few described. */
+    public record Verdict(long inverted, long duplicates, long clientOrder, long realTime, List<String> examples) {
+
+        public long violations() {
+            return inverted + duplicates + clientOrder + realTime;
+        }
+    }
+
+    private Checker() {
+    }
+
+    /**
+     * @param origin      the time (nanoTime) that messages measure from
+     * @param maxExamples how many violations of each kind to describe
+     */
+    public static Verdict check(Responses r, long origin, int maxExamples) {
+        List<String> examples = new ArrayList<>();
+        long inverted = inverted(r, examples, maxExamples);
+        long duplicates = duplicates(r, examples, maxExamples);
+        long clientOrder = clientOrder(r, examples, maxExamples);
+        long realTime = realTimeOrder(r, origin, examples, maxExamples);
+        return new Verdict(inverted, duplicates, clientOrder, realTime, List.copyOf(examples));
+    }
+
+    /** A block ends at or above where it starts; one that does not holds no number and hides what was sent. */
+    static long inverted(Responses r, List<String> examples, int maxExamples) {
+        long found = 0;
+        for (int i = 0; i < r.size(); i++) {
+            if (r.last()[i] < r.first()[i] && found++ < maxExamples) {
+                examples.add(String.format(Locale.ROOT, "inverted block: %s got %d..%d", who(r, i), r.first()[i],
+                        r.last()[i]));
+            }
+        }
+        return found;
+    }
+
+    /** Blocks sorted by first number must not overlap: each starts above the highest number before it. */
+    static long duplicates(Responses r, List<String> examples, int maxExamples) {
+        int[] byFirst = order(r.first());
+        long found = 0;
+        int highest = -1;
+        for (int i : byFirst) {
+            if (highest >= 0 && r.first()[i] <= r.last()[highest] && found++ < maxExamples) {
+                long from = r.first()[i];
+                long to = Math.min(r.last()[i], r.last()[highest]);
+                examples.add(String.format(Locale.ROOT, "duplicate: %s handed out twice: %s got %s, %s got %s",
+                        from == to ? "number " + from : "numbers " + from + ".." + to,
+                        who(r, highest), block(r, highest), who(r, i), block(r, i)));
+            }
+            if (highest < 0 || r.last()[i] > r.last()[highest]) {
+                highest = i;
+            }
+        }
+        return found;
+    }
+
+    /** Each client's blocks must strictly increase in the order it sent the requests. */
+    static long clientOrder(Responses r, List<String> examples, int maxExamples) {
+        long found = 0;
+        int[] offsets = r.offsets();
+        for (int c = 0; c + 1 < offsets.length; c++) {
+            for (int i = offsets[c] + 1; i < offsets[c + 1]; i++) {
+                if (r.first()[i] <= r.last()[i - 1] && found++ < maxExamples) {
+                    examples.add(String.format(Locale.ROOT,
+                            "per-client order: %s got %s after its previous request got %s",
+                            who(r, i), block(r, i), block(r, i - 1)));
+                }
+            }
+        }
+        return found;
+    }
+
+    /**
+     * For every request B, every response A received before B was sent must hold smaller numbers than B's.
+     * Requests are swept in send order while responses are taken in receive order, keeping the highest number
+     * received so far: O(n log n) for the two sorts, O(n) for the sweep. Times are taken before writing the
+     * request and after reading the response, so a reported pair really was ordered in real time.
+     */
+    static long realTimeOrder(Responses r, long origin, List<String> examples, int maxExamples) {
+        int[] bySent = order(r.sent());
+        int[] byReceived = order(r.received());
+        long found = 0;
+        int next = 0;
+        int highest = -1;
+        for (int b : bySent) {
+            while (next < byReceived.length && r.received()[byReceived[next]] < r.sent()[b]) {
+                int a = byReceived[next++];
+                if (highest < 0 || r.last()[a] > r.last()[highest]) {
+                    highest = a;
+                }
+            }
+            if (highest >= 0 && r.first()[b] <= r.last()[highest] && found++ < maxExamples) {
+                examples.add(String.format(Locale.ROOT,
+                        "real-time order: %s sent at %s got %s, but %s had already received %s at %s",
+                        who(r, b), seconds(r.sent()[b] - origin), block(r, b), who(r, highest),
+                        block(r, highest), seconds(r.received()[highest] - origin)));
+            }
+        }
+        return found;
+    }
+
+    private static String who(Responses r, int index) {
+        int client = r.clientOf(index);
+        return "client " + client + " (request " + (index - r.offsets()[client] + 1) + ")";
+    }
+
+    private static String block(Responses r, int index) {
+        long first = r.first()[index];
+        long last = r.last()[index];
+        return first == last ? Long.toString(first) : first + ".." + last;
+    }
+
+    private static String seconds(long nanos) {
+        return String.format(Locale.ROOT, "%.6fs", nanos / 1e9);
+    }
+
+    /** The indices 0..n-1 sorted by {@code key}, ties in index order (a stable bottom-up merge sort). */
+    static int[] order(long[] key) {
+        int n = key.length;
+        int[] a = new int[n];
+        for (int i = 0; i < n; i++) {
+            a[i] = i;
+        }
+        int[] b = new int[n];
+        for (int width = 1; width < n; width *= 2) {
+            for (int lo = 0; lo < n; lo += 2 * width) {
+                int mid = Math.min(lo + width, n);
+                int hi = Math.min(lo + 2 * width, n);
+                int i = lo;
+                int j = mid;
+                for (int k = lo; k < hi; k++) {
+                    b[k] = j >= hi || (i < mid && key[a[i]] <= key[a[j]]) ? a[i++] : a[j++];
+                }
+            }
+            int[] swap = a;
+            a = b;
+            b = swap;
+        }
+        return a;
+    }
+}

@@ -1,0 +1,223 @@
+package dev.counterservice.loadtest;
+
+import java.io.EOFException;
+import java.io.IOException;
+import java.net.ConnectException;
+import java.net.InetSocketAddress;
+import java.net.SocketTimeoutException;
+import java.net.StandardSocketOptions;
+import java.net.URI;
+import java.nio.ByteBuffer;
+import java.nio.channels.SelectionKey;
+import java.nio.channels.Selector;
+import java.nio.channels.SocketChannel;
+import java.nio.charset.StandardCharsets;
+import java.util.Arrays;
+import java.util.Locale;
+
+/**
+ * One client: one keep-alive connection at a time, one request in flight. It sends a request, reads the whole
+ * response, records it, and sends the next, reconnecting when the server closes the connection (as Tomcat
+ * does every 100 requests). Only its event loop touches it.
+ */
+final class Client {
+
+    private static final int MAX_RESPONSE = 64 << 20;
+
+    final int id;
+    private final Run run;
+    private final URI url;
+    private final InetSocketAddress address;
+    private final ByteBuffer request;
+    private final long timeout;
+    private final Response response = new Response();
+    private final long[] range = new long[2];
+    private SocketChannel channel;
+    private SelectionKey key;
+    private byte[] input = new byte[16 << 10];
+    private ByteBuffer inputBuffer = ByteBuffer.wrap(input);
+    private boolean inFlight;
+    private long start;
+    private long expires;
+    private long retryAt = -1;
+    boolean done;
+    // One row per successful response, in the order the client sent the requests
+    long[] sent = new long[1024];
+    long[] received = new long[1024];
+    long[] first = new long[1024];
+    long[] last = new long[1024];
+    int size;
+
+    Client(Run run, int id, URI url) {
+        this.run = run;
+        this.id = id;
+        this.url = url;
+        this.address = new InetSocketAddress(url.getHost(), url.getPort() < 0 ? 80 : url.getPort());
+        this.timeout = run.options.timeoutSeconds() * 1_000_000_000L;
+        String host = url.getPort() < 0 ? url.getHost() : url.getHost() + ":" + url.getPort();
+        this.request = ByteBuffer.wrap(("GET " + run.options.path(url) + " HTTP/1.1\r\nHost: " + host
+                + "\r\nAccept: text/plain\r\nUser-Agent: counter-service-loadtest\r\n\r\n")
+                .getBytes(StandardCharsets.ISO_8859_1)).asReadOnlyBuffer();
+    }
+
+    /** Starts the next request, connecting first if needed, or finishes the client when the run is over. */
+    void next(Selector selector, long now) {
+        retryAt = -1;
+        if (!run.claim()) {
+            close();
+            done = true;
+            return;
+        }
+        inFlight = true;
+        expires = now + timeout;
+        try {
+            if (channel == null) {
+                channel = SocketChannel.open();
+                channel.configureBlocking(false);
+                channel.setOption(StandardSocketOptions.TCP_NODELAY, true);
+                key = channel.register(selector, 0, this);
+                if (!channel.connect(address)) {
+                    key.interestOps(SelectionKey.OP_CONNECT);
+                    return;
+                }
+            }
+            send();
+        }
+        catch (IOException ex) {
+            failed(ex, now);
+        }
+    }
+
+    void ready(Selector selector, SelectionKey readyKey) {
+        if (readyKey != key || !readyKey.isValid()) {
+            return;
+        }
+        try {
+            if (readyKey.isConnectable()) {
+                channel.finishConnect();
+                send();
+            }
+            else if (readyKey.isWritable()) {
+                write();
+            }
+            else if (readyKey.isReadable()) {
+                read(selector);
+            }
+        }
+        catch (IOException ex) {
+            failed(ex, System.nanoTime());
+        }
+    }
+
+    /** Times out a request, retries after an error, or gives up at the hard time limit. */
+    void tick(Selector selector, long now) {
+        if (done) {
+            return;
+        }
+        if (run.hardStopped) {
+            if (inFlight) {
+                run.error("aborted at the hard time limit", now);
+            }
+            close();
+            done = true;
+        }
+        else if (inFlight && now - expires > 0) {
+            failed(new SocketTimeoutException(), now);
+        }
+        else if (retryAt != -1 && now - retryAt >= 0) {
+            next(selector, now);
+        }
+    }
+
+    private void send() throws IOException {
+        length = 0;
+        request.rewind();
+        start = System.nanoTime();
+        write();
+    }
+
+    private void write() throws IOException {
+        channel.write(request);
+        key.interestOps(request.hasRemaining() ? SelectionKey.OP_WRITE : SelectionKey.OP_READ);
+    }
+
+    private int length;
+
+    private void read(Selector selector) throws IOException {
+        if (length == input.length) {
+            if (input.length >= MAX_RESPONSE) {
+                throw new IOException("response larger than " + MAX_RESPONSE + " bytes");
+            }
+            input = Arrays.copyOf(input, input.length * 2);
+            inputBuffer = ByteBuffer.wrap(input);
+        }
+        inputBuffer.limit(input.length).position(length);
+        int n = channel.read(inputBuffer);
+        boolean eof = n < 0;
+        if (n > 0) {
+            length += n;
+        }
+        if (!response.parse(input, length, eof)) {
+            if (eof) {
+                throw new EOFException("connection closed by the server");
+            }
+            return;
+        }
+        long end = System.nanoTime();
+        inFlight = false;
+        if (response.close || eof) {
+            close();
+        }
+        handle(end);
+        next(selector, end);
+    }
+
+    private void handle(long end) {
+        if (response.status < 200 || response.status > 299) {
+            run.error("HTTP " + response.status, end);
+            return;
+        }
+        run.ok.increment();
+        String problem = Numbers.parse(response.body, response.bodyOffset, response.bodyLength,
+                run.options.count(), range);
+        if (problem != null) {
+            run.malformed(String.format(Locale.ROOT, "client %d (%s) got HTTP %d with %s: %s", id, url,
+                    response.status, problem, Numbers.excerpt(response.body, response.bodyOffset,
+                            response.bodyLength)));
+            return;
+        }
+        if (size == sent.length) {
+            int capacity = size * 2;
+            sent = Arrays.copyOf(sent, capacity);
+            received = Arrays.copyOf(received, capacity);
+            first = Arrays.copyOf(first, capacity);
+            last = Arrays.copyOf(last, capacity);
+        }
+        sent[size] = start;
+        received[size] = end;
+        first[size] = range[0];
+        last[size] = range[1];
+        size++;
+    }
+
+    /** Counts the error, drops the connection and tries again shortly (later if it could not connect). */
+    private void failed(IOException ex, long now) {
+        inFlight = false;
+        close();
+        run.error(ex.getClass().getSimpleName(), now);
+        retryAt = now + (ex instanceof ConnectException ? 100_000_000L : 10_000_000L);
+    }
+
+    void close() {
+        if (channel != null) {
+            try {
+                channel.close();
+            }
+            catch (IOException ex) {
+                // nothing to do
+            }
+            channel = null;
+            key = null;
+        }
+    }
+}

@@ -1,0 +1,171 @@
+package dev.counterservice.loadtest;
+
+import java.net.URI;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Locale;
+
+/**
+ * Load tester for counter-service that checks what it gets back. It drives C concurrent clients for D seconds
+ * against one or more base URLs (client i talks to URL i mod U over its own keep-alive connection), then reports
+ * throughput, latency and errors, and verifies every number it was handed:
+ * <ul>
+ * <li>no number twice, counting every number of a {@code count=N} block;</li>
+ * <li>per-client order: each client's numbers strictly increase;</li>
+ * <li>real-time order: whenever a response was received before another request was sent, the later request's
+ * numbers are all greater (checked in O(n log n) by sweeping requests in send order against responses in
+ * receive order).</li>
+ * </ul>
+ * Only the JDK is needed, Java 22 or later (it compiles these files on the fly from {@code bench/LoadTest.java}): {@code java bench/LoadTest.java --url http://127.0.0.1:8080 --clients 64 --duration 30}.
+ * The last line printed is machine-readable ({@code RESULT requests=... errors=... violations=0 ...}).
+ * Exit status: 0 all checks passed, 1 a violation was found, 2 bad arguments, 3 nothing could be checked (no
+ * successful response) or more errors than {@code --max-errors}.
+ * <p>
+ * The HTTP client is a minimal HTTP/1.1 client over non-blocking sockets, a few event-loop threads driving all
+ * clients (as wrk does), so that on a small machine the tester takes little CPU from the service it measures.
+ * It speaks plain {@code http://} only. Memory is bounded: per response it keeps four longs (send and receive
+ * time, first and last number) in primitive arrays, and it stops at {@code --max-records} responses.
+ */
+public final class LoadTester {
+
+    static final int EXIT_PASS = 0;
+    static final int EXIT_VIOLATION = 1;
+    static final int EXIT_USAGE = 2;
+    static final int EXIT_UNCHECKED = 3;
+
+    private static final String HARD_LIMIT = "hard time limit";
+
+    private static final String USAGE = """
+            Usage: java bench/LoadTest.java --url BASE_URL [--url BASE_URL ...] [options]
+
+              --url URL          base URL of one instance, e.g. http://127.0.0.1:8080 (repeat for replicas;
+                                 client i uses URL i mod the number of URLs)
+              --clients C        concurrent clients, each with its own keep-alive connection (default 64)
+              --duration D       seconds to send requests for (default 30); in-flight requests then get
+                                 up to --timeout seconds to finish
+              --requests R       stop after R requests in all, even before --duration (default: no limit)
+              --count N          numbers per request, sent as ?count=N when N > 1 (default 1)
+              --counter NAME     counter to draw from (default "default", i.e. GET /next;
+                                 others use GET /counters/NAME/next)
+              --timeout T        seconds to wait for one response before counting it as an error (default 5)
+              --report FILE      write an HTML report with latency and throughput over time
+              --max-records M    stop once M responses are recorded, to bound memory (default 4000000,
+                                 32 bytes each plus sorting space)
+              --max-errors E     exit 3 when more than E requests fail (default: no limit)
+              --io-threads T     event-loop threads that drive the clients (default: half the
+                                 processors, at least 1)
+            """;
+
+    public static void main(String[] args) throws Exception {
+        Options options;
+        try {
+            options = Options.parse(args);
+        }
+        catch (IllegalArgumentException ex) {
+            System.err.println("error: " + ex.getMessage());
+            System.err.print(USAGE);
+            System.exit(EXIT_USAGE);
+            return;
+        }
+        if (options == null) {
+            System.out.print(USAGE);
+            return;
+        }
+        System.exit(new LoadTester(options).run());
+    }
+
+    private final Options options;
+
+    private LoadTester(Options options) {
+        this.options = options;
+    }
+
+    int run() throws Exception {
+        System.out.printf(Locale.ROOT, "Load test: %d clients for %d s against %s (count=%d, counter %s)%n",
+                options.clients(), options.durationSeconds(), targets(options), options.count(), options.counter());
+        // Launched from source, each class is compiled when first used: load them before the clock starts, so that
+        // no request waits for the compiler
+        List.of(Run.class, Client.class, EventLoop.class, Response.class, Numbers.class, Responses.class,
+                Checker.class, Summary.class, Series.class, HtmlReport.class).forEach(Class::getName);
+        Run run = new Run(options);
+        List<Client> clients = new ArrayList<>();
+        for (int i = 0; i < options.clients(); i++) {
+            clients.add(new Client(run, i, options.urls().get(i % options.urls().size())));
+        }
+        List<Thread> threads = new ArrayList<>();
+        for (int t = 0; t < options.ioThreads(); t++) {
+            List<Client> mine = new ArrayList<>();
+            for (int i = t; i < clients.size(); i += options.ioThreads()) {
+                mine.add(clients.get(i));
+            }
+            threads.add(Thread.ofPlatform().daemon().name("event-loop-" + t).start(new EventLoop(run, mine)));
+        }
+        Thread progress = Thread.ofPlatform().daemon().name("progress").start(() -> printProgress(run));
+
+        // Hard bound: past the send deadline plus the response timeout (and a second of slack), sockets are closed
+        long hardStop = run.deadline + (options.timeoutSeconds() + 1) * 1_000_000_000L;
+        for (Thread thread : threads) {
+            long left = hardStop - System.nanoTime();
+            if (left > 0) {
+                thread.join(Math.max(1, left / 1_000_000));
+            }
+        }
+        if (threads.stream().anyMatch(Thread::isAlive)) {
+            run.stop(HARD_LIMIT);
+            run.hardStopped = true;
+            for (Thread thread : threads) {
+                thread.join(2_000);
+            }
+        }
+        long end = System.nanoTime();
+        progress.interrupt();
+        progress.join(1_000);
+        System.out.printf(Locale.ROOT, "Stopped: %s%n", run.stopReason);
+
+        Responses responses = Responses.merge(clients);
+        Checker.Verdict verdict = Checker.check(responses, run.origin, 5);
+        Summary summary = Summary.of(options, run, responses, verdict, end);
+        summary.print(System.out);
+        if (options.report() != null) {
+            Path parent = options.report().toAbsolutePath().getParent();
+            if (parent != null) {
+                Files.createDirectories(parent);
+            }
+            Files.writeString(options.report(), HtmlReport.render(options, summary, Series.of(responses, run, end)));
+            System.out.println("Report        " + options.report());
+        }
+        summary.printResultLine(System.out);
+        return summary.exitCode();
+    }
+
+    static String targets(Options options) {
+        return String.join(", ", options.urls().stream().map(URI::toString).toList());
+    }
+
+    private void printProgress(Run run) {
+        long lastOk = 0;
+        long lastErrors = 0;
+        long tick = run.origin;
+        try {
+            while (!Thread.currentThread().isInterrupted()) {
+                tick += 1_000_000_000L;
+                long sleep = tick - System.nanoTime();
+                if (sleep > 0) {
+                    Thread.sleep(sleep / 1_000_000, (int) (sleep % 1_000_000));
+                }
+                long ok = run.ok.sum();
+                long errors = run.errors.sum();
+                System.out.printf(Locale.ROOT, "%5ds %9d req/s %7d errors/s   total %d ok, %d errors%n",
+                        (tick - run.origin) / 1_000_000_000L, ok + errors - lastOk - lastErrors, errors - lastErrors,
+                        ok, errors);
+                lastOk = ok;
+                lastErrors = errors;
+            }
+        }
+        catch (InterruptedException ex) {
+            // the run is over
+        }
+    }
+}

@@ -1,0 +1,98 @@
+package dev.counterservice.loadtest;
+
+import java.net.URI;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.regex.Pattern;
+
+/** Command-line options, validated. */
+record Options(List<URI> urls, int clients, int durationSeconds, long maxRequests, int count, String counter,
+        int timeoutSeconds, Path report, long maxRecords, long maxErrors, int ioThreads) {
+
+    private static final Pattern COUNTER_NAME = Pattern.compile("[a-z0-9][a-z0-9_-]{0,62}");
+
+    /** @return the options, or {@code null} when help was asked for */
+    static Options parse(String[] args) {
+        List<URI> urls = new ArrayList<>();
+        int clients = 64;
+        int duration = 30;
+        long requests = Long.MAX_VALUE;
+        int count = 1;
+        String counter = "default";
+        int timeout = 5;
+        Path report = null;
+        long maxRecords = 4_000_000;
+        long maxErrors = Long.MAX_VALUE;
+        // One event loop costs about what wrk costs per request; leave the other cores to the service under test
+        int ioThreads = Math.max(1, Runtime.getRuntime().availableProcessors() / 2);
+        for (int i = 0; i < args.length; i++) {
+            String arg = args[i];
+            if (arg.equals("--help") || arg.equals("-h")) {
+                return null;
+            }
+            if (i + 1 >= args.length) {
+                throw new IllegalArgumentException("missing value for " + arg);
+            }
+            String value = args[++i];
+            switch (arg) {
+                case "--url" -> urls.add(url(value));
+                case "--clients" -> clients = (int) number(arg, value, 1, 10_000);
+                case "--duration" -> duration = (int) number(arg, value, 1, 86_400);
+                case "--requests" -> requests = number(arg, value, 1, Long.MAX_VALUE);
+                case "--count" -> count = (int) number(arg, value, 1, 1_000_000);
+                case "--counter" -> {
+                    if (!COUNTER_NAME.matcher(value).matches()) {
+                        throw new IllegalArgumentException("--counter must match " + COUNTER_NAME);
+                    }
+                    counter = value;
+                }
+                case "--timeout" -> timeout = (int) number(arg, value, 1, 3_600);
+                case "--report" -> report = Path.of(value);
+                case "--max-records" -> maxRecords = number(arg, value, 1, Integer.MAX_VALUE - 16);
+                case "--max-errors" -> maxErrors = number(arg, value, 0, Long.MAX_VALUE);
+                case "--io-threads" -> ioThreads = (int) number(arg, value, 1, 256);
+                default -> throw new IllegalArgumentException("unknown option " + arg);
+            }
+        }
+        if (urls.isEmpty()) {
+            throw new IllegalArgumentException("give at least one --url");
+        }
+        return new Options(List.copyOf(urls), clients, duration, requests, count, counter, timeout, report,
+                maxRecords, maxErrors, Math.min(ioThreads, clients));
+    }
+
+    private static URI url(String value) {
+        URI uri;
+        try {
+            uri = URI.create(value.endsWith("/") ? value.substring(0, value.length() - 1) : value);
+        }
+        catch (IllegalArgumentException ex) {
+            throw new IllegalArgumentException("not a URL: " + value);
+        }
+        if (!"http".equals(uri.getScheme()) || uri.getHost() == null || uri.getRawQuery() != null) {
+            throw new IllegalArgumentException("--url takes a base URL like http://127.0.0.1:8080, got " + value);
+        }
+        return uri;
+    }
+
+    private static long number(String option, String value, long min, long max) {
+        try {
+            long n = Long.parseLong(value);
+            if (n >= min && n <= max) {
+                return n;
+            }
+        }
+        catch (NumberFormatException ex) {
+            // reported below
+        }
+        throw new IllegalArgumentException(option + " must be a whole number from " + min + " to " + max);
+    }
+
+    /** The request path under a base URL. */
+    String path(URI base) {
+        String prefix = base.getRawPath() == null ? "" : base.getRawPath();
+        String next = counter.equals("default") ? "/next" : "/counters/" + counter + "/next";
+        return prefix + next + (count > 1 ? "?count=" + count : "");
+    }
+}

@@ -1,0 +1,36 @@
+package dev.counterservice.loadtest;
+
+import java.util.Arrays;
+
+/** Per second of the run (by receive time): successful responses, errors, p50 and p99 latency. */
+record Series(long[] ok, long[] errors, long[] p50, long[] p99) {
+
+    static Series of(Responses r, Run run, long end) {
+        int seconds = (int) Math.max(1, Math.ceil((end - run.origin) / 1e9));
+        // One sort of (second, latency in microseconds) pairs gives every second's percentiles
+        long[] keys = new long[r.size()];
+        for (int i = 0; i < keys.length; i++) {
+            long second = Math.min(seconds - 1, (r.received()[i] - run.origin) / 1_000_000_000L);
+            long micros = Math.min((1L << 40) - 1, (r.received()[i] - r.sent()[i]) / 1_000);
+            keys[i] = second << 40 | micros;
+        }
+        Arrays.sort(keys);
+        long[] ok = new long[seconds];
+        long[] errors = new long[seconds];
+        long[] p50 = new long[seconds];
+        long[] p99 = new long[seconds];
+        int from = 0;
+        for (int s = 0; s < seconds; s++) {
+            int to = from;
+            while (to < keys.length && keys[to] >>> 40 == s) {
+                to++;
+            }
+            ok[s] = to - from;
+            p50[s] = (Summary.percentile(keys, from, to, 50) & ((1L << 40) - 1)) * 1_000;
+            p99[s] = (Summary.percentile(keys, from, to, 99) & ((1L << 40) - 1)) * 1_000;
+            errors[s] = s < run.errorsPerSecond.length() ? run.errorsPerSecond.get(s) : 0;
+            from = to;
+        }
+        return new Series(ok, errors, p50, p99);
+    }
+}

@@ -1,0 +1,105 @@
+package dev.counterservice.loadtest;
+
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.List;
+import java.util.Locale;
+import java.util.Map;
+import java.util.TreeMap;
+
+/** The figures a run ends with, printed and put in the report. */
+record Summary(long requests, long ok, long errors, double seconds, double throughput, long p50, long p90,
+        long p99, long max, Map<String, Long> errorKinds, long numbers, long lowest, long highest,
+        long malformed, Checker.Verdict verdict, List<String> examples, String stopReason, int exitCode) {
+
+    /** Latency in nanoseconds at the given percentile (0-100) of a sorted array, nearest-rank. */
+    static long percentile(long[] sorted, int from, int to, double p) {
+        if (to <= from) {
+            return 0;
+        }
+        int rank = (int) Math.ceil(p / 100 * (to - from));
+        return sorted[from + Math.max(0, Math.min(to - from - 1, rank - 1))];
+    }
+
+    static Summary of(Options options, Run run, Responses r, Checker.Verdict verdict, long end) {
+        long[] latency = new long[r.size()];
+        long numbers = 0;
+        long lowest = Long.MAX_VALUE;
+        long highest = Long.MIN_VALUE;
+        for (int i = 0; i < latency.length; i++) {
+            latency[i] = r.received()[i] - r.sent()[i];
+            numbers += r.last()[i] - r.first()[i] + 1;
+            lowest = Math.min(lowest, r.first()[i]);
+            highest = Math.max(highest, r.last()[i]);
+        }
+        Arrays.sort(latency);
+        long ok = run.ok.sum();
+        long errors = run.errors.sum();
+        double seconds = (end - run.origin) / 1e9;
+        Map<String, Long> kinds = new TreeMap<>();
+        run.errorKinds.forEach((kind, n) -> kinds.put(kind, n.sum()));
+        List<String> examples = new ArrayList<>(run.malformedExamples);
+        examples.addAll(verdict.examples());
+        long malformed = run.malformed.sum();
+        int exit = verdict.violations() + malformed > 0 ? LoadTester.EXIT_VIOLATION
+                : r.size() == 0 || errors > options.maxErrors() ? LoadTester.EXIT_UNCHECKED : LoadTester.EXIT_PASS;
+        return new Summary(ok + errors, ok, errors, seconds, (ok + errors) / seconds,
+                percentile(latency, 0, latency.length, 50), percentile(latency, 0, latency.length, 90),
+                percentile(latency, 0, latency.length, 99), latency.length == 0 ? 0 : latency[latency.length - 1],
+                kinds, numbers, r.size() == 0 ? 0 : lowest, r.size() == 0 ? 0 : highest, malformed, verdict,
+                List.copyOf(examples), run.stopReason, exit);
+    }
+
+    long violations() {
+        return verdict.violations() + malformed;
+    }
+
+    String verdictText() {
+        return switch (exitCode) {
+            case LoadTester.EXIT_PASS -> "PASS";
+            case LoadTester.EXIT_VIOLATION -> "FAIL: " + violations() + " violation(s)";
+            default -> ok == 0 || numbers == 0 ? "UNCHECKED: no successful response"
+                    : "FAIL: " + errors + " errors, more than --max-errors";
+        };
+    }
+
+    String errorsText() {
+        if (errorKinds.isEmpty()) {
+            return "none";
+        }
+        List<String> parts = new ArrayList<>();
+        errorKinds.forEach((kind, n) -> parts.add(kind + ": " + n));
+        return String.join(", ", parts);
+    }
+
+    void print(java.io.PrintStream out) {
+        out.printf(Locale.ROOT, "Requests      %d in %.2f s: %.0f req/s (%d ok, %d errors)%n", requests, seconds,
+                throughput, ok, errors);
+        out.printf(Locale.ROOT, "Latency       p50 %s  p90 %s  p99 %s  max %s (successful responses)%n",
+                ms(p50), ms(p90), ms(p99), ms(max));
+        out.println("Errors        " + errorsText());
+        out.printf(Locale.ROOT, "Numbers       %d checked, from %d to %d%n", numbers, lowest, highest);
+        out.printf(Locale.ROOT, "Checks        duplicates %d, per-client order %d, real-time order %d, malformed %d%n",
+                verdict.duplicates(), verdict.clientOrder(), verdict.realTime(), malformed);
+        for (String example : examples) {
+            out.println("  " + example);
+        }
+        out.println("Verdict       " + verdictText());
+    }
+
+    void printResultLine(java.io.PrintStream out) {
+        long httpErrors = errorKinds.entrySet().stream().filter(e -> e.getKey().startsWith("HTTP "))
+                .mapToLong(Map.Entry::getValue).sum();
+        out.printf(Locale.ROOT, "RESULT requests=%d ok=%d errors=%d http_errors=%d io_errors=%d violations=%d "
+                        + "duplicates=%d client_order=%d realtime=%d malformed=%d numbers=%d rps=%.0f p50_ms=%.3f "
+                        + "p90_ms=%.3f p99_ms=%.3f max_ms=%.3f verdict=%s%n",
+                requests, ok, errors, httpErrors, errors - httpErrors, violations(), verdict.duplicates(),
+                verdict.clientOrder(),
+                verdict.realTime(), malformed, numbers, throughput, p50 / 1e6, p90 / 1e6, p99 / 1e6, max / 1e6,
+                verdictText().split(":")[0]);
+    }
+
+    static String ms(long nanos) {
+        return String.format(Locale.ROOT, "%.2f ms", nanos / 1e6);
+    }
+}

@@ -1,0 +1,142 @@
+package dev.counterservice.loadtest;
+
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.List;
+
+import org.junit.jupiter.api.Test;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+/**
+ * The load tester's checks at their boundaries, in process: a block that touches another is fine, one that shares
+ * a single number is not; a request sent at the instant a response arrived is concurrent with it, one sent a
+ * nanosecond later is not. A check that compared the wrong end of a block, or {@code <} for {@code <=}, fails here.
+ */
+class CheckerTests {
+
+    @Test
+    void blocksThatTouchAreNotDuplicatesButBlocksSharingOneNumberAre() {
+        Checker.Verdict touching = check(row(0, 0, 1, 1, 3), row(1, 0, 1, 4, 6));
+        Checker.Verdict sharing = check(row(0, 0, 1, 1, 3), row(1, 0, 1, 3, 5));
+
+        assertThat(touching.violations()).isZero();
+        assertThat(sharing.duplicates()).isOne();
+        assertThat(sharing.examples()).containsExactly(
+                "duplicate: number 3 handed out twice: client 0 (request 1) got 1..3, client 1 (request 1) got 3..5");
+    }
+
+    @Test
+    void aBlockInsideAWiderOneIsADuplicateEvenAfterANarrowerOne() {
+        // Sorted by first: 1..10, 2..3, 5..6; the last overlaps only the first, which must stay the highest seen
+        Checker.Verdict verdict = check(row(0, 0, 1, 1, 10), row(1, 0, 1, 2, 3), row(2, 0, 1, 5, 6));
+
+        assertThat(verdict.duplicates()).isEqualTo(2);
+        assertThat(verdict.examples()).containsExactly(
+                "duplicate: numbers 2..3 handed out twice: client 0 (request 1) got 1..10, client 1 (request 1) got 2..3",
+                "duplicate: numbers 5..6 handed out twice: client 0 (request 1) got 1..10, client 2 (request 1) got 5..6");
+    }
+
+    @Test
+    void aClientsNextBlockMustStartAboveItsPreviousBlocksLastNumber() {
+        assertThat(check(row(0, 0, 1, 1, 3), row(0, 2, 3, 4, 4)).violations()).isZero();
+
+        Checker.Verdict repeated = check(row(0, 0, 1, 1, 3), row(0, 2, 3, 3, 3));
+        Checker.Verdict overlapping = check(row(0, 0, 1, 1, 3), row(0, 2, 3, 2, 5));
+
+        assertThat(repeated.clientOrder()).isOne();
+        assertThat(overlapping.clientOrder()).isOne();
+        assertThat(overlapping.examples()).contains(
+                "per-client order: client 0 (request 2) got 2..5 after its previous request got 1..3");
+    }
+
+    @Test
+    void aRequestSentWhenAResponseArrivedIsConcurrentWithItButOneSentLaterMustGetLargerNumbers() {
+        // Client 0 is answered 1..3 at t=10; client 1 sends at t=10 (concurrent: any number), or at t=11 (after)
+        assertThat(check(row(0, 0, 10, 2, 3), row(1, 10, 20, 1, 1)).violations()).isZero();
+        assertThat(check(row(0, 0, 10, 1, 3), row(1, 11, 20, 4, 4)).violations()).isZero();
+
+        Checker.Verdict equal = check(row(0, 0, 10, 1, 3), row(1, 11, 20, 3, 3));
+        Checker.Verdict overlapping = check(row(0, 0, 10, 1, 3), row(1, 11, 20, 2, 9));
+
+        assertThat(equal.realTime()).isOne();
+        assertThat(overlapping.realTime()).isOne();
+        assertThat(overlapping.examples()).anyMatch(example -> example.startsWith(
+                "real-time order: client 1 (request 1) sent at 0.000000s got 2..9, but client 0 (request 1) had already"
+                        + " received 1..3"));
+    }
+
+    @Test
+    void realTimeOrderComparesWithTheLargestNumberReceivedBeforeTheSendNotTheLatest() {
+        // 10 arrives at t=5, then 2 at t=6; a request sent at t=7 that gets 5 is below 10
+        Checker.Verdict verdict = check(row(0, 0, 5, 10, 10), row(1, 0, 6, 2, 2), row(2, 7, 8, 5, 5));
+
+        assertThat(verdict.realTime()).isOne();
+        assertThat(verdict.examples()).singleElement().asString()
+                .startsWith("real-time order: client 2 (request 1) sent at 0.000000s got 5, but client 0 (request 1) had"
+                        + " already received 10 at");
+    }
+
+    @Test
+    void aBlockThatEndsBelowItsStartIsAViolationNotSkipped() {
+        assertThat(check(row(0, 0, 1, 3, 3)).violations()).isZero();
+
+        Checker.Verdict verdict = check(row(0, 0, 1, 5, 3));
+
+        assertThat(verdict.inverted()).isOne();
+        assertThat(verdict.violations()).isOne();
+        assertThat(verdict.examples()).containsExactly("inverted block: client 0 (request 1) got 5..3");
+    }
+
+    @Test
+    void countsEveryViolationButDescribesOnlyTheFirstFewOfEachKind() {
+        List<long[]> rows = new ArrayList<>();
+        for (int client = 0; client < 4; client++) {
+            rows.add(row(client, 0, 1, 7, 7));
+        }
+
+        Checker.Verdict verdict = Checker.check(responses(rows.toArray(long[][]::new)), 0, 2);
+
+        assertThat(verdict.duplicates()).isEqualTo(3);
+        assertThat(verdict.violations()).isEqualTo(3);
+        assertThat(verdict.examples()).hasSize(2);
+    }
+
+    @Test
+    void namesTheClientAndRequestOfEachViolationWhenSomeClientsGotNothing() {
+        // Clients 0 and 2 got nothing; client 1's second request went backwards
+        Responses responses = Responses.grouped(new int[] {1, 1, 3}, new long[] {0, 2, 0}, new long[] {1, 3, 9},
+                new long[] {5, 4, 9}, new long[] {5, 4, 9});
+
+        assertThat(responses.offsets()).containsExactly(0, 0, 2, 2, 3);
+        assertThat(Checker.check(responses, 0, 5).examples())
+                .contains("per-client order: client 1 (request 2) got 4 after its previous request got 5");
+    }
+
+    @Test
+    void ordersIndicesByKeyKeepingTiesInIndexOrder() {
+        long[] keys = {5, 1, 4, 1, 5, 9, 2, 6, 5};
+
+        assertThat(Checker.order(keys)).containsExactly(1, 3, 6, 2, 0, 4, 8, 7, 5);
+        assertThat(Checker.order(new long[0])).isEmpty();
+    }
+
+    private static Checker.Verdict check(long[]... rows) {
+        return Checker.check(responses(rows), 0, 5);
+    }
+
+    /** One response: client, sent, received, first, last. */
+    private static long[] row(long client, long sent, long received, long first, long last) {
+        return new long[] {client, sent, received, first, last};
+    }
+
+    /** Rows given client after client, each client's in send order. */
+    private static Responses responses(long[]... rows) {
+        return Responses.grouped(Arrays.stream(rows).mapToInt(row -> (int) row[0]).toArray(), column(rows, 1),
+                column(rows, 2), column(rows, 3), column(rows, 4));
+    }
+
+    private static long[] column(long[][] rows, int column) {
+        return Arrays.stream(rows).mapToLong(row -> row[column]).toArray();
+    }
+}
