@@ -91,12 +91,11 @@ record Summary(long requests, long ok, long errors, double seconds, double throu
         long httpErrors = errorKinds.entrySet().stream().filter(e -> e.getKey().startsWith("HTTP "))
                 .mapToLong(Map.Entry::getValue).sum();
         out.printf(Locale.ROOT, "RESULT requests=%d ok=%d errors=%d http_errors=%d io_errors=%d violations=%d "
-                        + "duplicates=%d client_order=%d realtime=%d malformed=%d numbers=%d rps=%.0f p50_ms=%.3f "
-                        + "p90_ms=%.3f p99_ms=%.3f max_ms=%.3f verdict=%s%n",
+                        + "duplicates=%d client_order=%d realtime=%d malformed=%d numbers=%d highest=%d rps=%.0f "
+                        + "p50_ms=%.3f p90_ms=%.3f p99_ms=%.3f max_ms=%.3f verdict=%s%n",
                 requests, ok, errors, httpErrors, errors - httpErrors, violations(), verdict.duplicates(),
-                verdict.clientOrder(),
-                verdict.realTime(), malformed, numbers, throughput, p50 / 1e6, p90 / 1e6, p99 / 1e6, max / 1e6,
-                verdictText().split(":")[0]);
+                verdict.clientOrder(), verdict.realTime(), malformed, numbers, highest, throughput, p50 / 1e6,
+                p90 / 1e6, p99 / 1e6, max / 1e6, verdictText().split(":")[0]);
     }
 
     static String ms(long nanos) {

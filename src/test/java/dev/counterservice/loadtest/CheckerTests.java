@@ -89,17 +89,29 @@ class CheckerTests {
     }
 
     @Test
-    void countsEveryViolationButDescribesOnlyTheFirstFewOfEachKind() {
-        List<long[]> rows = new ArrayList<>();
-        for (int client = 0; client < 4; client++) {
-            rows.add(row(client, 0, 1, 7, 7));
-        }
+    void countsEveryViolationOfEveryKindButDescribesOnlyTheFirstFewOfEachKind() {
+        // Client 0 goes backwards twice (also breaking real-time order twice); clients 1 and 2 each repeat a number
+        // of client 0's; client 3 gets two inverted blocks
+        Checker.Verdict verdict = Checker.check(responses(row(0, 0, 1, 9, 9), row(0, 2, 3, 8, 8), row(0, 4, 5, 7, 7),
+                row(1, 0, 1, 9, 9), row(2, 0, 1, 9, 9), row(3, 0, 1, 30, 20), row(3, 2, 3, 40, 35)), 0, 1);
 
-        Checker.Verdict verdict = Checker.check(responses(rows.toArray(long[][]::new)), 0, 2);
+        assertThat(verdict.inverted()).isEqualTo(2);
+        assertThat(verdict.duplicates()).isEqualTo(2);
+        assertThat(verdict.clientOrder()).isEqualTo(2);
+        assertThat(verdict.realTime()).isEqualTo(2);
+        assertThat(verdict.violations()).isEqualTo(8);
+        assertThat(verdict.examples()).hasSize(4).extracting(example -> example.substring(0, example.indexOf(':')))
+                .containsExactly("inverted block", "duplicate", "per-client order", "real-time order");
+    }
 
-        assertThat(verdict.duplicates()).isEqualTo(3);
-        assertThat(verdict.violations()).isEqualTo(3);
-        assertThat(verdict.examples()).hasSize(2);
+    @Test
+    void givesTimesInSecondsFromTheStartOfTheRun() {
+        long start = 5_000_000_000L;
+        Responses responses = responses(row(0, start, start + 250_000_000L, 2, 2),
+                row(1, start + 500_000_000L, start + 600_000_000L, 1, 1));
+
+        assertThat(Checker.check(responses, start, 5).examples()).containsExactly("real-time order: client 1 "
+                + "(request 1) sent at 0.500000s got 1, but client 0 (request 1) had already received 2 at 0.250000s");
     }
 
     @Test

@@ -6,22 +6,46 @@ import java.io.OutputStream;
 import java.net.InetAddress;
 import java.net.ServerSocket;
 import java.net.Socket;
+import java.nio.charset.StandardCharsets;
+import java.util.Arrays;
 import java.util.Set;
 import java.util.concurrent.ConcurrentHashMap;
 
 /**
  * A TCP proxy on 127.0.0.1 between the service and PostgreSQL, to fail the network on purpose: refuse new
- * connections, cut the open ones (even mid-COMMIT), or stall every byte in flight until resumed.
+ * connections, cut the open ones (and tell whether a cut fell inside a COMMIT), or stall every byte in flight
+ * until resumed. While refusing, or while PostgreSQL is down, an accepted connection is reset at once, as a
+ * refused connection would be, never left hanging.
  */
 public final class TcpProxy implements AutoCloseable {
+
+    private static final byte[] COMMIT = "COMMIT".getBytes(StandardCharsets.US_ASCII);
 
     private final ServerSocket server;
     private final String targetHost;
     private final int targetPort;
-    private final Set<Socket> sockets = ConcurrentHashMap.newKeySet();
+    private final Set<Link> links = ConcurrentHashMap.newKeySet();
     private final Object stallLock = new Object();
     private volatile boolean stalled;
     private volatile boolean refusing;
+
+    /** One proxied connection; {@code commitUnanswered} while the service's COMMIT has had no reply yet. */
+    private static final class Link {
+
+        final Socket client;
+        final Socket upstream;
+        volatile boolean commitUnanswered;
+
+        Link(Socket client, Socket upstream) {
+            this.client = client;
+            this.upstream = upstream;
+        }
+
+        void close() {
+            closeQuietly(client);
+            closeQuietly(upstream);
+        }
+    }
 
     private TcpProxy(String targetHost, int targetPort) throws IOException {
         this.server = new ServerSocket(0, 200, InetAddress.getLoopbackAddress());
@@ -43,15 +67,25 @@ public final class TcpProxy implements AutoCloseable {
         return server.getLocalPort();
     }
 
-    /** New connections are closed at once, as if the database host were gone. */
+    /** New connections are reset at once, as if the database host were gone. */
     public void refuseConnections(boolean refuse) {
         this.refusing = refuse;
     }
 
-    /** Closes every open connection in both directions, wherever its conversation stands. */
-    public void cutConnections() {
-        sockets.forEach(TcpProxy::closeQuietly);
-        sockets.clear();
+    /**
+     * Closes every open connection in both directions, wherever its conversation stands.
+     *
+     * @return how many of them had sent a COMMIT that was not answered yet: cuts inside a COMMIT, whose outcome
+     *         the service cannot know
+     */
+    public int cutConnections() {
+        int insideCommit = 0;
+        for (Link link : links) {
+            insideCommit += link.commitUnanswered ? 1 : 0;
+            link.close();
+            links.remove(link);
+        }
+        return insideCommit;
     }
 
     /** Holds every byte, in both directions, until {@link #resume()}: a database that stopped answering. */
@@ -75,41 +109,80 @@ public final class TcpProxy implements AutoCloseable {
 
     private void acceptLoop() {
         while (!server.isClosed()) {
+            Socket client;
             try {
-                Socket client = server.accept();
-                if (refusing) {
-                    client.close();
-                    continue;
-                }
-                Socket upstream = new Socket(targetHost, targetPort);
-                sockets.add(client);
-                sockets.add(upstream);
-                Thread.ofPlatform().daemon().start(() -> pump(client, upstream));
-                Thread.ofPlatform().daemon().start(() -> pump(upstream, client));
+                client = server.accept();
             }
             catch (IOException ex) {
-                // server closed, or the target refused: the client sees a closed connection
+                continue; // the server socket was closed
             }
+            Socket upstream = refusing ? null : connectUpstream();
+            if (upstream == null) {
+                reset(client);
+                continue;
+            }
+            Link link = new Link(client, upstream);
+            links.add(link);
+            Thread.ofPlatform().daemon().start(() -> pump(link, client, upstream));
+            Thread.ofPlatform().daemon().start(() -> pump(link, upstream, client));
         }
     }
 
-    private void pump(Socket from, Socket to) {
+    /** A connection to PostgreSQL, or null when it refuses (it is down). */
+    private Socket connectUpstream() {
+        try {
+            return new Socket(targetHost, targetPort);
+        }
+        catch (IOException ex) {
+            return null;
+        }
+    }
+
+    /** Closes with an RST, so the client sees "connection reset" at once rather than waiting for data. */
+    private static void reset(Socket socket) {
+        try {
+            socket.setSoLinger(true, 0);
+        }
+        catch (IOException ex) {
+            // closed below all the same
+        }
+        closeQuietly(socket);
+    }
+
+    private void pump(Link link, Socket from, Socket to) {
+        boolean fromService = from == link.client;
         byte[] buffer = new byte[16 * 1024];
         try (InputStream in = from.getInputStream(); OutputStream out = to.getOutputStream()) {
             int read;
             while ((read = in.read(buffer)) >= 0) {
                 awaitNotStalled();
+                // The first reply after a COMMIT answers it (the driver waits for it before sending more)
+                if (fromService) {
+                    link.commitUnanswered |= contains(buffer, read, COMMIT);
+                }
                 out.write(buffer, 0, read);
                 out.flush();
+                if (!fromService) {
+                    link.commitUnanswered = false;
+                }
             }
         }
         catch (IOException | InterruptedException ex) {
             // one side went away: close both, as a real network cut would
         }
         finally {
-            closeQuietly(from);
-            closeQuietly(to);
+            link.close();
+            links.remove(link);
         }
+    }
+
+    private static boolean contains(byte[] buffer, int length, byte[] text) {
+        for (int i = 0; i + text.length <= length; i++) {
+            if (Arrays.equals(buffer, i, i + text.length, text, 0, text.length)) {
+                return true;
+            }
+        }
+        return false;
     }
 
     private void awaitNotStalled() throws InterruptedException {
