@@ -91,21 +91,20 @@ class AppProcessFaultIntegrationTests {
                 holder.setAutoCommit(false);
                 holder.createStatement().execute("SELECT value FROM counter WHERE name = 'draining' FOR UPDATE");
                 List<CompletableFuture<HttpResponse<String>>> inFlight = new ArrayList<>();
+                // The first request to each instance has its UPDATE wait for the row; the others then queue behind it
                 for (int client = 0; client < IN_FLIGHT; client++) {
-                    int id = client;
-                    AppProcess instance = client % 2 == 0 ? terminated : other;
-                    inFlight.add(CompletableFuture.supplyAsync(() -> {
-                        long sent = System.nanoTime();
-                        HttpResponse<String> response = instance.send("GET", "/counters/draining/next");
-                        if (response.statusCode() == 200) {
-                            long number = Long.parseLong(response.body().trim());
-                            numbers.record(id, sent, System.nanoTime(), number, number);
-                        }
-                        return response;
-                    }, clients));
+                    inFlight.add(send(client % 2 == 0 ? terminated : other, client, numbers, clients));
+                    if (client == 1) {
+                        awaitLockWaits(2);
+                    }
                 }
-                awaitActiveRequests(terminated, IN_FLIGHT / 2);
-                awaitActiveRequests(other, IN_FLIGHT / 2);
+                if (coalescing) {
+                    awaitMetric(terminated, "counter_requests_waiting{counter=\"draining\"} " + (IN_FLIGHT / 2 - 1));
+                    awaitMetric(other, "counter_requests_waiting{counter=\"draining\"} " + (IN_FLIGHT / 2 - 1));
+                }
+                else {
+                    awaitLockWaits(IN_FLIGHT);
+                }
 
                 terminated.terminate();
                 awaitNotReady(terminated);
@@ -134,19 +133,36 @@ class AppProcessFaultIntegrationTests {
         return database.queryForLong("SELECT value FROM counter WHERE name = '%s'".formatted(counter));
     }
 
-    /** The instance is serving {@code count} requests: Micrometer's timer of requests in progress says so. */
-    private static void awaitActiveRequests(AppProcess app, int count) {
-        long deadline = System.nanoTime() + Duration.ofSeconds(60).toNanos();
-        String metric = "http_server_requests_active_seconds_active_count";
-        while (true) {
-            List<String> lines = app.management("/actuator/prometheus").body().lines()
-                    .filter(line -> line.startsWith("http_server_requests_active")).toList();
-            long active = lines.stream().filter(line -> line.startsWith(metric))
-                    .mapToLong(line -> (long) Double.parseDouble(line.substring(line.lastIndexOf(' ') + 1))).sum();
-            if (active == count) {
-                return;
+    /** Sends one request and records its numbers, if it gets any, with its send and receive times. */
+    private static CompletableFuture<HttpResponse<String>> send(AppProcess instance, int client, IssuedNumbers numbers,
+            ExecutorService clients) {
+        return CompletableFuture.supplyAsync(() -> {
+            long sent = System.nanoTime();
+            HttpResponse<String> response = instance.send("GET", "/counters/draining/next");
+            if (response.statusCode() == 200) {
+                long number = Long.parseLong(response.body().trim());
+                numbers.record(client, sent, System.nanoTime(), number, number);
             }
-            assertThat(System.nanoTime()).as("%d requests in progress, saw %s", count, lines).isLessThan(deadline);
+            return response;
+        }, clients);
+    }
+
+    /** That many UPDATEs wait for the row the test holds. */
+    private void awaitLockWaits(int count) {
+        long deadline = System.nanoTime() + Duration.ofSeconds(60).toNanos();
+        long waiting;
+        while ((waiting = database.queryForLong("SELECT count(*) FROM pg_stat_activity WHERE wait_event_type = 'Lock'")) != count) {
+            assertThat(System.nanoTime()).as("%d UPDATEs wait for the row, saw %d", count, waiting).isLessThan(deadline);
+        }
+    }
+
+    /** In coalesced mode, the other requests wait for the next batch. */
+    private static void awaitMetric(AppProcess app, String line) {
+        long deadline = System.nanoTime() + Duration.ofSeconds(60).toNanos();
+        String metrics;
+        while (!(metrics = app.management("/actuator/prometheus").body()).contains(line)) {
+            String seen = metrics.lines().filter(l -> l.startsWith("counter_requests_waiting")).toList().toString();
+            assertThat(System.nanoTime()).as("metrics show " + line + ", saw " + seen).isLessThan(deadline);
         }
     }
 
