@@ -71,9 +71,9 @@ class SoakIntegrationTests {
     }
 
     private static long field(String report, String name) {
-        Matcher matcher = Pattern.compile("(?m)^RESULT .* " + name + "=(\\d+) ").matcher(report);
+        Matcher matcher = Pattern.compile("(?m)^RESULT (|.* )" + name + "=(\\d+) ").matcher(report);
         assertThat(matcher.find()).as(name + " in the RESULT line of " + report).isTrue();
-        return Long.parseLong(matcher.group(1));
+        return Long.parseLong(matcher.group(2));
     }
 
     private long stored() {
