@@ -14,15 +14,17 @@ import dev.counterservice.loadtest.Responses;
  */
 public final class IssuedNumbers {
 
-    private static final int EXAMPLES = 10;
-
-    private record Issue(int client, long sentNanos, long receivedNanos, long first, long last) {
+    /** One acknowledged response: numbers {@code first..last}, seen by {@code client}. */
+    public record Issue(int client, long sentNanos, long receivedNanos, long first, long last) {
     }
 
     private final List<Issue> issues = new ArrayList<>();
     private final List<String> malformed = new ArrayList<>();
 
-    /** One acknowledged response: numbers {@code first..last}, seen by {@code client} (0 or more). */
+    /**
+     * One acknowledged response: numbers {@code first..last}, seen by {@code client}. Violations name clients from 0
+     * up: when some client numbers are negative, every number is shifted up by as much.
+     */
     public synchronized void record(int client, long sentNanos, long receivedNanos, long first, long last) {
         issues.add(new Issue(client, sentNanos, receivedNanos, first, last));
     }
@@ -30,6 +32,10 @@ public final class IssuedNumbers {
     /** A 200 whose body was not the block asked for: a violation, since the client cannot know its numbers. */
     public synchronized void recordMalformed(int client, String problem) {
         malformed.add("client %d got a malformed 200: %s".formatted(client, problem));
+    }
+
+    public synchronized List<Issue> issues() {
+        return List.copyOf(issues);
     }
 
     /** How many numbers were acknowledged. */
@@ -49,7 +55,7 @@ public final class IssuedNumbers {
      */
     public synchronized List<String> guaranteeViolations(long storedValue) {
         List<String> violations = new ArrayList<>(malformed);
-        violations.addAll(Checker.check(responses(), 0, EXAMPLES).examples());
+        violations.addAll(check().examples());
         if (max() > storedValue) {
             violations.add("acknowledged %d but the database holds %d".formatted(max(), storedValue));
         }
@@ -69,13 +75,26 @@ public final class IssuedNumbers {
         return violations;
     }
 
-    /** The issues as the checker reads them: client after client, each client's in the order it sent them. */
-    private Responses responses() {
+    /** Every number acknowledged more than once, described; empty when each went to one response only. */
+    public synchronized List<String> duplicates() {
+        return check().examples().stream().filter(violation -> violation.startsWith("duplicate:")).toList();
+    }
+
+    /** Every request sent after another's answer arrived that got a number not above that answer's, described. */
+    public synchronized List<String> realTimeOrderViolations() {
+        return check().examples().stream().filter(violation -> violation.startsWith("real-time order:")).toList();
+    }
+
+    /** The load tester's checks, every violation described. */
+    private Checker.Verdict check() {
         List<Issue> ordered = issues.stream()
                 .sorted(Comparator.comparingInt(Issue::client).thenComparingLong(Issue::sentNanos)).toList();
-        return Responses.grouped(ordered.stream().mapToInt(Issue::client).toArray(),
+        // The checker numbers clients from 0
+        int shift = Math.max(0, -ordered.stream().mapToInt(Issue::client).min().orElse(0));
+        Responses responses = Responses.grouped(ordered.stream().mapToInt(issue -> issue.client() + shift).toArray(),
                 ordered.stream().mapToLong(Issue::sentNanos).toArray(),
                 ordered.stream().mapToLong(Issue::receivedNanos).toArray(),
                 ordered.stream().mapToLong(Issue::first).toArray(), ordered.stream().mapToLong(Issue::last).toArray());
+        return Checker.check(responses, 0, Integer.MAX_VALUE);
     }
 }

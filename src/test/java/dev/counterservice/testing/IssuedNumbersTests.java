@@ -43,6 +43,19 @@ class IssuedNumbersTests {
     }
 
     @Test
+    void listsDuplicatesAndRealTimeOrderBreaksOnTheirOwnWhateverTheClientNumbers() {
+        IssuedNumbers numbers = new IssuedNumbers();
+        numbers.record(-1, 0, 1, 1, 3);
+        numbers.record(-1, 2, 3, 3, 3);
+
+        assertThat(numbers.duplicates()).containsExactly(
+                "duplicate: number 3 handed out twice: client 0 (request 1) got 1..3, client 0 (request 2) got 3");
+        assertThat(numbers.realTimeOrderViolations()).singleElement().asString()
+                .startsWith("real-time order: client 0 (request 2)");
+        assertThat(numbers.issues()).extracting(IssuedNumbers.Issue::client).containsExactly(-1, -1);
+    }
+
+    @Test
     void findsALaterRequestGettingASmallerNumberFromAnotherClient() {
         IssuedNumbers numbers = new IssuedNumbers();
         numbers.record(1, 0, 5, 7, 8);

@@ -150,7 +150,7 @@ public final class RetryingClients implements AutoCloseable {
         IssuedNumbers spans = new IssuedNumbers();
         answers.forEach(answer -> spans.record(answer.client(), answer.firstSentNanos(), answer.receivedNanos(),
                 answer.first(), answer.last()));
-        spans.duplicates().forEach(number -> violations.add("number in two keys' blocks: " + number));
+        violations.addAll(spans.duplicates());
         violations.addAll(spans.realTimeOrderViolations());
         long expected = before + 1;
         for (Answer answer : answers.stream().sorted(Comparator.comparingLong(Answer::first)).toList()) {

@@ -39,13 +39,15 @@ class RetryingClientsTests {
     @Test
     void twoKeysSharingANumberIsCaught() {
         assertThat(RetryingClients.violations(List.of(answer("a", 0, 10, 11, 12), answer("b", 0, 10, 12, 13)), 10, 13))
-                .containsExactly("number in two keys' blocks: 12");
+                .containsExactly("duplicate: number 12 handed out twice: client 97 (request 1) got 11..12, client 98 "
+                        + "(request 1) got 12..13");
     }
 
     @Test
     void aKeySentAfterAnotherWasAnsweredMustGetLargerNumbers() {
         assertThat(RetryingClients.violations(List.of(answer("a", 0, 10, 12, 12), answer("b", 11, 20, 11, 11)), 10, 12))
-                .containsExactly("a request sent after 12 was acknowledged got 11");
+                .singleElement().asString().startsWith("real-time order: client 98 (request 1)")
+                .contains("got 11, but client 97 (request 1) had already received 12");
     }
 
     private static Answer answer(String key, long sent, long received, long first, long last) {
