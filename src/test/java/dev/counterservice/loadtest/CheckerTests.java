@@ -1,8 +1,6 @@
 package dev.counterservice.loadtest;
 
-import java.util.ArrayList;
 import java.util.Arrays;
-import java.util.List;
 
 import org.junit.jupiter.api.Test;
 
