@@ -16,6 +16,8 @@
 #   LOADTEST_INSTANCES=2  instances the second correctness run spreads its clients over (same database; 1: skip it)
 #   JVM_OPTS=...          flags for the service's JVM (default below)
 #   SKIP_BUILD=1          use the jar already in target/
+#   BASELINE_JAR=path     also measure /next of this jar (another commit's build), coalesced and per-request, against
+#                         the same database, each right next to the same row of the jar under test
 #   JAVA_HOME             a Java 25 JDK (default /usr/lib/jvm/temurin-25-jdk-amd64)
 set -euo pipefail
 
@@ -108,6 +110,8 @@ if [[ -z ${SKIP_BUILD:-} ]]; then
 fi
 JAR=$(ls "$ROOT"/target/counter-service-*.jar 2>/dev/null | grep -v -- '-plain' | head -n 1)
 [[ -f $JAR ]] || die "no jar in target/: run without SKIP_BUILD"
+BASELINE_JAR=${BASELINE_JAR:-}
+[[ -z $BASELINE_JAR || -f $BASELINE_JAR ]] || die "no baseline jar at $BASELINE_JAR"
 
 # --- PostgreSQL -----------------------------------------------------------------------------------------------
 PG_PORT=$(free_port)
@@ -130,22 +134,23 @@ psql_admin() { as_postgres "$PG_BIN/psql" -X -q -h "$PG/socket" -p "$PG_PORT" -U
 psql_admin -d postgres -c "CREATE ROLE counter LOGIN PASSWORD '$PG_PASSWORD'" -c "CREATE DATABASE counter OWNER counter"
 
 # --- the service ----------------------------------------------------------------------------------------------
-# start_app INSTANCE COALESCING: starts one instance on free ports; sets APP_PORT, MGMT_PORT and APP_PID[INSTANCE]
+# start_app INSTANCE COALESCING [JAR]: starts one instance on free ports; sets APP_PORT, MGMT_PORT and APP_PID[INSTANCE]
 start_app() {
-    local instance=$1 coalescing=$2
+    local instance=$1 coalescing=$2 jar=${3:-$JAR}
+    local log=$WORK/app-$instance-coalescing-$coalescing$([[ $jar == "$JAR" ]] || echo -baseline).log
     APP_PORT[$instance]=$(free_port)
     MGMT_PORT[$instance]=$(free_port)
     SERVER_PORT=${APP_PORT[$instance]} MANAGEMENT_SERVER_PORT=${MGMT_PORT[$instance]} \
         SPRING_DATASOURCE_URL="jdbc:postgresql://127.0.0.1:$PG_PORT/counter" \
         SPRING_DATASOURCE_USERNAME=counter SPRING_DATASOURCE_PASSWORD="$PG_PASSWORD" \
         COUNTER_COALESCING_ENABLED=$coalescing \
-        "$JAVA_HOME/bin/java" $JVM_OPTS -jar "$JAR" >"$WORK/app-$instance-coalescing-$coalescing.log" 2>&1 &
+        "$JAVA_HOME/bin/java" $JVM_OPTS -jar "$jar" >"$log" 2>&1 &
     APP_PID[$instance]=$!
-    log "service $instance (coalescing=$coalescing) starting on :${APP_PORT[$instance]}, management :${MGMT_PORT[$instance]}"
+    log "service $instance (coalescing=$coalescing, $(basename "$jar")) starting on :${APP_PORT[$instance]}, management :${MGMT_PORT[$instance]}"
     local deadline=$((SECONDS + 120))
     until curl -fsS -o /dev/null "http://127.0.0.1:${MGMT_PORT[$instance]}/actuator/health/readiness" 2>/dev/null; do
         if ! kill -0 "${APP_PID[$instance]}" 2>/dev/null || ((SECONDS > deadline)); then
-            tail -n 40 "$WORK/app-$instance-coalescing-$coalescing.log" >&2
+            tail -n 40 "$log" >&2
             die "service $instance did not become ready"
         fi
         sleep 0.5
@@ -215,11 +220,20 @@ if awk -v load="${LOAD_AT_START%% *}" -v cores="$(nproc)" 'BEGIN {exit !(load > 
     log "warning: load average $LOAD_AT_START on $(nproc) cores: other work will distort these numbers"
 fi
 
+# measure_baseline NAME COALESCING: /next of the baseline jar, if one is given, as row NAME
+measure_baseline() {
+    [[ -n $BASELINE_JAR ]] || return 0
+    start_app 1 "$2" "$BASELINE_JAR"
+    run_wrk "$1" "http://127.0.0.1:${APP_PORT[1]}/next"
+    stop_app 1
+}
+
 # 1. Per-request mode. Its first start also runs Flyway, which creates the table and the 'default' row.
 start_app 1 false
 run_wrk_with_rss per-request "http://127.0.0.1:${APP_PORT[1]}/next" 1
 HWM_PER_REQUEST=$(($(status_kb "${APP_PID[1]}" VmHWM) / 1024))
 stop_app 1
+measure_baseline per-request-baseline false
 
 # 2. PostgreSQL alone: the bare row-lock UPDATE, prepared, same client count, no service running
 log "pgbench: ${WARMUP}s warm-up, ${DURATION}s measured, $CONNECTIONS clients"
@@ -242,6 +256,7 @@ NON2XX[pgbench]=${NON2XX[pgbench]:-0}
 ERRORS[pgbench]=0
 
 # 3. Coalesced mode, then the liveness endpoint of the same instance
+measure_baseline coalesced-baseline true
 start_app 1 true
 run_wrk_with_rss coalesced "http://127.0.0.1:${APP_PORT[1]}/next" 1
 HWM_COALESCED=$(($(status_kb "${APP_PID[1]}" VmHWM) / 1024))
@@ -303,10 +318,14 @@ ratio() { awk -v a="$1" -v b="$2" 'BEGIN {if (b > 0) printf "%.2f", a / b; else 
         "pgbench -c $CONNECTIONS -j 2 -T $DURATION -n -M prepared"
     echo
     printf '%-34s %10s %9s %9s %9s %9s\n' target 'req/s' 'p50 ms' 'p99 ms' 'non-2xx' 'sock err'
-    for name in coalesced per-request liveness pgbench "${LOADTESTS[@]}"; do
+    BASELINES=()
+    [[ -n $BASELINE_JAR ]] && BASELINES=(coalesced-baseline per-request-baseline)
+    for name in coalesced per-request "${BASELINES[@]}" liveness pgbench "${LOADTESTS[@]}"; do
         case $name in
             coalesced) label='/next coalesced' ;;
             per-request) label='/next per-request' ;;
+            coalesced-baseline) label='/next coalesced, baseline jar' ;;
+            per-request-baseline) label='/next per-request, baseline jar' ;;
             liveness) label='liveness (management port)' ;;
             pgbench) label='pgbench UPDATE ... RETURNING' ;;
             loadtest-1-instance) label='load tester, /next coalesced' ;;
@@ -316,9 +335,14 @@ ratio() { awk -v a="$1" -v b="$2" 'BEGIN {if (b > 0) printf "%.2f", a / b; else 
             "${NON2XX[$name]}" "${ERRORS[$name]}"
     done
     echo
-    echo "coalesced / liveness    = $(ratio "${RPS[coalesced]}" "${RPS[liveness]}")  (target >= 0.6)"
+    echo "coalesced / liveness    = $(ratio "${RPS[coalesced]}" "${RPS[liveness]}")  (target >= 1.0, with p99 no higher than liveness's)"
     echo "coalesced / pgbench     = $(ratio "${RPS[coalesced]}" "${RPS[pgbench]}")  (target >= 3)"
     echo "coalesced / per-request = $(ratio "${RPS[coalesced]}" "${RPS[per-request]}")  (target >= 5)"
+    if [[ -n $BASELINE_JAR ]]; then
+        echo "baseline jar: $BASELINE_JAR"
+        echo "coalesced / baseline coalesced     = $(ratio "${RPS[coalesced]}" "${RPS[coalesced-baseline]}")"
+        echo "per-request / baseline per-request = $(ratio "${RPS[per-request]}" "${RPS[per-request-baseline]}")"
+    fi
     echo "resident memory under load: coalesced max VmRSS ${RSS_MAX[coalesced]} MB (VmHWM ${HWM_COALESCED} MB)," \
         "per-request max VmRSS ${RSS_MAX[per-request]} MB (VmHWM ${HWM_PER_REQUEST} MB)  (target <= 400 MB)"
     echo "wrk rows: non-2xx = responses with status >= 400, sock err = connect/read/write/timeout errors;" \
@@ -328,7 +352,7 @@ ratio() { awk -v a="$1" -v b="$2" 'BEGIN {if (b > 0) printf "%.2f", a / b; else 
         echo "  ${LT_RESULT[$name]}"
     done
     echo
-    echo "command: $COMMAND (DURATION=$DURATION WARMUP=$WARMUP CONNECTIONS=$CONNECTIONS LOADTEST_DURATION=$LOADTEST_DURATION LOADTEST_INSTANCES=$LOADTEST_INSTANCES)"
+    echo "command: $COMMAND (DURATION=$DURATION WARMUP=$WARMUP CONNECTIONS=$CONNECTIONS LOADTEST_DURATION=$LOADTEST_DURATION LOADTEST_INSTANCES=$LOADTEST_INSTANCES BASELINE_JAR=$BASELINE_JAR)"
 } | tee "$RESULTS/benchmark-$STAMP.txt"
 cp "$RESULTS/benchmark-$STAMP.txt" "$RESULTS/latest.txt"
 log "written to bench/results/benchmark-$STAMP.txt; load-test reports bench/results/loadtest-*-$STAMP.html"

@@ -106,7 +106,9 @@ final class RequestCoalescer {
             lock.unlock();
         }
         if (startBatch) {
-            Thread.ofVirtual().name("coalescer-" + counter).start(this::sendBatches);
+            // A platform thread: the batches are the serial path every request waits on, and a virtual thread would
+            // queue behind all runnable request threads each time the database answers (docs/benchmarks.md)
+            Thread.ofPlatform().daemon().name("coalescer-" + counter).start(this::sendBatches);
         }
         return request.result();
     }
