@@ -166,7 +166,9 @@ class RequestCoalescerTests {
         database.failOver("standby", 6);
 
         assertThatExceptionOfType(ExecutionException.class).isThrownBy(() -> coalescer.reserve(1, null).get(5, TimeUnit.SECONDS))
-                .withCauseInstanceOf(CounterUnavailableException.class);
+                .withCauseInstanceOf(CounterUnavailableException.class)
+                .satisfies(ex -> assertThat(((CounterUnavailableException) ex.getCause()).getBody().getDetail())
+                        .startsWith("The database server changed"));
         assertThat(database.fences).containsExactly(10L);
         // The refused batch was rolled back; the fence moved past max(stored 4, mark 10) by the margin
         assertThat(coalescer.reserve(1, null).get(5, TimeUnit.SECONDS)).isEqualTo(new Block("c", 10 + MARGIN + 1, 10 + MARGIN + 1));
@@ -195,7 +197,9 @@ class RequestCoalescerTests {
         database.failOver("primary", 1);
 
         assertThatExceptionOfType(ExecutionException.class).isThrownBy(() -> coalescer.reserve(1, null).get(5, TimeUnit.SECONDS))
-                .withCauseInstanceOf(CounterUnavailableException.class);
+                .withCauseInstanceOf(CounterUnavailableException.class)
+                .satisfies(ex -> assertThat(((CounterUnavailableException) ex.getCause()).getBody().getDetail())
+                        .startsWith("The database lost numbers already handed out"));
         assertThat(registry.get("counter.regressions").counter().count()).isEqualTo(1);
         assertThat(database.fences).containsExactly(5L);
         assertThat(coalescer.reserve(1, null).get(5, TimeUnit.SECONDS).first()).isEqualTo(5 + MARGIN + 1);
@@ -303,6 +307,67 @@ class RequestCoalescerTests {
         assertThat(coalescer.reserve(1, "k").get(5, TimeUnit.SECONDS)).isEqualTo(new Block("c", 1 + MARGIN + 1, 1 + MARGIN + 1));
     }
 
+    @Test
+    void onlyOneBatchOfACounterIsInFlightAtATime() throws Exception {
+        RequestCoalescer coalescer = coalescer(Map.of());
+        CompletableFuture<Block> first = coalescer.reserve(1, null);
+        database.awaitUpdates(1);
+        List<CompletableFuture<Block>> waiting = new ArrayList<>();
+        for (int i = 0; i < 3; i++) {
+            waiting.add(coalescer.reserve(1, null));
+            Thread.sleep(20);
+        }
+
+        assertThat(database.begun).hasValue(1);
+        database.release();
+        first.get(5, TimeUnit.SECONDS);
+        for (CompletableFuture<Block> request : waiting) {
+            request.get(5, TimeUnit.SECONDS);
+        }
+        assertThat(database.begun).hasValue(2);
+    }
+
+    @Test
+    void aKeyedRequestCancelledBeforeItsBatchLeftFreesItsKey() throws Exception {
+        RequestCoalescer coalescer = coalescer(Map.of());
+        CompletableFuture<Block> first = coalescer.reserve(1, null);
+        database.awaitUpdates(1);
+        coalescer.reserve(1, "k").cancel(false);
+        CompletableFuture<Block> other = coalescer.reserve(1, null);
+        database.release();
+        first.get(5, TimeUnit.SECONDS);
+        other.get(5, TimeUnit.SECONDS);
+
+        assertThat(coalescer.reserve(1, "k").get(5, TimeUnit.SECONDS)).isEqualTo(new Block("c", 3, 3));
+    }
+
+    @Test
+    void theHighWaterMarkIsTheLastNumberHandedOut() throws Exception {
+        database.release();
+        RequestCoalescer coalescer = coalescer(Map.of());
+        assertThat(coalescer.highWaterMark()).isZero();
+
+        coalescer.reserve(3, null).get(5, TimeUnit.SECONDS);
+
+        assertThat(coalescer.highWaterMark()).isEqualTo(3);
+    }
+
+    @Test
+    void aCounterThatCannotBeFencedBelowBigintsMaximumKeepsRefusing() throws Exception {
+        database.release();
+        RequestCoalescer coalescer = coalescer(Map.of());
+        coalescer.reserve(1, null).get(5, TimeUnit.SECONDS);
+        database.failOver("standby", 0);
+        database.value = Long.MAX_VALUE - 10;
+
+        for (int attempt = 0; attempt < 2; attempt++) {
+            assertThatExceptionOfType(ExecutionException.class).isThrownBy(() -> coalescer.reserve(1, null).get(5, TimeUnit.SECONDS))
+                    .withCauseInstanceOf(CounterUnavailableException.class);
+        }
+        assertThat(database.fences).hasSize(2);
+        assertThat(database.value).isEqualTo(Long.MAX_VALUE - 10);
+    }
+
     private RequestCoalescer coalescer(Map<String, String> settings) {
         Map<String, String> all = new java.util.HashMap<>(Map.of("counter.fence-margin", Long.toString(MARGIN)));
         all.putAll(settings);
@@ -332,10 +397,13 @@ class RequestCoalescerTests {
         private final ReentrantLock rowLock = new ReentrantLock();
         private final CountDownLatch released = new CountDownLatch(1);
         private int transactions;
+        /** Transactions begun, counted before they wait for the row lock. */
+        final java.util.concurrent.atomic.AtomicInteger begun = new java.util.concurrent.atomic.AtomicInteger();
         private volatile int failingCommit;
 
         @Override
         public <T> T execute(TransactionCallback<T> action) {
+            begun.incrementAndGet();
             rowLock.lock();
             try {
                 long valueBefore = value;
@@ -402,6 +470,9 @@ class RequestCoalescerTests {
             rowLock.lock();
             try {
                 fences.add(mark);
+                if (Math.max(value, mark) > Long.MAX_VALUE - margin) {
+                    return Optional.empty();
+                }
                 value = Math.max(value, mark) + margin;
                 return Optional.of(new Row(value, server));
             }
