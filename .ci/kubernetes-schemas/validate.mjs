@@ -4,13 +4,16 @@
 //   types, required fields, enums and formats;
 // - @kubernetes/client-node's serializer knows every field of every built-in type: an object read into its model
 //   and written back loses the fields the API does not know, so any field missing afterwards is reported.
-// Prints one line per object; exits 1 when any object is invalid or of a kind without a schema here.
+// Prints one line per object; exits 1 when any object is invalid or of a kind without a schema here (other than
+// the custom resources listed in withoutSchema).
 import { readFileSync } from "node:fs";
 import * as clientModels from "@kubernetes/client-node/dist/gen/models/ObjectSerializer.js";
 
 const { ObjectSerializer } = clientModels;
 
 const crdModels = { "monitoring.coreos.com": "@kubernetes-models/prometheus-operator" };
+// Custom resources whose schema no npm package publishes: reported as not validated, not failed
+const withoutSchema = new Set(["postgresql.cnpg.io/v1 Cluster"]);
 
 async function model(apiVersion, kind) {
   const [group, version] = apiVersion.includes("/") ? apiVersion.split("/") : [null, apiVersion];
@@ -43,6 +46,10 @@ let failures = 0;
 for (const file of process.argv.slice(2)) {
   for (const object of JSON.parse(readFileSync(file, "utf8"))) {
     const name = `${file}: ${object.apiVersion} ${object.kind} ${object.metadata?.name}`;
+    if (withoutSchema.has(`${object.apiVersion} ${object.kind}`)) {
+      console.log(`skip ${name}: no schema for this custom resource on npm`);
+      continue;
+    }
     const Model = await model(object.apiVersion, object.kind);
     if (Model === null) {
       console.log(`FAIL ${name}: no schema for this kind`);

@@ -59,6 +59,7 @@ class ImageIT {
         Path context = Path.of("target/image-rebuild");
         FileSystemUtils.deleteRecursively(context);
         for (String path : List.of("Dockerfile", ".dockerignore", "mvnw", "pom.xml", ".mvn", "src/main")) {
+            Files.createDirectories(context.resolve(path).getParent());
             FileSystemUtils.copyRecursively(Path.of(path), context.resolve(path));
         }
         Files.writeString(context.resolve("src/main/resources/application.properties"), "\n# a source-only change\n",

@@ -158,11 +158,15 @@ class PlayedChartIT {
 
     @Test
     @Order(3)
-    void bothReplicasHandOutIncreasingNumbersFromTheChartsCounters() throws Exception {
+    void bothReplicasHandOutIncreasingNumbersFromTheChartsCountersAndServeMetrics() throws Exception {
         long first = Long.parseLong(get(replicas.get(0).url("/next")).body().strip());
         long second = Long.parseLong(get(replicas.get(1).url("/next")).body().strip());
         assertThat(second).isGreaterThan(first);
         assertThat(get(replicas.get(1).url("/counters/played/next")).statusCode()).as("counter.names[1]").isEqualTo(200);
+        JsonNode scrape = Chart.render(ValueSet.ALL_FEATURES).only("ServiceMonitor").at("/spec/endpoints/0");
+        assertThat(scrape.path("port").asString()).isEqualTo("management");
+        assertThat(get(replicas.get(0).managementUrl(scrape.path("path").asString())).body())
+                .as("what the ServiceMonitor scrapes").contains("jvm_memory_used_bytes");
     }
 
     @Test
@@ -422,7 +426,7 @@ class PlayedChartIT {
                                 && p.path("containerPort").asInt() == port.path("port").asInt()))
                         .as("Service %s port %s", Manifests.name(service), port).isTrue();
             }
-            String pod0 = podIps.keySet().stream().filter(p -> p.startsWith(Manifests.name(target))).findFirst().orElseThrow();
+            String pod0 = Manifests.name(target) + "-0";
             if (!pod0.equals(self)) {
                 aliases.add(json.createObjectNode().put("ip", podIps.get(pod0))
                         .set("hostnames", json.createArrayNode().add(Manifests.name(service))));
