@@ -1,6 +1,6 @@
 # syntax=docker/dockerfile:1
 # counter-service image: docker build -t counter-service:0.1.0 .   (see docs/kubernetes.md)
-# DockerfileIT checks this file against the packaged jar: the paths it copies, the user, the ports, the entry point.
+# .ci/containers builds it with podman in CI; ImageIT checks its layers, PlayedChartIT runs it as the chart's pods.
 
 # --- build: the Maven wrapper packages the layered jar, which is then split into its layers --------------------
 FROM eclipse-temurin:25.0.3_9-jdk-noble AS build

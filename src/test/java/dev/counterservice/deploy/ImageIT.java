@@ -1,0 +1,98 @@
+package dev.counterservice.deploy;
+
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.time.Instant;
+import java.util.List;
+
+import org.junit.jupiter.api.Tag;
+import org.junit.jupiter.api.Test;
+import org.springframework.util.FileSystemUtils;
+
+import tools.jackson.databind.JsonNode;
+import tools.jackson.databind.json.JsonMapper;
+
+import static dev.counterservice.deploy.Manifests.container;
+import static dev.counterservice.deploy.Manifests.containerPort;
+import static dev.counterservice.deploy.Manifests.podSpec;
+import static org.assertj.core.api.Assertions.assertThat;
+
+/** The image .ci/containers built from the Dockerfile with podman: the one the chart runs by default. */
+@Tag("delivery")
+class ImageIT {
+
+    private static final Manifests defaults = Chart.render(ValueSet.DEFAULTS);
+    private static final String IMAGE = container(defaults.workload("app"), "app").path("image").asString();
+
+    @Test
+    void theImageRunsAsTheChartsUserOnTheAppsPortsFromItsAotCache() {
+        JsonNode config = JsonMapper.shared().readTree(Podman.run("image", "inspect", "--format", "{{json .Config}}", IMAGE));
+        JsonNode pod = podSpec(defaults.workload("app")).path("securityContext");
+        assertThat(config.path("User").asString()).isEqualTo(pod.path("runAsUser").asInt() + ":" + pod.path("runAsGroup").asInt());
+        AppContract app = AppContract.load();
+        JsonNode container = container(defaults.workload("app"), "app");
+        assertThat(containerPort(container, "http")).isEqualTo(app.serverPort());
+        assertThat(containerPort(container, "management")).isEqualTo(app.managementPort());
+        assertThat(config.path("ExposedPorts").propertyNames())
+                .containsExactlyInAnyOrder(app.serverPort() + "/tcp", app.managementPort() + "/tcp");
+        List<String> entrypoint = config.path("Entrypoint").values().stream().map(JsonNode::asString).toList();
+        assertThat(entrypoint).startsWith("java").contains("-XX:AOTCache=app.aot").anyMatch(flag -> flag.startsWith("-XX:MaxRAMPercentage="));
+        assertThat(Podman.run("run", "--rm", "--entrypoint", "ls", IMAGE, "-l", "app.aot")).as("trained at build time, as root: read-only to the app")
+                .startsWith("-rw-r--r-- 1 root root");
+    }
+
+    /** The jar's four layers (dependencies, spring-boot-loader, snapshot-dependencies, application), then the AOT cache. */
+    @Test
+    void theFinalStageAddsTheJarsFourLayersThenTheAotCache() {
+        List<String> history = finalStageHistory(IMAGE);
+        System.out.println("image " + IMAGE + ": " + Podman.run("image", "inspect", "--format", "{{.Size}}", IMAGE) + " bytes; final stage layers:");
+        history.forEach(layer -> System.out.println("  " + layer));
+        assertThat(history).hasSize(5);
+        assertThat(history.subList(0, 4)).allSatisfy(layer -> assertThat(layer).contains("COPY dir:"));
+        assertThat(history.getLast()).contains("-XX:AOTCacheOutput=app.aot");
+    }
+
+    @Test
+    void aSourceOnlyChangeRebuildsOnlyTheApplicationLayerAndTheAotCache() throws IOException {
+        Path context = Path.of("target/image-rebuild");
+        FileSystemUtils.deleteRecursively(context);
+        for (String path : List.of("Dockerfile", ".dockerignore", "mvnw", "pom.xml", ".mvn", "src/main")) {
+            Files.createDirectories(context.resolve(path).getParent());
+            FileSystemUtils.copyRecursively(Path.of(path), context.resolve(path));
+        }
+        Files.writeString(context.resolve("src/main/resources/application.properties"), "\n# a source-only change\n",
+                java.nio.file.StandardOpenOption.APPEND);
+        String rebuilt = "counter-service:source-change";
+        Instant start = Instant.now();
+        Podman.run("build", "--quiet", "--tag", rebuilt, context.toString());
+        Duration took = Duration.between(start, Instant.now());
+        try {
+            List<String> before = layers(IMAGE);
+            List<String> after = layers(rebuilt);
+            System.out.printf("source-only change: rebuilt in %d s; final stage layers after it:%n", took.toSeconds());
+            finalStageHistory(rebuilt).forEach(layer -> System.out.println("  " + layer));
+            int reused = before.size() - 2;
+            assertThat(after).hasSameSizeAs(before);
+            assertThat(after.subList(0, reused)).as("the base image and the dependency layers are reused")
+                    .isEqualTo(before.subList(0, reused));
+            assertThat(after.subList(reused, after.size())).as("application and AOT cache layers")
+                    .doesNotContainAnyElementsOf(before.subList(reused, before.size()));
+        }
+        finally {
+            Podman.run("rmi", rebuilt);
+        }
+    }
+
+    private static List<String> layers(String image) {
+        return List.of(Podman.run("image", "inspect", "--format", "{{range .RootFS.Layers}}{{.}} {{end}}", image).split(" "));
+    }
+
+    /** Size and instruction of each layer the final stage adds (the WORKDIR, USER... entries add none), oldest first. */
+    private static List<String> finalStageHistory(String image) {
+        List<String> history = Podman.run("history", "--no-trunc", "--format", "{{.Size}}\t{{.CreatedBy}}", image).lines().toList();
+        return history.reversed().stream().filter(line -> line.contains("COPY dir:") || line.contains("AOTCacheOutput"))
+                .map(line -> line.length() > 160 ? line.substring(0, 160) + "..." : line).toList();
+    }
+}
