@@ -52,8 +52,10 @@ class ChartMonitoringTests {
         assertThat(strings(rule.at("/metadata/labels"))).containsEntry("release", "prometheus");
         Map<String, JsonNode> alerts = alerts(manifests);
         assertThat(alerts).containsOnlyKeys("CounterServiceDatabaseUnreachable", "CounterServiceCommitLatencyHigh",
-                "CounterServiceCounterExhausted", "CounterServiceInstanceNotReady", "CounterServiceNumbersRegressed",
+                "CounterServiceCounterExhausted", "CounterServiceHeadroomLow", "CounterServiceInstanceNotReady", "CounterServiceNumbersRegressed",
                 "CounterServiceReplicationNotSynchronous");
+        assertThat(alerts.get("CounterServiceHeadroomLow").path("expr").asString())
+                .contains("counter_high_water_mark").endsWith("/ 9223372036854775807 > 0.5");
         assertThat(alerts.get("CounterServiceNumbersRegressed").path("expr").asString()).contains("counter_regressions_total").endsWith("> 0");
         assertThat(alerts.get("CounterServiceReplicationNotSynchronous").path("for").asString()).isEqualTo("5m");
         assertThat(alerts.get("CounterServiceCounterExhausted").path("for").asString()).as("longer than an Idempotency-Key's 409s last")
