@@ -40,7 +40,7 @@ class CounterApiDocumentation {
 
     /** The problem responses in components.responses, by the status they are answered with. */
     private static final Map<String, String> STATUSES = Map.of("BadRequest", "400", "NotFound", "404", "Conflict", "409",
-            "KeyReused", "422", "Unavailable", "503");
+            "BodyTooLarge", "413", "BodyType", "415", "KeyReused", "422", "Unavailable", "503");
 
     @Bean
     OpenAPI counterServiceApi() {
@@ -120,6 +120,8 @@ class CounterApiDocumentation {
                         .addHeaderObject("Allow", headerRef("Allow")))
                 .addResponses("Conflict", problem("The block would carry the counter past 9223372036854775807 (the "
                         + "counter is unchanged), or a request with the same Idempotency-Key is still in flight (retry)"))
+                .addResponses("BodyTooLarge", problem("The body is larger than 1 KB; it was not read. Nothing was consumed"))
+                .addResponses("BodyType", problem("The body is not application/x-www-form-urlencoded. Nothing was consumed"))
                 .addResponses("KeyReused", problem("The Idempotency-Key was used with another count on this counter"))
                 .addResponses("Unavailable", problem("The database is unreachable, failed, or did not confirm within "
                         + "counter.timeout. No number was handed out").addHeaderObject("Retry-After", headerRef("Retry-After")));
@@ -135,6 +137,8 @@ class CounterApiDocumentation {
                                 .addMediaType(JSON, new MediaType().schema(new Schema<>().oneOf(List.of(ref("Number"), ref("Block")))))),
                         "BadRequest", "NotFound", "Conflict", "KeyReused", "Unavailable"));
         if (post) {
+            operation.getResponses().addApiResponse("413", new ApiResponse().$ref("#/components/responses/BodyTooLarge"))
+                    .addApiResponse("415", new ApiResponse().$ref("#/components/responses/BodyType"));
             operation.requestBody(new RequestBody().required(false).content(new Content().addMediaType(
                     "application/x-www-form-urlencoded", new MediaType().schema(object("count, instead of the query",
                             Map.of("count", typed("integer")))))));
