@@ -10,11 +10,15 @@ import java.util.Locale;
  */
 public final class Checker {
 
-    /** How many violations of each kind were found, and the first few described. */
-    public record Verdict(long inverted, long duplicates, long clientOrder, long realTime, List<String> examples) {
+    /**
+     * How many violations of each kind were found, and the first few described; {@code gaps} counts the ways keyed
+     * blocks fail to cover the counter's new numbers exactly (0 when that was not checked).
+     */
+    public record Verdict(long inverted, long duplicates, long clientOrder, long realTime, long gaps,
+            List<String> examples) {
 
         public long violations() {
-            return inverted + duplicates + clientOrder + realTime;
+            return inverted + duplicates + clientOrder + realTime + gaps;
         }
     }
 
@@ -31,9 +35,52 @@ public final class Checker {
         long duplicates = duplicates(r, examples, maxExamples);
         long clientOrder = clientOrder(r, examples, maxExamples);
         long realTime = realTimeOrder(r, origin, examples, maxExamples);
-        return new Verdict(inverted, duplicates, clientOrder, realTime, List.copyOf(examples));
+        return new Verdict(inverted, duplicates, clientOrder, realTime, 0, List.copyOf(examples));
     }
 
+    /**
+     * The checks of {@link #check} on keyed rows (one per key, spanning from its first send to its final answer),
+     * and gapless: the counter held {@code before} when the clients started and {@code stored} when they finished,
+     * and nobody else drew from it, so the blocks must cover {@code before + 1 .. stored} exactly.
+     */
+    public static Verdict checkKeyed(Responses r, long origin, int maxExamples, long before, long stored) {
+        Verdict verdict = check(r, origin, maxExamples);
+        List<String> examples = new ArrayList<>(verdict.examples());
+        long gaps = gaps(r, before, stored, examples, maxExamples);
+        return new Verdict(verdict.inverted(), verdict.duplicates(), verdict.clientOrder(), verdict.realTime(), gaps,
+                List.copyOf(examples));
+    }
+
+    /** Every run of numbers between {@code before} and {@code stored} that no block holds, and blocks past it. */
+    static long gaps(Responses r, long before, long stored, List<String> examples, int maxExamples) {
+        long found = 0;
+        long expected = before + 1;
+        for (int i : order(r.first())) {
+            if (r.first()[i] > expected && found++ < maxExamples) {
+                examples.add(String.format(Locale.ROOT, "gap: numbers %d..%d belong to no key (%s got %s next)",
+                        expected, r.first()[i] - 1, who(r, i), block(r, i)));
+            }
+            expected = Math.max(expected, r.last()[i] + 1);
+        }
+        if (expected - 1 != stored && found++ < maxExamples) {
+            examples.add(String.format(Locale.ROOT, "gap: the blocks end at %d but the counter holds %s%d",
+                    expected - 1, expected - 1 < stored ? "" : "only ", stored));
+        }
+        return found;
+    }
+
+    /**
+     * A replay of a key must be its first answer again, byte for byte, marked {@code Idempotent-Replayed: true}.
+     *
+     * @return {@code null} if it is, else what is wrong
+     */
+    public static String replay(String key, String firstBody, String replayBody, boolean markedReplayed) {
+        if (!replayBody.equals(firstBody)) {
+            return String.format(Locale.ROOT, "replay: key %s was answered %s, then %s", key,
+                    firstBody.strip().replace("\n", ","), replayBody.strip().replace("\n", ","));
+        }
+        return markedReplayed ? null : "replay: key " + key + " answered again without Idempotent-Replayed: true";
+    }
     /** A block ends at or above where it starts; one that does not holds no number and hides what was sent. */
     static long inverted(Responses r, List<String> examples, int maxExamples) {
         long found = 0;

@@ -19,17 +19,36 @@ import java.util.Locale;
  * One client: one keep-alive connection at a time, one request in flight. It sends a request, reads the whole
  * response, records it, and sends the next, reconnecting when the server closes the connection (as Tomcat
  * does every 100 requests). Only its event loop touches it.
+ * <p>
+ * With {@code --idempotency-keys} it is the client that exactly-once numbering needs: every request carries a
+ * fresh {@code Idempotency-Key}, and after a 503, a 409, a timeout or a dropped connection the same request is sent
+ * again with the same key on the next URL, until a 2xx or the hard time limit (the key is then unanswered, a
+ * violation). A key's row spans from its first send to its final answer. Every {@link #REPLAY_EVERY}th answered
+ * key is sent once more, and the replay must be the same body marked {@code Idempotent-Replayed: true}.
  */
 final class Client {
 
     private static final int MAX_RESPONSE = 64 << 20;
 
+    static final int REPLAY_EVERY = 10;
+
     final int id;
     private final Run run;
-    private final URI url;
-    private final InetSocketAddress address;
-    private final ByteBuffer request;
+    private final boolean keyed;
+    private int urlIndex;
+    private URI url;
+    private InetSocketAddress address;
+    private ByteBuffer request;
     private final long timeout;
+    // With keys: the key being sent until answered (null between keys), when it was first sent, and whether it is
+    // a replay of an answered key, whose first body it must repeat
+    private String pendingKey;
+    private long keySent;
+    private String replayOf;
+    private long keys;
+    private long answered;
+    private String toReplay;
+    private String toReplayBody;
     private final Response response = new Response();
     private final long[] range = new long[2];
     private SocketChannel channel;
@@ -48,25 +67,47 @@ final class Client {
     long[] last = new long[1024];
     int size;
 
-    Client(Run run, int id, URI url) {
+    /** Client {@code id}, starting on URL {@code id} mod the number of URLs. */
+    Client(Run run, int id) {
         this.run = run;
         this.id = id;
-        this.url = url;
-        this.address = new InetSocketAddress(url.getHost(), url.getPort() < 0 ? 80 : url.getPort());
+        this.keyed = run.options.idempotencyKeys();
         this.timeout = run.options.timeoutSeconds() * 1_000_000_000L;
+        useUrl(id % run.options.urls().size());
+    }
+
+    private void useUrl(int index) {
+        urlIndex = index;
+        url = run.options.urls().get(index);
+        address = new InetSocketAddress(url.getHost(), url.getPort() < 0 ? 80 : url.getPort());
+        request = request(null);
+    }
+
+    private ByteBuffer request(String idempotencyKey) {
         String host = url.getPort() < 0 ? url.getHost() : url.getHost() + ":" + url.getPort();
-        this.request = ByteBuffer.wrap(("GET " + run.options.path(url) + " HTTP/1.1\r\nHost: " + host
+        return ByteBuffer.wrap(("GET " + run.options.path(url) + " HTTP/1.1\r\nHost: " + host
+                + (idempotencyKey == null ? "" : "\r\nIdempotency-Key: " + idempotencyKey)
                 + "\r\nAccept: text/plain\r\nUser-Agent: counter-service-loadtest\r\n\r\n")
                 .getBytes(StandardCharsets.ISO_8859_1)).asReadOnlyBuffer();
     }
 
-    /** Starts the next request, connecting first if needed, or finishes the client when the run is over. */
+    /**
+     * Starts the next request, connecting first if needed, or finishes the client when the run is over. A key not
+     * yet answered is sent again whatever the time: only the hard time limit ends its retries.
+     */
     void next(Selector selector, long now) {
         retryAt = -1;
-        if (!run.claim()) {
+        if (pendingKey == null && !run.claim()) {
             close();
             done = true;
             return;
+        }
+        if (keyed && pendingKey == null) {
+            replayOf = toReplay;
+            pendingKey = toReplay != null ? toReplay : run.keyPrefix + "-" + id + "-" + keys++;
+            keySent = -1;
+            toReplay = null;
+            request = request(pendingKey);
         }
         inFlight = true;
         expires = now + timeout;
@@ -118,6 +159,9 @@ final class Client {
             if (inFlight) {
                 run.error("aborted at the hard time limit", now);
             }
+            if (pendingKey != null) {
+                run.unanswered("unanswered: key " + pendingKey + " of client " + id + " got no 2xx by the hard time limit");
+            }
             close();
             done = true;
         }
@@ -133,6 +177,9 @@ final class Client {
         length = 0;
         request.rewind();
         start = System.nanoTime();
+        if (keyed && keySent == -1) {
+            keySent = start;
+        }
         write();
     }
 
@@ -169,21 +216,41 @@ final class Client {
             close();
         }
         handle(end);
-        next(selector, end);
+        if (retryAt == -1) {
+            next(selector, end);
+        }
     }
 
     private void handle(long end) {
         if (response.status < 200 || response.status > 299) {
             run.error("HTTP " + response.status, end);
+            if (keyed && (response.status == 503 || response.status == 409)) {
+                retryOnNextUrl(end, 10_000_000L);
+            }
+            else if (keyed) {
+                run.unanswered(String.format(Locale.ROOT, "unanswered: key %s of client %d got HTTP %d, not retried",
+                        pendingKey, id, response.status));
+                pendingKey = null;
+            }
             return;
         }
         run.ok.increment();
+        if (replayOf != null) {
+            run.replays.increment();
+            String problem = Checker.replay(replayOf, toReplayBody, body(), response.replayed);
+            if (problem != null) {
+                run.badReplay(problem);
+            }
+            pendingKey = null;
+            return;
+        }
         String problem = Numbers.parse(response.body, response.bodyOffset, response.bodyLength,
                 run.options.count(), range);
         if (problem != null) {
             run.malformed(String.format(Locale.ROOT, "client %d (%s) got HTTP %d with %s: %s", id, url,
                     response.status, problem, Numbers.excerpt(response.body, response.bodyOffset,
                             response.bodyLength)));
+            pendingKey = null;
             return;
         }
         if (size == sent.length) {
@@ -193,11 +260,20 @@ final class Client {
             first = Arrays.copyOf(first, capacity);
             last = Arrays.copyOf(last, capacity);
         }
-        sent[size] = start;
+        sent[size] = keyed ? keySent : start;
         received[size] = end;
         first[size] = range[0];
         last[size] = range[1];
         size++;
+        if (keyed && ++answered % REPLAY_EVERY == 0) {
+            toReplay = pendingKey;
+            toReplayBody = body();
+        }
+        pendingKey = null;
+    }
+
+    private String body() {
+        return new String(response.body, response.bodyOffset, response.bodyLength, StandardCharsets.ISO_8859_1);
     }
 
     /** Counts the error, drops the connection and tries again shortly (later if it could not connect). */
@@ -205,7 +281,21 @@ final class Client {
         inFlight = false;
         close();
         run.error(ex.getClass().getSimpleName(), now);
-        retryAt = now + (ex instanceof ConnectException ? 100_000_000L : 10_000_000L);
+        long delay = ex instanceof ConnectException ? 100_000_000L : 10_000_000L;
+        if (keyed) {
+            retryOnNextUrl(now, delay);
+        }
+        else {
+            retryAt = now + delay;
+        }
+    }
+
+    /** With keys: the same key again, on the next URL (another instance, when there are several). */
+    private void retryOnNextUrl(long now, long delay) {
+        close();
+        useUrl((urlIndex + 1) % run.options.urls().size());
+        request = request(pendingKey);
+        retryAt = now + delay;
     }
 
     void close() {

@@ -18,6 +18,9 @@ import java.util.Locale;
  * numbers are all greater (checked in O(n log n) by sweeping requests in send order against responses in
  * receive order).</li>
  * </ul>
+ * With {@code --idempotency-keys} it is the retrying client of exactly-once numbering (see {@link Client}): a row is
+ * a key, from its first send to its final answer, and it also checks identical replays, that every key was
+ * answered, and, from the counter's value before and after, that the blocks leave no gap.
  * Only the JDK is needed, Java 22 or later (it compiles these files on the fly from {@code bench/LoadTest.java}): {@code java bench/LoadTest.java --url http://127.0.0.1:8080 --clients 64 --duration 30}.
  * The last line printed is machine-readable ({@code RESULT requests=... errors=... violations=0 ...}).
  * Exit status: 0 all checks passed, 1 a violation was found, 2 bad arguments, 3 nothing could be checked (no
@@ -56,7 +59,17 @@ public final class LoadTester {
               --max-errors E     exit 3 when more than E requests fail (default: no limit)
               --io-threads T     event-loop threads that drive the clients (default: half the
                                  processors, at least 1)
-            """;
+              --idempotency-keys every request carries a fresh Idempotency-Key and is sent again with it,
+                                 on the next URL, after a 503, 409, timeout or dropped connection, until
+                                 a 2xx (or until --retry-grace seconds past --duration + --timeout:
+                                 an unanswered key is a violation);
+                                 every %dth answered key is replayed once and must be identical. Also
+                                 reads GET /counters/NAME before and after and checks that the keys'
+                                 blocks are exactly the counter's new numbers (gapless), so nothing else
+                                 may draw from that counter during the run
+              --retry-grace G    with --idempotency-keys, seconds a key may still be retried after
+                                 --duration + --timeout (default 30)
+            """.formatted(Client.REPLAY_EVERY);
 
     public static void main(String[] args) throws Exception {
         Options options;
@@ -83,16 +96,19 @@ public final class LoadTester {
     }
 
     int run() throws Exception {
-        System.out.printf(Locale.ROOT, "Load test: %d clients for %d s against %s (count=%d, counter %s)%n",
-                options.clients(), options.durationSeconds(), targets(options), options.count(), options.counter());
+        System.out.printf(Locale.ROOT, "Load test: %d clients for %d s against %s (count=%d, counter %s)%s%n",
+                options.clients(), options.durationSeconds(), targets(options), options.count(), options.counter(),
+                options.idempotencyKeys() ? ", a fresh Idempotency-Key per request, retried until answered" : "");
+        Long before = options.idempotencyKeys() ? CounterValue.read(options) : null;
         // Launched from source, each class is compiled when first used: load them before the clock starts, so that
         // no request waits for the compiler
         List.of(Run.class, Client.class, EventLoop.class, Response.class, Numbers.class, Responses.class,
-                Checker.class, Summary.class, Series.class, HtmlReport.class).forEach(Class::getName);
+                Checker.class, CounterValue.class, Summary.class,
+                Series.class, HtmlReport.class).forEach(Class::getName);
         Run run = new Run(options);
         List<Client> clients = new ArrayList<>();
         for (int i = 0; i < options.clients(); i++) {
-            clients.add(new Client(run, i, options.urls().get(i % options.urls().size())));
+            clients.add(new Client(run, i));
         }
         List<Thread> threads = new ArrayList<>();
         for (int t = 0; t < options.ioThreads(); t++) {
@@ -104,10 +120,8 @@ public final class LoadTester {
         }
         Thread progress = Thread.ofPlatform().daemon().name("progress").start(() -> printProgress(run));
 
-        // Hard bound: past the send deadline plus the response timeout (and a second of slack), sockets are closed
-        long hardStop = run.deadline + (options.timeoutSeconds() + 1) * 1_000_000_000L;
         for (Thread thread : threads) {
-            long left = hardStop - System.nanoTime();
+            long left = run.hardStop - System.nanoTime();
             if (left > 0) {
                 thread.join(Math.max(1, left / 1_000_000));
             }
@@ -125,8 +139,11 @@ public final class LoadTester {
         System.out.printf(Locale.ROOT, "Stopped: %s%n", run.stopReason);
 
         Responses responses = Responses.merge(clients);
-        Checker.Verdict verdict = Checker.check(responses, run.origin, 5);
-        Summary summary = Summary.of(options, run, responses, verdict, end);
+        Long after = before == null ? null : CounterValue.read(options);
+        Checker.Verdict verdict = after == null ? Checker.check(responses, run.origin, 5)
+                : Checker.checkKeyed(responses, run.origin, 5, before, after);
+        String counterRange = after == null ? null : before + ".." + after;
+        Summary summary = Summary.of(options, run, responses, verdict, end, counterRange);
         summary.print(System.out);
         if (options.report() != null) {
             Path parent = options.report().toAbsolutePath().getParent();

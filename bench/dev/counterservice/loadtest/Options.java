@@ -8,7 +8,8 @@ import java.util.regex.Pattern;
 
 /** Command-line options, validated. */
 record Options(List<URI> urls, int clients, int durationSeconds, long maxRequests, int count, String counter,
-        int timeoutSeconds, Path report, long maxRecords, long maxErrors, int ioThreads) {
+        int timeoutSeconds, Path report, long maxRecords, long maxErrors, int ioThreads, boolean idempotencyKeys,
+        int retryGraceSeconds) {
 
     private static final Pattern COUNTER_NAME = Pattern.compile("[a-z0-9][a-z0-9_-]{0,62}");
 
@@ -26,10 +27,16 @@ record Options(List<URI> urls, int clients, int durationSeconds, long maxRequest
         long maxErrors = Long.MAX_VALUE;
         // One event loop costs about what wrk costs per request; leave the other cores to the service under test
         int ioThreads = Math.max(1, Runtime.getRuntime().availableProcessors() / 2);
+        boolean idempotencyKeys = false;
+        int retryGrace = 30;
         for (int i = 0; i < args.length; i++) {
             String arg = args[i];
             if (arg.equals("--help") || arg.equals("-h")) {
                 return null;
+            }
+            if (arg.equals("--idempotency-keys")) {
+                idempotencyKeys = true;
+                continue;
             }
             if (i + 1 >= args.length) {
                 throw new IllegalArgumentException("missing value for " + arg);
@@ -52,6 +59,7 @@ record Options(List<URI> urls, int clients, int durationSeconds, long maxRequest
                 case "--max-records" -> maxRecords = number(arg, value, 1, Integer.MAX_VALUE - 16);
                 case "--max-errors" -> maxErrors = number(arg, value, 0, Long.MAX_VALUE);
                 case "--io-threads" -> ioThreads = (int) number(arg, value, 1, 256);
+                case "--retry-grace" -> retryGrace = (int) number(arg, value, 0, 3_600);
                 default -> throw new IllegalArgumentException("unknown option " + arg);
             }
         }
@@ -59,7 +67,8 @@ record Options(List<URI> urls, int clients, int durationSeconds, long maxRequest
             throw new IllegalArgumentException("give at least one --url");
         }
         return new Options(List.copyOf(urls), clients, duration, requests, count, counter, timeout, report,
-                maxRecords, maxErrors, Math.min(ioThreads, clients));
+                maxRecords, maxErrors, Math.min(ioThreads, clients), idempotencyKeys,
+                retryGrace);
     }
 
     private static URI url(String value) {

@@ -13,6 +13,8 @@ final class Response {
 
     int status;
     boolean close;
+    /** Whether the response carries {@code Idempotent-Replayed: true}. */
+    boolean replayed;
     byte[] body;
     int bodyOffset;
     int bodyLength;
@@ -35,6 +37,7 @@ final class Response {
         close = in[7] == '0';
         long contentLength = -1;
         boolean chunked = false;
+        replayed = false;
         for (int at = line + 2; at < headersEnd + 2; ) {
             int end = indexOf(in, at, headersEnd + 2, "\r\n");
             int colon = indexOf(in, at, end, ":");
@@ -47,6 +50,9 @@ final class Response {
                 }
                 else if (startsWith(in, at, "connection:")) {
                     close = value(in, colon, end).contains("close");
+                }
+                else if (startsWith(in, at, "idempotent-replayed:")) {
+                    replayed = value(in, colon, end).strip().equals("true");
                 }
             }
             at = end + 2;

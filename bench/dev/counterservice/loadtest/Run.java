@@ -14,6 +14,11 @@ final class Run {
     final Options options;
     final long origin = System.nanoTime();
     final long deadline;
+    /**
+     * When sockets are closed: past the send deadline plus the response timeout and a second of slack, and with
+     * keys another {@code --retry-grace}, for the retries of the keys still unanswered at the deadline.
+     */
+    final long hardStop;
     final LongAdder ok = new LongAdder();
     final LongAdder errors = new LongAdder();
     final Map<String, LongAdder> errorKinds = new ConcurrentHashMap<>();
@@ -21,7 +26,14 @@ final class Run {
     final AtomicLongArray errorsPerSecond;
     /** Bodies of 2xx responses that are not the block that was asked for: counted as violations. */
     final LongAdder malformed = new LongAdder();
-    final List<String> malformedExamples = new ArrayList<>();
+    /** With keys: replays that differ from the key's first answer, and keys never answered 2xx. Violations. */
+    final LongAdder badReplays = new LongAdder();
+    final LongAdder replays = new LongAdder();
+    final LongAdder unanswered = new LongAdder();
+    /** The first few malformed bodies, bad replays and unanswered keys, described. */
+    final List<String> examples = new ArrayList<>();
+    /** With keys, a random prefix of every key: keys of an earlier run on the same counter would be replayed. */
+    final String keyPrefix = Long.toString(new java.security.SecureRandom().nextLong() >>> 1, 36);
     private final AtomicLong claimed = new AtomicLong();
     private final long limit;
     volatile boolean stopped;
@@ -32,8 +44,10 @@ final class Run {
     Run(Options options) {
         this.options = options;
         this.deadline = origin + options.durationSeconds() * 1_000_000_000L;
+        long stopAfter = options.timeoutSeconds() + 1 + (options.idempotencyKeys() ? options.retryGraceSeconds() : 0);
+        this.hardStop = deadline + stopAfter * 1_000_000_000L;
         this.limit = Math.min(options.maxRequests(), options.maxRecords());
-        this.errorsPerSecond = new AtomicLongArray(options.durationSeconds() + options.timeoutSeconds() + 4);
+        this.errorsPerSecond = new AtomicLongArray((int) (options.durationSeconds() + stopAfter + 3));
     }
 
     /** Takes one request from the budget; false once the run is over. */
@@ -72,10 +86,22 @@ final class Run {
     }
 
     void malformed(String example) {
-        malformed.increment();
-        synchronized (malformedExamples) {
-            if (malformedExamples.size() < 5) {
-                malformedExamples.add(example);
+        violation(malformed, example);
+    }
+
+    void badReplay(String example) {
+        violation(badReplays, example);
+    }
+
+    void unanswered(String example) {
+        violation(unanswered, example);
+    }
+
+    private void violation(LongAdder kind, String example) {
+        kind.increment();
+        synchronized (examples) {
+            if (examples.size() < 15) {
+                examples.add(example);
             }
         }
     }

@@ -10,7 +10,19 @@ import java.util.TreeMap;
 /** The figures a run ends with, printed and put in the report. */
 record Summary(long requests, long ok, long errors, double seconds, double throughput, long p50, long p90,
         long p99, long max, Map<String, Long> errorKinds, long numbers, long lowest, long highest,
-        long malformed, Checker.Verdict verdict, List<String> examples, String stopReason, int exitCode) {
+        long malformed, Checker.Verdict verdict, List<String> examples, String stopReason, int exitCode,
+        Keys keys) {
+
+    /**
+     * With {@code --idempotency-keys}: replays checked and how many differed, keys never answered, and the counter's
+     * value before..after the run ({@code null} when it could not be read, so gapless was not checked).
+     */
+    record Keys(long replays, long badReplays, long unanswered, String counterRange) {
+
+        long violations() {
+            return badReplays + unanswered;
+        }
+    }
 
     /** Latency in nanoseconds at the given percentile (0-100) of a sorted array, nearest-rank. */
     static long percentile(long[] sorted, int from, int to, double p) {
@@ -21,7 +33,7 @@ record Summary(long requests, long ok, long errors, double seconds, double throu
         return sorted[from + Math.max(0, Math.min(to - from - 1, rank - 1))];
     }
 
-    static Summary of(Options options, Run run, Responses r, Checker.Verdict verdict, long end) {
+    static Summary of(Options options, Run run, Responses r, Checker.Verdict verdict, long end, String counterRange) {
         long[] latency = new long[r.size()];
         long numbers = 0;
         long lowest = Long.MAX_VALUE;
@@ -38,20 +50,23 @@ record Summary(long requests, long ok, long errors, double seconds, double throu
         double seconds = (end - run.origin) / 1e9;
         Map<String, Long> kinds = new TreeMap<>();
         run.errorKinds.forEach((kind, n) -> kinds.put(kind, n.sum()));
-        List<String> examples = new ArrayList<>(run.malformedExamples);
+        List<String> examples = new ArrayList<>(run.examples);
         examples.addAll(verdict.examples());
         long malformed = run.malformed.sum();
-        int exit = verdict.violations() + malformed > 0 ? LoadTester.EXIT_VIOLATION
+        Keys keys = options.idempotencyKeys()
+                ? new Keys(run.replays.sum(), run.badReplays.sum(), run.unanswered.sum(), counterRange) : null;
+        long keyViolations = keys == null ? 0 : keys.violations();
+        int exit = verdict.violations() + malformed + keyViolations > 0 ? LoadTester.EXIT_VIOLATION
                 : r.size() == 0 || errors > options.maxErrors() ? LoadTester.EXIT_UNCHECKED : LoadTester.EXIT_PASS;
         return new Summary(ok + errors, ok, errors, seconds, (ok + errors) / seconds,
                 percentile(latency, 0, latency.length, 50), percentile(latency, 0, latency.length, 90),
                 percentile(latency, 0, latency.length, 99), latency.length == 0 ? 0 : latency[latency.length - 1],
                 kinds, numbers, r.size() == 0 ? 0 : lowest, r.size() == 0 ? 0 : highest, malformed, verdict,
-                List.copyOf(examples), run.stopReason, exit);
+                List.copyOf(examples), run.stopReason, exit, keys);
     }
 
     long violations() {
-        return verdict.violations() + malformed;
+        return verdict.violations() + malformed + (keys == null ? 0 : keys.violations());
     }
 
     String verdictText() {
@@ -81,6 +96,12 @@ record Summary(long requests, long ok, long errors, double seconds, double throu
         out.printf(Locale.ROOT, "Numbers       %d checked, from %d to %d%n", numbers, lowest, highest);
         out.printf(Locale.ROOT, "Checks        duplicates %d, per-client order %d, real-time order %d, malformed %d%n",
                 verdict.duplicates(), verdict.clientOrder(), verdict.realTime(), malformed);
+        if (keys != null) {
+            out.printf(Locale.ROOT, "Keys          one row per key (first send to final answer); %d replays, "
+                            + "%d differed; %d unanswered; gapless %s%n", keys.replays(), keys.badReplays(), keys.unanswered(),
+                    keys.counterRange() == null ? "not checked (could not read the counter)"
+                            : verdict.gaps() + " violations, counter " + keys.counterRange());
+        }
         for (String example : examples) {
             out.println("  " + example);
         }
@@ -95,7 +116,10 @@ record Summary(long requests, long ok, long errors, double seconds, double throu
                         + "p50_ms=%.3f p90_ms=%.3f p99_ms=%.3f max_ms=%.3f verdict=%s%n",
                 requests, ok, errors, httpErrors, errors - httpErrors, violations(), verdict.duplicates(),
                 verdict.clientOrder(), verdict.realTime(), malformed, numbers, highest, throughput, p50 / 1e6,
-                p90 / 1e6, p99 / 1e6, max / 1e6, verdictText().split(":")[0]);
+                p90 / 1e6, p99 / 1e6, max / 1e6, verdictText().split(":")[0]
+                        + (keys == null ? "" : String.format(Locale.ROOT, " replays=%d bad_replays=%d "
+                                + "unanswered=%d gaps=%d gapless_checked=%b", keys.replays(),
+                                keys.badReplays(), keys.unanswered(), verdict.gaps(), keys.counterRange() != null)));
     }
 
     static String ms(long nanos) {

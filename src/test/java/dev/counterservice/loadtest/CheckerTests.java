@@ -124,6 +124,30 @@ class CheckerTests {
     }
 
     @Test
+    void keyedBlocksMustCoverTheCountersNewNumbersExactly() {
+        Responses blocks = responses(row(0, 0, 1, 11, 12), row(1, 0, 1, 14, 14), row(2, 0, 1, 13, 13));
+
+        assertThat(Checker.checkKeyed(blocks, 0, 5, 10, 14).violations()).isZero();
+        assertThat(Checker.checkKeyed(blocks, 0, 5, 9, 14).examples())
+                .containsExactly("gap: numbers 10..10 belong to no key (client 0 (request 1) got 11..12 next)");
+        assertThat(Checker.checkKeyed(blocks, 0, 5, 10, 16).examples())
+                .containsExactly("gap: the blocks end at 14 but the counter holds 16");
+        assertThat(Checker.checkKeyed(blocks, 0, 5, 10, 13).examples())
+                .containsExactly("gap: the blocks end at 14 but the counter holds only 13");
+        assertThat(Checker.checkKeyed(responses(row(0, 0, 1, 11, 11), row(1, 0, 1, 13, 13)), 0, 5, 10, 13).gaps())
+                .isOne();
+    }
+
+    @Test
+    void aReplayMustRepeatTheFirstAnswerByteForByteMarkedReplayed() {
+        assertThat(Checker.replay("k", "1\n2\n", "1\n2\n", true)).isNull();
+        assertThat(Checker.replay("k", "1\n2\n", "3\n4\n", true)).isEqualTo("replay: key k was answered 1,2, then 3,4");
+        assertThat(Checker.replay("k", "1\n2\n", "1\r\n2\r\n", true)).startsWith("replay: key k was answered");
+        assertThat(Checker.replay("k", "1\n2\n", "1\n2\n", false))
+                .isEqualTo("replay: key k answered again without Idempotent-Replayed: true");
+    }
+
+    @Test
     void ordersIndicesByKeyKeepingTiesInIndexOrder() {
         long[] keys = {5, 1, 4, 1, 5, 9, 2, 6, 5};
 

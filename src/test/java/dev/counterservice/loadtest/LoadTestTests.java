@@ -14,6 +14,7 @@ import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicLong;
+import java.util.concurrent.atomic.AtomicReference;
 import java.util.function.ToLongFunction;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
@@ -32,7 +33,8 @@ import static org.assertj.core.api.Assertions.assertThat;
 /**
  * Proves that {@code bench/LoadTest.java} catches what it claims to: each test runs the load tester for two seconds,
  * as a separate process, against a tiny fake counter that is either correct or wrong in one deliberate way, and
- * checks the exit status and what the tester printed.
+ * checks the exit status and what the tester printed. With {@code --idempotency-keys} the fake keeps keys, and is
+ * wrong by giving a key two blocks, not marking a replay, leaving a gap, or never answering a key.
  */
 class LoadTestTests {
 
@@ -191,6 +193,103 @@ class LoadTestTests {
         assertThat(run.output()).contains("HTTP 503: ", "verdict=UNCHECKED");
     }
 
+    @Test
+    void passesACorrectKeyedCounterThroughAmbiguousFailuresRetryingEachKey() throws Exception {
+        // Every seventh new key is stored and then answered 503, as after a commit whose answer was lost, and every
+        // eleventh request is refused with 409: the tester must retry those keys and be replayed their blocks
+        KeyedCounter counter = startKeyed((fake, exchange, key, count) -> {
+            if (fake.requests.incrementAndGet() % 11 == 0) {
+                reply(exchange, 409, "{\"status\":409}", false);
+                return;
+            }
+            boolean stored = fake.bodies.containsKey(key);
+            String body = fake.bodies.computeIfAbsent(key, k -> fake.take(count));
+            if (!stored && fake.requests.get() % 7 == 0) {
+                reply(exchange, 503, "{\"status\":503}", false);
+                return;
+            }
+            replyToKey(exchange, body, stored);
+        });
+
+        Run run = run("--idempotency-keys", "--count", "2");
+
+        assertThat(run.exit()).as(run.output()).isZero();
+        assertThat(run.result()).contains(" violations=0 ", " bad_replays=0 ", " unanswered=0 ", " gaps=0 ",
+                "gapless_checked=true", "verdict=PASS");
+        assertThat(run.field("http_errors")).isPositive();
+        assertThat(run.field("replays")).isPositive();
+        assertThat(run.field("highest")).isEqualTo(counter.value.get());
+        assertThat(run.field("numbers")).isEqualTo(counter.value.get());
+    }
+
+    @Test
+    void reportsAKeyGivenTwoDifferentBlocks() throws Exception {
+        // Forgets every key: the replay of an answered key takes a new block
+        startKeyed((fake, exchange, key, count) -> replyToKey(exchange, fake.take(count), false));
+
+        Run run = run("--idempotency-keys");
+
+        assertThat(run.exit()).as(run.output()).isEqualTo(1);
+        assertThat(run.field("bad_replays")).isPositive();
+        assertThat(run.field("duplicates")).isZero();
+        assertThat(run.output()).containsPattern("replay: key \\S+ was answered \\d+, then \\d+");
+    }
+
+    @Test
+    void reportsAReplayNotMarkedAsOne() throws Exception {
+        startKeyed((fake, exchange, key, count) ->
+                replyToKey(exchange, fake.bodies.computeIfAbsent(key, k -> fake.take(count)), false));
+
+        Run run = run("--idempotency-keys");
+
+        assertThat(run.exit()).as(run.output()).isEqualTo(1);
+        assertThat(run.field("bad_replays")).isPositive();
+        assertThat(run.field("gaps")).isZero();
+        assertThat(run.output()).contains("answered again without Idempotent-Replayed: true");
+    }
+
+    @Test
+    void reportsAGapLeftByAKeyWhoseNumbersWereTakenButNotStored() throws Exception {
+        // Every fiftieth new key takes a block and answers 503 without storing the key: its retry takes another
+        startKeyed((fake, exchange, key, count) -> {
+            boolean stored = fake.bodies.containsKey(key);
+            if (!stored && fake.requests.incrementAndGet() % 50 == 0) {
+                fake.take(count);
+                reply(exchange, 503, "{\"status\":503}", false);
+                return;
+            }
+            replyToKey(exchange, fake.bodies.computeIfAbsent(key, k -> fake.take(count)), stored);
+        });
+
+        Run run = run("--idempotency-keys");
+
+        assertThat(run.exit()).as(run.output()).isEqualTo(1);
+        assertThat(run.field("gaps")).isPositive();
+        assertThat(run.field("duplicates")).isZero();
+        assertThat(run.field("bad_replays")).isZero();
+        assertThat(run.output()).containsPattern("gap: numbers (\\d+)\\.\\.\\1 belong to no key");
+    }
+
+    @Test
+    void reportsAKeyThatIsNeverAnswered() throws Exception {
+        // One key is refused with 409 for ever
+        AtomicReference<String> stuck = new AtomicReference<>();
+        startKeyed((fake, exchange, key, count) -> {
+            if (key.equals(stuck.updateAndGet(first -> first == null ? key : first))) {
+                reply(exchange, 409, "{\"status\":409}", false);
+                return;
+            }
+            boolean stored = fake.bodies.containsKey(key);
+            replyToKey(exchange, fake.bodies.computeIfAbsent(key, k -> fake.take(count)), stored);
+        });
+
+        Run run = run("--idempotency-keys", "--retry-grace", "1");
+
+        assertThat(run.exit()).as(run.output()).isEqualTo(1);
+        assertThat(run.field("unanswered")).isEqualTo(1);
+        assertThat(run.output()).contains("unanswered: key " + stuck.get() + " ");
+    }
+
     interface Handler {
 
         void handle(HttpExchange exchange) throws IOException;
@@ -206,6 +305,45 @@ class LoadTestTests {
             }
         });
         server.start();
+    }
+
+    /** A fake counter that keeps keys: {@code bodies} by key, and the value {@code GET /counters/default} reads. */
+    static final class KeyedCounter {
+
+        final AtomicLong value = new AtomicLong();
+        final AtomicLong requests = new AtomicLong();
+        final Map<String, String> bodies = new ConcurrentHashMap<>();
+
+        /** Takes the next {@code count} numbers. */
+        synchronized String take(int count) {
+            long last = value.addAndGet(count);
+            return numbers(last - count + 1, last);
+        }
+    }
+
+    interface KeyedHandler {
+
+        void handle(KeyedCounter counter, HttpExchange exchange, String key, int count) throws IOException;
+    }
+
+    /** Serves {@code /next} with the key each request carries, and {@code /counters/default} with the value. */
+    private KeyedCounter startKeyed(KeyedHandler handler) throws IOException {
+        KeyedCounter counter = new KeyedCounter();
+        start(exchange -> handler.handle(counter, exchange, exchange.getRequestHeaders().getFirst("Idempotency-Key"),
+                count(exchange)));
+        server.createContext("/counters/default", exchange -> {
+            try (exchange) {
+                reply(exchange, 200, counter.value.get() + "\n", false);
+            }
+        });
+        return counter;
+    }
+
+    private static void replyToKey(HttpExchange exchange, String body, boolean replayed) throws IOException {
+        if (replayed) {
+            exchange.getResponseHeaders().set("Idempotent-Replayed", "true");
+        }
+        reply(exchange, 200, body, false);
     }
 
     /** A fake where each connection draws from its own range, a billion apart, moving by {@code step}. */
