@@ -2,7 +2,8 @@
 # Side-by-side benchmark of counter-service on one machine, loopback only (see docs/benchmarks.md):
 #   /next coalesced, /next per-request, the management port's liveness endpoint (the HTTP ceiling without a
 #   database) with wrk, and pgbench running the bare UPDATE ... RETURNING, all at the same concurrency; the
-#   service's resident memory under load; then bench/LoadTest.java checks every number at full load.
+#   service's resident memory under load; then bench/LoadTest.java checks every number at full load, without and
+#   with a fresh Idempotency-Key per request (the same client for both rows, so their ratio is the keys' cost).
 # Starts a throwaway PostgreSQL cluster in a temporary directory on a free port, builds and starts the service,
 # prints one table and writes it to bench/results/. Everything is bounded in time and cleaned up on exit.
 #
@@ -266,18 +267,20 @@ run_wrk liveness "http://127.0.0.1:${MGMT_PORT[1]}/actuator/health/liveness"
 #    measured (so its req/s compares with wrk's), then with its clients spread over LOADTEST_INSTANCES instances
 "$JAVA_HOME/bin/javac" -d "$WORK/loadtest" -sourcepath "$ROOT/bench" "$ROOT/bench/LoadTest.java"
 declare -A LT_EXIT LT_RESULT
-# run_loadtest NAME URL...: fills RPS, P50, P99, NON2XX (HTTP errors), ERRORS (I/O errors), LT_EXIT, LT_RESULT
+# run_loadtest NAME SECONDS ARG...: URLs and options (--url given as bare URLs); fills RPS, P50, P99, NON2XX (HTTP
+# errors), ERRORS (I/O errors), LT_EXIT, LT_RESULT
 run_loadtest() {
-    local name=$1 line url
-    shift
+    local name=$1 seconds=$2 line arg
+    shift 2
     local args=()
-    for url in "$@"; do
-        args+=(--url "$url")
+    for arg in "$@"; do
+        [[ $arg == http://* ]] && args+=(--url)
+        args+=("$arg")
     done
-    log "load tester $name: $CONNECTIONS clients for ${LOADTEST_DURATION}s against $*, checking every number"
+    log "load tester $name: $CONNECTIONS clients for ${seconds}s, ${args[*]}, checking every number"
     set +e
-    timeout $((LOADTEST_DURATION + 60)) "$JAVA_HOME/bin/java" -cp "$WORK/loadtest" LoadTest "${args[@]}" \
-        --clients "$CONNECTIONS" --duration "$LOADTEST_DURATION" --report "$RESULTS/$name-$STAMP.html" \
+    timeout $((seconds + 120)) "$JAVA_HOME/bin/java" -cp "$WORK/loadtest" LoadTest "${args[@]}" \
+        --clients "$CONNECTIONS" --duration "$seconds" --report "$RESULTS/$name-$STAMP.html" \
         >"$RESULTS/$name-$STAMP.txt" 2>&1
     LT_EXIT[$name]=$?
     set -e
@@ -289,8 +292,11 @@ run_loadtest() {
     NON2XX[$name]=$(value "$line" http_errors)
     ERRORS[$name]=$(value "$line" io_errors)
 }
-LOADTESTS=(loadtest-1-instance)
-run_loadtest loadtest-1-instance "http://127.0.0.1:${APP_PORT[1]}"
+LOADTESTS=(loadtest-1-instance loadtest-keyed)
+run_loadtest loadtest-1-instance "$LOADTEST_DURATION" "http://127.0.0.1:${APP_PORT[1]}"
+# Keyed, same instance, same client: a warm-up run for the key-storing path (its figures are dropped), then the row
+run_loadtest loadtest-keyed-warmup "$WARMUP" "http://127.0.0.1:${APP_PORT[1]}" --idempotency-keys
+run_loadtest loadtest-keyed "$LOADTEST_DURATION" "http://127.0.0.1:${APP_PORT[1]}" --idempotency-keys
 if ((LOADTEST_INSTANCES > 1)); then
     urls=("http://127.0.0.1:${APP_PORT[1]}")
     for ((i = 2; i <= LOADTEST_INSTANCES; i++)); do
@@ -298,7 +304,7 @@ if ((LOADTEST_INSTANCES > 1)); then
         urls+=("http://127.0.0.1:${APP_PORT[$i]}")
     done
     LOADTESTS+=("loadtest-$LOADTEST_INSTANCES-instances")
-    run_loadtest "loadtest-$LOADTEST_INSTANCES-instances" "${urls[@]}"
+    run_loadtest "loadtest-$LOADTEST_INSTANCES-instances" "$LOADTEST_DURATION" "${urls[@]}"
 fi
 for ((i = 1; i <= LOADTEST_INSTANCES; i++)); do
     stop_app "$i"
@@ -329,6 +335,7 @@ ratio() { awk -v a="$1" -v b="$2" 'BEGIN {if (b > 0) printf "%.2f", a / b; else 
             liveness) label='liveness (management port)' ;;
             pgbench) label='pgbench UPDATE ... RETURNING' ;;
             loadtest-1-instance) label='load tester, /next coalesced' ;;
+            loadtest-keyed) label='load tester, keyed, coalesced' ;;
             loadtest-*) label="load tester, ${LOADTEST_INSTANCES} instances" ;;
         esac
         printf '%-34s %10s %9s %9s %9s %9s\n' "$label" "${RPS[$name]}" "${P50[$name]}" "${P99[$name]}" \
@@ -338,6 +345,7 @@ ratio() { awk -v a="$1" -v b="$2" 'BEGIN {if (b > 0) printf "%.2f", a / b; else 
     echo "coalesced / liveness    = $(ratio "${RPS[coalesced]}" "${RPS[liveness]}")  (target >= 1.0, with p99 no higher than liveness's)"
     echo "coalesced / pgbench     = $(ratio "${RPS[coalesced]}" "${RPS[pgbench]}")  (target >= 3)"
     echo "coalesced / per-request = $(ratio "${RPS[coalesced]}" "${RPS[per-request]}")  (target >= 5)"
+    echo "keyed / unkeyed         = $(ratio "${RPS[loadtest-keyed]}" "${RPS[loadtest-1-instance]}")  (target >= 0.5; load tester rows, coalesced, same instance)"
     if [[ -n $BASELINE_JAR ]]; then
         echo "baseline jar: $BASELINE_JAR"
         echo "coalesced / baseline coalesced     = $(ratio "${RPS[coalesced]}" "${RPS[coalesced-baseline]}")"
@@ -356,6 +364,6 @@ ratio() { awk -v a="$1" -v b="$2" 'BEGIN {if (b > 0) printf "%.2f", a / b; else 
 } | tee "$RESULTS/benchmark-$STAMP.txt"
 cp "$RESULTS/benchmark-$STAMP.txt" "$RESULTS/latest.txt"
 log "written to bench/results/benchmark-$STAMP.txt; load-test reports bench/results/loadtest-*-$STAMP.html"
-for name in "${LOADTESTS[@]}"; do
+for name in "${LOADTESTS[@]}" loadtest-keyed-warmup; do
     ((LT_EXIT[$name] == 0)) || die "the load tester failed ($name): see bench/results/$name-$STAMP.txt"
 done
