@@ -85,16 +85,30 @@ public final class IssuedNumbers {
         return check().examples().stream().filter(violation -> violation.startsWith("real-time order:")).toList();
     }
 
+    /**
+     * Every way these blocks, one per {@code Idempotency-Key} (sent at the key's first send, received at its final
+     * answer), break the exactly-once promise, by the load tester's keyed checks: a duplicate, a client going
+     * backwards, a break of real-time order, or a gap: the blocks must cover {@code before + 1 .. stored} exactly.
+     */
+    public synchronized List<String> keyedViolations(long before, long stored) {
+        List<String> violations = new ArrayList<>(malformed);
+        violations.addAll(Checker.checkKeyed(responses(), 0, Integer.MAX_VALUE, before, stored).examples());
+        return violations;
+    }
+
     /** The load tester's checks, every violation described. */
     private Checker.Verdict check() {
+        return Checker.check(responses(), 0, Integer.MAX_VALUE);
+    }
+
+    private Responses responses() {
         List<Issue> ordered = issues.stream()
                 .sorted(Comparator.comparingInt(Issue::client).thenComparingLong(Issue::sentNanos)).toList();
         // The checker numbers clients from 0
         int shift = Math.max(0, -ordered.stream().mapToInt(Issue::client).min().orElse(0));
-        Responses responses = Responses.grouped(ordered.stream().mapToInt(issue -> issue.client() + shift).toArray(),
+        return Responses.grouped(ordered.stream().mapToInt(issue -> issue.client() + shift).toArray(),
                 ordered.stream().mapToLong(Issue::sentNanos).toArray(),
                 ordered.stream().mapToLong(Issue::receivedNanos).toArray(),
                 ordered.stream().mapToLong(Issue::first).toArray(), ordered.stream().mapToLong(Issue::last).toArray());
-        return Checker.check(responses, 0, Integer.MAX_VALUE);
     }
 }

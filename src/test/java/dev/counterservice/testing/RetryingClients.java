@@ -7,7 +7,6 @@ import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
 import java.time.Duration;
 import java.util.ArrayList;
-import java.util.Comparator;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.ConcurrentHashMap;
@@ -15,6 +14,8 @@ import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.atomic.LongAdder;
+
+import dev.counterservice.loadtest.Checker;
 
 /**
  * Clients that give every request an {@code Idempotency-Key} and retry it, on the next instance, after any 503,
@@ -97,9 +98,11 @@ public final class RetryingClients implements AutoCloseable {
         for (int attempt = 0; attempt < 50; attempt++) {
             HttpResponse<String> replay = send(url, key);
             if (replay != null && replay.statusCode() == 200) {
-                if (!replay.body().equals(body) || !"true".equals(replay.headers().firstValue("Idempotent-Replayed").orElse(null))) {
+                String problem = Checker.replay(key, body, replay.body(),
+                        "true".equals(replay.headers().firstValue("Idempotent-Replayed").orElse(null)));
+                if (problem != null) {
                     synchronized (this) {
-                        replayMismatches.add("key %s first answered %s, replayed %s".formatted(key, body.strip(), replay.body().strip()));
+                        replayMismatches.add(problem);
                     }
                 }
                 return;
@@ -144,26 +147,12 @@ public final class RetryingClients implements AutoCloseable {
         return violations;
     }
 
-    /** The checks of {@link #violations(long, long)} on answers alone. */
+    /** The checks of {@link #violations(long, long)} on answers alone: the load tester's keyed checks. */
     static List<String> violations(List<Answer> answers, long before, long storedNow) {
-        List<String> violations = new ArrayList<>();
         IssuedNumbers spans = new IssuedNumbers();
         answers.forEach(answer -> spans.record(answer.client(), answer.firstSentNanos(), answer.receivedNanos(),
                 answer.first(), answer.last()));
-        violations.addAll(spans.duplicates());
-        violations.addAll(spans.realTimeOrderViolations());
-        long expected = before + 1;
-        for (Answer answer : answers.stream().sorted(Comparator.comparingLong(Answer::first)).toList()) {
-            if (answer.first() > expected) {
-                violations.add("numbers %d..%d belong to no key (next block %s starts at %d)".formatted(expected,
-                        answer.first() - 1, answer.key(), answer.first()));
-            }
-            expected = Math.max(expected, answer.last() + 1);
-        }
-        if (expected != storedNow + 1) {
-            violations.add("the blocks end at %d but the database holds %d".formatted(expected - 1, storedNow));
-        }
-        return violations;
+        return spans.keyedViolations(before, storedNow);
     }
 
     /** Lets the clients finish the key each is on, then stops them; bounded by the one-minute limit. */

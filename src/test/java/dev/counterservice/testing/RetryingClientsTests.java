@@ -19,21 +19,21 @@ class RetryingClientsTests {
     @Test
     void aNumberThatBelongsToNoKeyIsAGap() {
         assertThat(RetryingClients.violations(List.of(answer("a", 0, 10, 11, 11), answer("b", 20, 30, 13, 13)), 10, 13))
-                .containsExactly("numbers 12..12 belong to no key (next block b starts at 13)");
+                .containsExactly("gap: numbers 12..12 belong to no key (client 98 (request 1) got 13 next)");
     }
 
     @Test
     void aGapBeforeTheFirstBlockCounts() {
         assertThat(RetryingClients.violations(List.of(answer("a", 0, 10, 12, 12)), 10, 12))
-                .containsExactly("numbers 11..11 belong to no key (next block a starts at 12)");
+                .containsExactly("gap: numbers 11..11 belong to no key (client 97 (request 1) got 12 next)");
     }
 
     @Test
     void numbersStoredBeyondTheLastBlockAreAGapAndBlocksBeyondTheStoredValueAreNotDurable() {
         assertThat(RetryingClients.violations(List.of(answer("a", 0, 10, 11, 11)), 10, 12))
-                .containsExactly("the blocks end at 11 but the database holds 12");
+                .containsExactly("gap: the blocks end at 11 but the counter holds 12");
         assertThat(RetryingClients.violations(List.of(answer("a", 0, 10, 11, 12)), 10, 11))
-                .containsExactly("the blocks end at 12 but the database holds 11");
+                .containsExactly("gap: the blocks end at 12 but the counter holds only 11");
     }
 
     @Test
