@@ -24,7 +24,8 @@ import java.util.Locale;
  * fresh {@code Idempotency-Key}, and after a 503, a 409, a timeout or a dropped connection the same request is sent
  * again with the same key on the next URL, until a 2xx or the hard time limit (the key is then unanswered, a
  * violation). A key's row spans from its first send to its final answer. Every {@link #REPLAY_EVERY}th answered
- * key is sent once more, and the replay must be the same body marked {@code Idempotent-Replayed: true}.
+ * key is sent once more, to the next URL, and the replay must be the same body marked
+ * {@code Idempotent-Replayed: true}.
  */
 final class Client {
 
@@ -103,6 +104,11 @@ final class Client {
             return;
         }
         if (keyed && pendingKey == null) {
+            if (toReplay != null && run.options.urls().size() > 1) {
+                // A replay must be the same on any instance: ask another one
+                close();
+                useUrl((urlIndex + 1) % run.options.urls().size());
+            }
             replayOf = toReplay;
             pendingKey = toReplay != null ? toReplay : run.keyPrefix + "-" + id + "-" + keys++;
             keySent = -1;
@@ -160,7 +166,8 @@ final class Client {
                 run.error("aborted at the hard time limit", now);
             }
             if (pendingKey != null) {
-                run.unanswered("unanswered: key " + pendingKey + " of client " + id + " got no 2xx by the hard time limit");
+                run.unanswered("unanswered: key " + pendingKey + " of client " + id
+                        + " got no 2xx by the hard time limit");
             }
             close();
             done = true;

@@ -98,7 +98,8 @@ record Summary(long requests, long ok, long errors, double seconds, double throu
                 verdict.duplicates(), verdict.clientOrder(), verdict.realTime(), malformed);
         if (keys != null) {
             out.printf(Locale.ROOT, "Keys          one row per key (first send to final answer); %d replays, "
-                            + "%d differed; %d unanswered; gapless %s%n", keys.replays(), keys.badReplays(), keys.unanswered(),
+                            + "%d differed; %d unanswered; gapless %s%n", keys.replays(), keys.badReplays(),
+                    keys.unanswered(),
                     keys.counterRange() == null ? "not checked (could not read the counter)"
                             : verdict.gaps() + " violations, counter " + keys.counterRange());
         }

@@ -223,6 +223,32 @@ class LoadTestTests {
     }
 
     @Test
+    void retriesAKeyOnTheNextUrl() throws Exception {
+        startKeyed((fake, exchange, key, count) -> {
+            boolean stored = fake.bodies.containsKey(key);
+            replyToKey(exchange, fake.bodies.computeIfAbsent(key, k -> fake.take(count)), stored);
+        });
+        // Half the clients start on an instance that refuses everything: only a retry elsewhere answers their keys
+        HttpServer refusing = HttpServer.create(new InetSocketAddress("127.0.0.1", 0), 128);
+        refusing.createContext("/next", exchange -> {
+            try (exchange) {
+                reply(exchange, 503, "{\"status\":503}", false);
+            }
+        });
+        refusing.start();
+        try {
+            Run run = run("--idempotency-keys", "--url", "http://127.0.0.1:" + refusing.getAddress().getPort());
+
+            assertThat(run.exit()).as(run.output()).isZero();
+            assertThat(run.result()).contains(" unanswered=0 ", " gaps=0 ", "gapless_checked=true", "verdict=PASS");
+            assertThat(run.field("http_errors")).isPositive();
+        }
+        finally {
+            refusing.stop(0);
+        }
+    }
+
+    @Test
     void reportsAKeyGivenTwoDifferentBlocks() throws Exception {
         // Forgets every key: the replay of an answered key takes a new block
         startKeyed((fake, exchange, key, count) -> replyToKey(exchange, fake.take(count), false));
