@@ -205,6 +205,7 @@ final class RequestCoalescer {
         List<String> keys = batch.stream().map(Request::key).filter(key -> key != null).toList();
         Map<String, Block> blocksByKey = new HashMap<>();
         if (!keys.isEmpty()) {
+            repository.planForTheKeysAtHand();
             for (StoredKey stored : repository.findKeys(counter, keys)) {
                 blocksByKey.put(stored.getKey(),
                         new Block(counter, stored.getFirst(), stored.getFirst() + stored.getCount() - 1, true));

@@ -454,6 +454,11 @@ class RequestCoalescerTests {
         }
 
         @Override
+        public String planForTheKeysAtHand() {
+            return "force_custom_plan";
+        }
+
+        @Override
         public List<StoredKey> findKeys(String counter, Collection<String> wanted) {
             return wanted.stream().map(keys::get).filter(key -> key != null).map(StoredKey.class::cast).toList();
         }
