@@ -13,4 +13,5 @@ public class CounterServiceApplication {
     public static void main(String[] args) {
         SpringApplication.run(CounterServiceApplication.class, args);
     }
+
 }

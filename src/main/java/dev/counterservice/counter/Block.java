@@ -1,8 +1,9 @@
 package dev.counterservice.counter;
 
 /**
- * Consecutive numbers {@code first..last} of one counter, committed to the database; {@code replayed} when it was
- * reserved earlier for the same {@code Idempotency-Key} and is handed out again to its retry.
+ * Consecutive numbers {@code first..last} of one counter, committed to the database;
+ * {@code replayed} when it was reserved earlier for the same {@code Idempotency-Key} and
+ * is handed out again to its retry.
  */
 record Block(String counter, long first, long last, boolean replayed) {
 

@@ -2,7 +2,10 @@ package dev.counterservice.counter;
 
 import java.util.regex.Pattern;
 
-/** Parses {@code ?count=N} strictly: one plain positive integer no larger than the configured maximum. */
+/**
+ * Parses {@code ?count=N} strictly: one plain positive integer no larger than the
+ * configured maximum.
+ */
 final class CountParameter {
 
     private static final Pattern DIGITS = Pattern.compile("[1-9][0-9]{0,8}");
@@ -11,7 +14,8 @@ final class CountParameter {
     }
 
     /**
-     * @param values every value the request gave for {@code count}, or {@code null} if it gave none
+     * @param values every value the request gave for {@code count}, or {@code null} if it
+     * gave none
      * @return the number of values to reserve, 1 when the parameter is absent
      */
     static int parse(String[] values, int maxCount) {
@@ -27,4 +31,5 @@ final class CountParameter {
         }
         return Integer.parseInt(value);
     }
+
 }

@@ -19,8 +19,9 @@ import static org.springframework.web.bind.annotation.RequestMethod.HEAD;
 import static org.springframework.web.bind.annotation.RequestMethod.POST;
 
 /**
- * The HTTP face of the counters. Plain text (one number per line) is the default for every client that does not
- * ask for JSON; its content type is set explicitly so browsers and unknown {@code Accept} values get it too.
+ * The HTTP face of the counters. Plain text (one number per line) is the default for
+ * every client that does not ask for JSON; its content type is set explicitly so browsers
+ * and unknown {@code Accept} values get it too.
  */
 @RestController
 class CounterController {
@@ -30,41 +31,52 @@ class CounterController {
     static final String REPLAYED = "Idempotent-Replayed";
 
     private final CounterService counters;
+
     private final int maxCount;
+
     private final CounterReadAccess readAccess;
 
-    CounterController(CounterService counters, CounterProperties properties, ObjectProvider<CounterReadAccess> readAccess) {
+    CounterController(CounterService counters, CounterProperties properties,
+            ObjectProvider<CounterReadAccess> readAccess) {
         this.counters = counters;
         this.maxCount = properties.maxCount();
         this.readAccess = readAccess.getIfAvailable(() -> counter -> true);
     }
 
-    @RequestMapping(path = {"/next", "/counters/{name}/next"}, method = {GET, POST}, produces = APPLICATION_JSON_VALUE)
+    @RequestMapping(path = { "/next", "/counters/{name}/next" }, method = { GET, POST },
+            produces = APPLICATION_JSON_VALUE)
     ResponseEntity<Object> nextAsJson(@PathVariable(required = false) String name, HttpServletRequest request) {
         Block block = next(name, request);
         return issued(block).contentType(MediaType.APPLICATION_JSON)
-                .body(block.count() == 1 ? new NumberView(block.counter(), block.last()) : BlockView.of(block));
+            .body(block.count() == 1 ? new NumberView(block.counter(), block.last()) : BlockView.of(block));
     }
 
-    @RequestMapping(path = {"/next", "/counters/{name}/next"}, method = {GET, POST})
+    @RequestMapping(path = { "/next", "/counters/{name}/next" }, method = { GET, POST })
     ResponseEntity<String> nextAsText(@PathVariable(required = false) String name, HttpServletRequest request) {
         Block block = next(name, request);
         StringBuilder lines = new StringBuilder();
-        // Counting by offset, not up to last: last may be bigint's maximum, where number++ would wrap
+        // Counting by offset, not up to last: last may be bigint's maximum, where
+        // number++ would wrap
         for (long offset = 0; offset < block.count(); offset++) {
             lines.append(block.first() + offset).append('\n');
         }
         return issued(block).contentType(TEXT).body(lines.toString());
     }
 
-    /** A replayed block says so, as draft-ietf-httpapi-idempotency-key-header's implementations do. */
+    /**
+     * A replayed block says so, as draft-ietf-httpapi-idempotency-key-header's
+     * implementations do.
+     */
     private static ResponseEntity.BodyBuilder issued(Block block) {
         ResponseEntity.BodyBuilder response = ResponseEntity.ok();
         return block.replayed() ? response.header(REPLAYED, "true") : response;
     }
 
-    /** Spring would answer HEAD with the GET handler and consume a number; this mapping takes precedence. */
-    @RequestMapping(path = {"/next", "/counters/{name}/next"}, method = HEAD)
+    /**
+     * Spring would answer HEAD with the GET handler and consume a number; this mapping
+     * takes precedence.
+     */
+    @RequestMapping(path = { "/next", "/counters/{name}/next" }, method = HEAD)
     ResponseEntity<Void> nextHead(@PathVariable(required = false) String name) {
         counters.requireKnown(orDefault(name));
         return ResponseEntity.ok().contentType(TEXT).build();
@@ -88,7 +100,8 @@ class CounterController {
     @GetMapping("/counters")
     ResponseEntity<String> allAsText() {
         StringBuilder lines = new StringBuilder();
-        readable().forEach(counter -> lines.append(counter.getName()).append(' ').append(counter.getValue()).append('\n'));
+        readable()
+            .forEach(counter -> lines.append(counter.getName()).append(' ').append(counter.getValue()).append('\n'));
         return text(lines.toString());
     }
 
@@ -122,4 +135,5 @@ class CounterController {
             return new BlockView(block.counter(), block.first(), block.last(), block.count());
         }
     }
+
 }

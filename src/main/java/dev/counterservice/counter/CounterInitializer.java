@@ -5,13 +5,14 @@ import org.springframework.boot.ApplicationRunner;
 import org.springframework.stereotype.Component;
 
 /**
- * Creates the configured counters once Flyway has migrated the schema. Requests can never create counters,
- * so anonymous traffic cannot grow the table.
+ * Creates the configured counters once Flyway has migrated the schema. Requests can never
+ * create counters, so anonymous traffic cannot grow the table.
  */
 @Component
 class CounterInitializer implements ApplicationRunner {
 
     private final CounterRepository counters;
+
     private final CounterProperties properties;
 
     CounterInitializer(CounterRepository counters, CounterProperties properties) {
@@ -23,4 +24,5 @@ class CounterInitializer implements ApplicationRunner {
     public void run(ApplicationArguments args) {
         properties.names().forEach(counters::createIfMissing);
     }
+
 }

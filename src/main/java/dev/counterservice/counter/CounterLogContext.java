@@ -13,9 +13,10 @@ import org.springframework.web.servlet.config.annotation.InterceptorRegistry;
 import org.springframework.web.servlet.config.annotation.WebMvcConfigurer;
 
 /**
- * Names the counter a request is about in the logging context (MDC key {@code counter}) while it is served, error
- * handling included, so that a line such as a 503's warning says which counter it concerns; JSON logs carry it as a
- * field. A malformed name is left out: it is the caller's input, not a counter.
+ * Names the counter a request is about in the logging context (MDC key {@code counter})
+ * while it is served, error handling included, so that a line such as a 503's warning
+ * says which counter it concerns; JSON logs carry it as a field. A malformed name is left
+ * out: it is the caller's input, not a counter.
  */
 @Component
 class CounterLogContext implements HandlerInterceptor, WebMvcConfigurer {
@@ -29,7 +30,8 @@ class CounterLogContext implements HandlerInterceptor, WebMvcConfigurer {
 
     @Override
     public boolean preHandle(HttpServletRequest request, HttpServletResponse response, Object handler) {
-        String name = request.getAttribute(HandlerMapping.URI_TEMPLATE_VARIABLES_ATTRIBUTE) instanceof Map<?, ?> variables
+        String name = request
+            .getAttribute(HandlerMapping.URI_TEMPLATE_VARIABLES_ATTRIBUTE) instanceof Map<?, ?> variables
                 && variables.get("name") instanceof String given ? given : CounterName.DEFAULT;
         if (CounterName.isValid(name)) {
             MDC.put(KEY, name);
@@ -38,7 +40,9 @@ class CounterLogContext implements HandlerInterceptor, WebMvcConfigurer {
     }
 
     @Override
-    public void afterCompletion(HttpServletRequest request, HttpServletResponse response, Object handler, Exception ex) {
+    public void afterCompletion(HttpServletRequest request, HttpServletResponse response, Object handler,
+            Exception ex) {
         MDC.remove(KEY);
     }
+
 }

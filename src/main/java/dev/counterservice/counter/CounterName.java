@@ -2,7 +2,10 @@ package dev.counterservice.counter;
 
 import java.util.regex.Pattern;
 
-/** The names a counter may have: the same pattern the database's CHECK constraint enforces. */
+/**
+ * The names a counter may have: the same pattern the database's CHECK constraint
+ * enforces.
+ */
 final class CounterName {
 
     static final String PATTERN = "[a-z0-9][a-z0-9_-]{0,62}";
@@ -21,8 +24,10 @@ final class CounterName {
     /** Rejects a malformed name before it reaches a query or a log line. */
     static String require(String name) {
         if (!isValid(name)) {
-            throw new InvalidRequestException("Counter names are 1 to 63 characters of a-z, 0-9, '_' and '-', starting with a letter or digit");
+            throw new InvalidRequestException(
+                    "Counter names are 1 to 63 characters of a-z, 0-9, '_' and '-', starting with a letter or digit");
         }
         return name;
     }
+
 }

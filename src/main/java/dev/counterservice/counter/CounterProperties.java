@@ -18,30 +18,32 @@ import org.springframework.validation.annotation.Validated;
 import java.time.temporal.ChronoUnit;
 
 /**
- * Settings under {@code counter.*}. A bad value stops start-up with the property's name and the rule it broke.
+ * Settings under {@code counter.*}. A bad value stops start-up with the property's name
+ * and the rule it broke.
  *
- * @param names      the counters this service hands out numbers from, created at start-up if missing
- * @param maxCount   the largest block one request may reserve with {@code ?count=N}
- * @param timeout    how long a request may wait for the database before it is answered 503
+ * @param names the counters this service hands out numbers from, created at start-up if
+ * missing
+ * @param maxCount the largest block one request may reserve with {@code ?count=N}
+ * @param timeout how long a request may wait for the database before it is answered 503
  * @param coalescing how concurrent requests share one durable step
- * @param fenceMargin how far past this instance's high-water mark a counter is moved on a new database server: it
- *                    must exceed what all other instances together can have handed out above this one's mark (at
- *                    most a batch each: {@code max-batch} requests of {@code max-count} numbers)
- * @param idempotency how long a retry with the same {@code Idempotency-Key} gets the same block
- * @param requireSynchronousReplication keep readiness DOWN on a primary that has standbys but commits without
- *                    waiting for one, where a failover could lose acknowledged numbers
+ * @param fenceMargin how far past this instance's high-water mark a counter is moved on a
+ * new database server: it must exceed what all other instances together can have handed
+ * out above this one's mark (at most a batch each: {@code max-batch} requests of
+ * {@code max-count} numbers)
+ * @param idempotency how long a retry with the same {@code Idempotency-Key} gets the same
+ * block
+ * @param requireSynchronousReplication keep readiness DOWN on a primary that has standbys
+ * but commits without waiting for one, where a failover could lose acknowledged numbers
  */
 @ConfigurationProperties("counter")
 @Validated
-public record CounterProperties(
-        @DefaultValue("default") @NotEmpty List<@Pattern(regexp = CounterName.PATTERN,
-                message = "must be 1 to 63 characters of a-z, 0-9, '_' and '-', starting with a letter or digit") String> names,
+public record CounterProperties(@DefaultValue("default") @NotEmpty List<@Pattern(regexp = CounterName.PATTERN,
+        message = "must be 1 to 63 characters of a-z, 0-9, '_' and '-', starting with a letter or digit") String> names,
         @DefaultValue("1000") @Min(1) @Max(1_000_000) int maxCount,
         @DefaultValue("3s") @DurationUnit(ChronoUnit.SECONDS) @NotNull Duration timeout,
         @DefaultValue @Valid Coalescing coalescing,
         @DefaultValue("10000000") @Min(1) @Max(1_000_000_000_000L) long fenceMargin,
-        @DefaultValue @Valid Idempotency idempotency,
-        @DefaultValue("false") boolean requireSynchronousReplication) {
+        @DefaultValue @Valid Idempotency idempotency, @DefaultValue("false") boolean requireSynchronousReplication) {
 
     public CounterProperties {
         if (timeout != null && (timeout.isNegative() || timeout.isZero())) {
@@ -51,14 +53,18 @@ public record CounterProperties(
     }
 
     /**
-     * @param enabled  serve concurrent requests of a counter with one UPDATE per batch (false: one UPDATE per request)
-     * @param maxBatch the most requests one batch serves, so that one batch cannot grow without bound
+     * @param enabled serve concurrent requests of a counter with one UPDATE per batch
+     * (false: one UPDATE per request)
+     * @param maxBatch the most requests one batch serves, so that one batch cannot grow
+     * without bound
      */
-    public record Coalescing(@DefaultValue("true") boolean enabled, @DefaultValue("1000") @Min(1) @Max(100_000) int maxBatch) {
+    public record Coalescing(@DefaultValue("true") boolean enabled,
+            @DefaultValue("1000") @Min(1) @Max(100_000) int maxBatch) {
     }
 
     /**
-     * @param retention how long a key is kept; a retry after that gets a new block. Purged once a minute.
+     * @param retention how long a key is kept; a retry after that gets a new block.
+     * Purged once a minute.
      */
     public record Idempotency(@DefaultValue("24h") @NotNull Duration retention) {
 

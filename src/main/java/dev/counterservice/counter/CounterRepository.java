@@ -11,23 +11,26 @@ import org.springframework.data.repository.query.Param;
 import org.springframework.transaction.annotation.Transactional;
 
 /**
- * The one way to the database. Statements that write are marked {@code @Transactional} because Spring Data runs
- * query methods read-only by default; those of one batch join the transaction {@link RequestCoalescer} opens.
+ * The one way to the database. Statements that write are marked {@code @Transactional}
+ * because Spring Data runs query methods read-only by default; those of one batch join
+ * the transaction {@link RequestCoalescer} opens.
  */
 interface CounterRepository extends Repository<CounterRow, String> {
 
     /**
-     * The server a statement ran on: its system identifier and current timeline. A promoted standby keeps the
-     * identifier and starts a new timeline; a different cluster has another identifier.
+     * The server a statement ran on: its system identifier and current timeline. A
+     * promoted standby keeps the identifier and starts a new timeline; a different
+     * cluster has another identifier.
      */
     String SERVER = "(SELECT system_identifier FROM pg_control_system()) || '/' || substr(pg_walfile_name(pg_current_wal_lsn()), 1, 8)";
 
     /**
-     * Adds {@code count} to the counter and takes its row lock until the transaction ends: every batch, from every
-     * instance, runs after the one before it has committed, and sees all that one wrote. The new value is the last
-     * number of the reserved block; the statement also says which server ran it.
-     *
-     * @return empty if the counter does not exist or would pass bigint's maximum (it is then unchanged)
+     * Adds {@code count} to the counter and takes its row lock until the transaction
+     * ends: every batch, from every instance, runs after the one before it has committed,
+     * and sees all that one wrote. The new value is the last number of the reserved
+     * block; the statement also says which server ran it.
+     * @return empty if the counter does not exist or would pass bigint's maximum (it is
+     * then unchanged)
      */
     @Transactional
     @Query(nativeQuery = true, value = """
@@ -38,16 +41,20 @@ interface CounterRepository extends Repository<CounterRow, String> {
             SELECT value, """ + SERVER + " AS server FROM moved")
     Optional<Stored> add(@Param("name") String name, @Param("count") long count);
 
-    /** Gives back numbers the batch reserved but does not hand out (replayed keys), under the lock {@link #add} took. */
+    /**
+     * Gives back numbers the batch reserved but does not hand out (replayed keys), under
+     * the lock {@link #add} took.
+     */
     @Transactional
     @Modifying
     @Query(nativeQuery = true, value = "UPDATE counter SET value = :value WHERE name = :name")
     void setValue(@Param("name") String name, @Param("value") long value);
 
     /**
-     * Plans this transaction's statements for their parameters: a generic plan of {@link #findKeys}, cached while
-     * the table was small, filters every key of the counter row by row once it has grown (32 ms against 0.04 ms at
-     * 40,000 keys, docs/benchmarks.md).
+     * Plans this transaction's statements for their parameters: a generic plan of
+     * {@link #findKeys}, cached while the table was small, filters every key of the
+     * counter row by row once it has grown (32 ms against 0.04 ms at 40,000 keys,
+     * docs/benchmarks.md).
      */
     @Transactional
     @Query(nativeQuery = true, value = "SELECT set_config('plan_cache_mode', 'force_custom_plan', true)")
@@ -55,31 +62,40 @@ interface CounterRepository extends Repository<CounterRow, String> {
 
     /** The blocks already reserved for some of {@code keys}, read under the lock. */
     @Transactional
-    @Query(nativeQuery = true, value = "SELECT key, count, first FROM idempotency_key WHERE counter = :counter AND key IN (:keys)")
+    @Query(nativeQuery = true,
+            value = "SELECT key, count, first FROM idempotency_key WHERE counter = :counter AND key IN (:keys)")
     List<StoredKey> findKeys(@Param("counter") String counter, @Param("keys") Collection<String> keys);
 
-    /** Records the blocks of a batch's keyed requests, in one statement of the batch's transaction. */
+    /**
+     * Records the blocks of a batch's keyed requests, in one statement of the batch's
+     * transaction.
+     */
     @Transactional
     @Modifying
-    @Query(nativeQuery = true, value = """
-            INSERT INTO idempotency_key (counter, key, count, first)
-            SELECT :counter, key, count, first FROM unnest(CAST(:keys AS text[]), CAST(:counts AS integer[]), CAST(:firsts AS bigint[]))
-                AS batch(key, count, first)""")
+    @Query(nativeQuery = true,
+            value = """
+                    INSERT INTO idempotency_key (counter, key, count, first)
+                    SELECT :counter, key, count, first FROM unnest(CAST(:keys AS text[]), CAST(:counts AS integer[]), CAST(:firsts AS bigint[]))
+                        AS batch(key, count, first)""")
     void saveKeys(@Param("counter") String counter, @Param("keys") String[] keys, @Param("counts") Integer[] counts,
             @Param("firsts") Long[] firsts);
 
-    /** Deletes up to {@code limit} keys older than {@code seconds}; returns how many it deleted. */
+    /**
+     * Deletes up to {@code limit} keys older than {@code seconds}; returns how many it
+     * deleted.
+     */
     @Transactional
     @Modifying
-    @Query(nativeQuery = true, value = """
-            DELETE FROM idempotency_key WHERE ctid IN (
-                SELECT ctid FROM idempotency_key WHERE created_at < now() - make_interval(secs => :seconds) LIMIT :limit)""")
+    @Query(nativeQuery = true,
+            value = """
+                    DELETE FROM idempotency_key WHERE ctid IN (
+                        SELECT ctid FROM idempotency_key WHERE created_at < now() - make_interval(secs => :seconds) LIMIT :limit)""")
     int purgeKeys(@Param("seconds") long seconds, @Param("limit") int limit);
 
     /**
-     * Moves the counter past {@code mark} and past its stored value by {@code margin}, so that nothing handed out
-     * before a failover can be handed out again: see {@link RequestCoalescer}.
-     *
+     * Moves the counter past {@code mark} and past its stored value by {@code margin}, so
+     * that nothing handed out before a failover can be handed out again: see
+     * {@link RequestCoalescer}.
      * @return the new value, empty if the counter would pass bigint's maximum
      */
     @Transactional
@@ -91,17 +107,24 @@ interface CounterRepository extends Repository<CounterRow, String> {
             SELECT value, """ + SERVER + " AS server FROM fenced")
     Optional<Stored> fence(@Param("name") String name, @Param("mark") long mark, @Param("margin") long margin);
 
-    /** Creates the counter at 0 unless it exists; safe for several instances starting at once. */
+    /**
+     * Creates the counter at 0 unless it exists; safe for several instances starting at
+     * once.
+     */
     @Transactional
     @Modifying
-    @Query(nativeQuery = true, value = "INSERT INTO counter (name, value) VALUES (:name, 0) ON CONFLICT (name) DO NOTHING")
+    @Query(nativeQuery = true,
+            value = "INSERT INTO counter (name, value) VALUES (:name, 0) ON CONFLICT (name) DO NOTHING")
     void createIfMissing(@Param("name") String name);
 
     Optional<CounterRow> findById(String name);
 
     List<CounterRow> findByNameInOrderByName(Collection<String> names);
 
-    /** The replication settings of the server this connection reaches, for readiness; also its ping. */
+    /**
+     * The replication settings of the server this connection reaches, for readiness; also
+     * its ping.
+     */
     @Query(nativeQuery = true, value = """
             SELECT current_setting('synchronous_commit') AS "synchronousCommit",
                    current_setting('synchronous_standby_names') AS "synchronousStandbyNames",
@@ -114,6 +137,7 @@ interface CounterRepository extends Repository<CounterRow, String> {
         long getValue();
 
         String getServer();
+
     }
 
     /** The block reserved for an {@code Idempotency-Key}. */
@@ -124,6 +148,7 @@ interface CounterRepository extends Repository<CounterRow, String> {
         int getCount();
 
         long getFirst();
+
     }
 
     interface Replication {
@@ -133,5 +158,7 @@ interface CounterRepository extends Repository<CounterRow, String> {
         String getSynchronousStandbyNames();
 
         long getStandbys();
+
     }
+
 }

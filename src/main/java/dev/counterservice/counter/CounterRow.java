@@ -4,7 +4,10 @@ import jakarta.persistence.Entity;
 import jakarta.persistence.Id;
 import jakarta.persistence.Table;
 
-/** A counter's row: its name and the last number handed out. Only {@link CounterRepository}'s statements move it. */
+/**
+ * A counter's row: its name and the last number handed out. Only
+ * {@link CounterRepository}'s statements move it.
+ */
 @Entity
 @Table(name = "counter")
 class CounterRow {
@@ -29,4 +32,5 @@ class CounterRow {
     long getValue() {
         return value;
     }
+
 }

@@ -25,19 +25,25 @@ import org.springframework.transaction.TransactionException;
 import org.springframework.transaction.support.TransactionOperations;
 
 /**
- * Hands out blocks of numbers from the configured counters, through a {@link RequestCoalescer} per counter, and
- * reads them back. Every wait for the database is bounded by {@code counter.timeout}: past it, or on any database
- * error, the caller gets {@link CounterUnavailableException} and never a number, because a block exists only once
- * its transaction has committed.
+ * Hands out blocks of numbers from the configured counters, through a
+ * {@link RequestCoalescer} per counter, and reads them back. Every wait for the database
+ * is bounded by {@code counter.timeout}: past it, or on any database error, the caller
+ * gets {@link CounterUnavailableException} and never a number, because a block exists
+ * only once its transaction has committed.
  */
 @Service
 class CounterService implements AutoCloseable {
 
     private final CounterRepository counters;
+
     private final Set<String> names;
+
     private final Duration timeout;
+
     private final Map<String, RequestCoalescer> coalescers;
-    // Reads run off the request thread so that the wait for them can be cut at the timeout
+
+    // Reads run off the request thread so that the wait for them can be cut at the
+    // timeout
     private final ExecutorService database = Executors.newVirtualThreadPerTaskExecutor();
 
     CounterService(CounterRepository counters, TransactionOperations transactions, CounterProperties properties,
@@ -49,15 +55,20 @@ class CounterService implements AutoCloseable {
             RequestCoalescer coalescer = new RequestCoalescer(name, counters, transactions, properties,
                     CounterMeters.register(name, meters), observations);
             Gauge.builder("counter.requests.waiting", coalescer, RequestCoalescer::waiting)
-                    .description("Requests waiting for the next batch").tag("counter", name).register(meters);
+                .description("Requests waiting for the next batch")
+                .tag("counter", name)
+                .register(meters);
             Gauge.builder("counter.high.water.mark", coalescer, RequestCoalescer::highWaterMark)
-                    .description("The highest number this instance has handed out").tag("counter", name).register(meters);
+                .description("The highest number this instance has handed out")
+                .tag("counter", name)
+                .register(meters);
             return coalescer;
         }));
     }
 
     /**
-     * @param key the request's {@code Idempotency-Key}, or null: a key already answered gets its block again
+     * @param key the request's {@code Idempotency-Key}, or null: a key already answered
+     * gets its block again
      */
     Block next(String name, int count, String key) {
         requireKnown(name);
@@ -74,7 +85,9 @@ class CounterService implements AutoCloseable {
         return await(async(() -> counters.findByNameInOrderByName(names)));
     }
 
-    /** Fails for a malformed or unconfigured name before anything touches the database. */
+    /**
+     * Fails for a malformed or unconfigured name before anything touches the database.
+     */
     void requireKnown(String name) {
         if (!names.contains(CounterName.require(name))) {
             throw new UnknownCounterException(name);
@@ -90,9 +103,11 @@ class CounterService implements AutoCloseable {
             return result.get(timeout.toMillis(), TimeUnit.MILLISECONDS);
         }
         catch (TimeoutException ex) {
-            // A coalesced request not yet sent leaves its batch; one already sent becomes a gap, never a number
+            // A coalesced request not yet sent leaves its batch; one already sent becomes
+            // a gap, never a number
             result.cancel(false);
-            throw new CounterUnavailableException("The database did not answer within " + timeout.toMillis() + " ms", ex);
+            throw new CounterUnavailableException("The database did not answer within " + timeout.toMillis() + " ms",
+                    ex);
         }
         catch (InterruptedException ex) {
             result.cancel(false);
@@ -121,4 +136,5 @@ class CounterService implements AutoCloseable {
     public void close() {
         database.close();
     }
+
 }

@@ -21,12 +21,14 @@ import org.springframework.stereotype.Component;
 import dev.counterservice.counter.CounterRepository.Replication;
 
 /**
- * Readiness of the database, answered within {@code counter.timeout} (Boot's own {@code db} indicator waits as
- * long as the socket does, so a stalled database would hang the probe instead of reporting DOWN). Each check also
- * reads whether commits wait for a standby, logs it when it changes (at start-up, and after a failover within one
- * probe period) and exports it as {@code counter_database_synchronous} and {@code counter_database_standbys}. With
- * {@code counter.require-synchronous-replication}, a primary that has standbys but does not wait for one is DOWN:
- * a failover to such a standby can lose acknowledged numbers.
+ * Readiness of the database, answered within {@code counter.timeout} (Boot's own
+ * {@code db} indicator waits as long as the socket does, so a stalled database would hang
+ * the probe instead of reporting DOWN). Each check also reads whether commits wait for a
+ * standby, logs it when it changes (at start-up, and after a failover within one probe
+ * period) and exports it as {@code counter_database_synchronous} and
+ * {@code counter_database_standbys}. With
+ * {@code counter.require-synchronous-replication}, a primary that has standbys but does
+ * not wait for one is DOWN: a failover to such a standby can lose acknowledged numbers.
  */
 @Component("database")
 class DatabaseHealthIndicator implements HealthIndicator {
@@ -34,18 +36,26 @@ class DatabaseHealthIndicator implements HealthIndicator {
     private static final Logger log = LoggerFactory.getLogger(DatabaseHealthIndicator.class);
 
     private final CounterRepository repository;
+
     private final Duration timeout;
+
     private final boolean requireSynchronous;
+
     private final AtomicReference<ReplicationMode> last = new AtomicReference<>();
 
     DatabaseHealthIndicator(CounterRepository repository, CounterProperties properties, MeterRegistry meters) {
         this.repository = repository;
         this.timeout = properties.timeout();
         this.requireSynchronous = properties.requireSynchronousReplication();
-        Gauge.builder("counter.database.synchronous", last, mode -> mode.get() == null ? Double.NaN : mode.get().synchronous() ? 1 : 0)
-                .description("1 when commits wait for a standby, 0 when they do not").register(meters);
-        Gauge.builder("counter.database.standbys", last, mode -> mode.get() == null ? Double.NaN : mode.get().standbys())
-                .description("Standbys streaming from the primary").register(meters);
+        Gauge
+            .builder("counter.database.synchronous", last,
+                    mode -> mode.get() == null ? Double.NaN : mode.get().synchronous() ? 1 : 0)
+            .description("1 when commits wait for a standby, 0 when they do not")
+            .register(meters);
+        Gauge
+            .builder("counter.database.standbys", last, mode -> mode.get() == null ? Double.NaN : mode.get().standbys())
+            .description("Standbys streaming from the primary")
+            .register(meters);
     }
 
     /** Off the start-up thread, so that readiness is not held up by the query. */
@@ -56,14 +66,16 @@ class DatabaseHealthIndicator implements HealthIndicator {
 
     @Override
     public Health health() {
-        CompletableFuture<Replication> check = CompletableFuture.supplyAsync(repository::replication, Thread.ofVirtual()::start);
+        CompletableFuture<Replication> check = CompletableFuture.supplyAsync(repository::replication,
+                Thread.ofVirtual()::start);
         try {
             ReplicationMode mode = ReplicationMode.of(check.get(timeout.toMillis(), TimeUnit.MILLISECONDS));
             if (!mode.equals(last.getAndSet(mode))) {
                 log.info("Database replication: {}", mode);
             }
             Health.Builder health = requireSynchronous && mode.standbys() > 0 && !mode.synchronous() ? Health.down()
-                    .withDetail("reason", "standbys present but commits do not wait for one (counter.require-synchronous-replication)")
+                .withDetail("reason",
+                        "standbys present but commits do not wait for one (counter.require-synchronous-replication)")
                     : Health.up();
             return health.withDetail("synchronous", mode.synchronous()).withDetail("standbys", mode.standbys()).build();
         }
@@ -80,14 +92,17 @@ class DatabaseHealthIndicator implements HealthIndicator {
     }
 
     /**
-     * Commits wait for a standby when standbys are named and {@code synchronous_commit} is not off or local.
-     * What it cannot see: a managed database that replicates below PostgreSQL (storage-level) shows no standbys.
+     * Commits wait for a standby when standbys are named and {@code synchronous_commit}
+     * is not off or local. What it cannot see: a managed database that replicates below
+     * PostgreSQL (storage-level) shows no standbys.
      */
-    record ReplicationMode(boolean synchronous, long standbys, String synchronousCommit, String synchronousStandbyNames) {
+    record ReplicationMode(boolean synchronous, long standbys, String synchronousCommit,
+            String synchronousStandbyNames) {
 
         static ReplicationMode of(Replication replication) {
             boolean waits = !replication.getSynchronousStandbyNames().isBlank()
-                    && !replication.getSynchronousCommit().equals("off") && !replication.getSynchronousCommit().equals("local");
+                    && !replication.getSynchronousCommit().equals("off")
+                    && !replication.getSynchronousCommit().equals("local");
             return new ReplicationMode(waits, replication.getStandbys(), replication.getSynchronousCommit(),
                     replication.getSynchronousStandbyNames());
         }
@@ -99,4 +114,5 @@ class DatabaseHealthIndicator implements HealthIndicator {
                     + synchronousStandbyNames + "')";
         }
     }
+
 }

@@ -6,8 +6,9 @@ import java.util.List;
 import java.util.regex.Pattern;
 
 /**
- * Parses the {@code Idempotency-Key} request header (draft-ietf-httpapi-idempotency-key-header): 1 to 255 visible
- * ASCII characters, bare or in the draft's quoted form ({@code "abc"} names the same key as {@code abc}). Quotes
+ * Parses the {@code Idempotency-Key} request header
+ * (draft-ietf-httpapi-idempotency-key-header): 1 to 255 visible ASCII characters, bare or
+ * in the draft's quoted form ({@code "abc"} names the same key as {@code abc}). Quotes
  * and backslashes are not part of a key, so the two forms never need unescaping.
  */
 final class IdempotencyKey {
@@ -42,4 +43,5 @@ final class IdempotencyKey {
         }
         return key;
     }
+
 }

@@ -4,7 +4,10 @@ import org.springframework.http.HttpStatus;
 import org.springframework.http.ProblemDetail;
 import org.springframework.web.ErrorResponseException;
 
-/** A request whose {@code Idempotency-Key} cannot be served now (409) or names another request (422). */
+/**
+ * A request whose {@code Idempotency-Key} cannot be served now (409) or names another
+ * request (422).
+ */
 class IdempotencyKeyConflictException extends ErrorResponseException {
 
     private IdempotencyKeyConflictException(HttpStatus status, String detail) {
@@ -21,4 +24,5 @@ class IdempotencyKeyConflictException extends ErrorResponseException {
                 "This Idempotency-Key was used for count=" + count + " on counter '" + counter
                         + "'; a key names one request, so send another key for another count");
     }
+
 }

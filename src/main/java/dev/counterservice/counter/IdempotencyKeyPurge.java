@@ -9,8 +9,9 @@ import org.springframework.scheduling.annotation.Scheduled;
 import org.springframework.stereotype.Component;
 
 /**
- * Deletes keys older than {@code counter.idempotency.retention} once a minute, a thousand rows per statement, so
- * that no purge holds many row locks or one long transaction. Every instance purges; they just find less to do.
+ * Deletes keys older than {@code counter.idempotency.retention} once a minute, a thousand
+ * rows per statement, so that no purge holds many row locks or one long transaction.
+ * Every instance purges; they just find less to do.
  */
 @Component
 class IdempotencyKeyPurge {
@@ -20,6 +21,7 @@ class IdempotencyKeyPurge {
     private static final Logger log = LoggerFactory.getLogger(IdempotencyKeyPurge.class);
 
     private final CounterRepository repository;
+
     private final Duration retention;
 
     IdempotencyKeyPurge(CounterRepository repository, CounterProperties properties) {
@@ -46,4 +48,5 @@ class IdempotencyKeyPurge {
             log.warn("Purging idempotency keys failed: {}", ex.toString());
         }
     }
+
 }

@@ -10,4 +10,5 @@ class InvalidRequestException extends ErrorResponseException {
     InvalidRequestException(String detail) {
         super(HttpStatus.BAD_REQUEST, ProblemDetail.forStatusAndDetail(HttpStatus.BAD_REQUEST, detail), null);
     }
+
 }

@@ -24,49 +24,70 @@ import dev.counterservice.counter.CounterRepository.Stored;
 import dev.counterservice.counter.CounterRepository.StoredKey;
 
 /**
- * Serves all concurrent requests of one counter in this instance with one transaction per batch: the requests
- * waiting when a batch leaves share one {@code UPDATE ... SET value = value + <their total>}, and once it has
- * committed each gets its own consecutive sub-range. There is no timer: a batch leaves as soon as the previous
- * one has committed, so at low load a request costs one transaction and under load batches grow by themselves.
- * With coalescing off, every request is a batch of one, committed on its own thread.
+ * Serves all concurrent requests of one counter in this instance with one transaction per
+ * batch: the requests waiting when a batch leaves share one
+ * {@code UPDATE ... SET value = value + <their total>}, and once it has committed each
+ * gets its own consecutive sub-range. There is no timer: a batch leaves as soon as the
+ * previous one has committed, so at low load a request costs one transaction and under
+ * load batches grow by themselves. With coalescing off, every request is a batch of one,
+ * committed on its own thread.
  *
- * <p>Why this keeps every guarantee: every member of a batch was sent before the batch's commit, and every member's
- * response is written after it, so members are concurrent and may be ordered in any way; a request sent after any
- * response arrived joins a later batch, whose transaction runs after the earlier commit and so returns larger
- * numbers. Batches from other instances are ordered by the row lock. If the commit fails or its outcome is
- * unknown, the whole batch fails and none of its numbers is ever handed out.
+ * <p>
+ * Why this keeps every guarantee: every member of a batch was sent before the batch's
+ * commit, and every member's response is written after it, so members are concurrent and
+ * may be ordered in any way; a request sent after any response arrived joins a later
+ * batch, whose transaction runs after the earlier commit and so returns larger numbers.
+ * Batches from other instances are ordered by the row lock. If the commit fails or its
+ * outcome is unknown, the whole batch fails and none of its numbers is ever handed out.
  *
- * <p>Retries: a request with an {@code Idempotency-Key} gets the block stored for its key if there is one, else a
- * new block that is stored with the key in the same transaction. The keys are read after the row lock is taken,
- * so a batch sees every key committed before it, from any instance, and a retry never takes new numbers.
+ * <p>
+ * Retries: a request with an {@code Idempotency-Key} gets the block stored for its key if
+ * there is one, else a new block that is stored with the key in the same transaction. The
+ * keys are read after the row lock is taken, so a batch sees every key committed before
+ * it, from any instance, and a retry never takes new numbers.
  *
- * <p>Failover: a standby promoted without some of the primary's last commits would hand out their numbers again.
- * So the UPDATE that takes the row lock also says which server it ran on. On a server other than the last one
- * seen, the batch is rolled back and the counter fenced: moved past both its stored value and this instance's
- * high-water mark (the highest number it handed out) by {@code counter.fence-margin}, which covers what other
- * instances handed out above this one's mark. And a stored value below the high-water mark proves lost commits:
- * the batch is rolled back, the loss logged and counted, and the counter fenced. Both checks run before the
- * commit, so a refused batch takes no number.
+ * <p>
+ * Failover: a standby promoted without some of the primary's last commits would hand out
+ * their numbers again. So the UPDATE that takes the row lock also says which server it
+ * ran on. On a server other than the last one seen, the batch is rolled back and the
+ * counter fenced: moved past both its stored value and this instance's high-water mark
+ * (the highest number it handed out) by {@code counter.fence-margin}, which covers what
+ * other instances handed out above this one's mark. And a stored value below the
+ * high-water mark proves lost commits: the batch is rolled back, the loss logged and
+ * counted, and the counter fenced. Both checks run before the commit, so a refused batch
+ * takes no number.
  */
 final class RequestCoalescer {
 
     private static final Logger log = LoggerFactory.getLogger(RequestCoalescer.class);
 
     private final String counter;
+
     private final CounterRepository repository;
+
     private final TransactionOperations transactions;
+
     private final CounterProperties properties;
+
     private final CounterMeters meters;
+
     private final ObservationRegistry observations;
 
     private final ReentrantLock lock = new ReentrantLock();
+
     private final Queue<Request> waiting = new ArrayDeque<>();
+
     private boolean batchInFlight;
-    /** Keys of this instance's requests not yet answered, so that a second request with the same key gets a 409. */
+
+    /**
+     * Keys of this instance's requests not yet answered, so that a second request with
+     * the same key gets a 409.
+     */
     private final Map<String, Request> keysInFlight = new ConcurrentHashMap<>();
 
     /** The highest number this instance has handed out. */
     private final AtomicLong highWaterMark = new AtomicLong();
+
     /** The database server the last batch ran on; null before the first. */
     private final AtomicReference<String> server = new AtomicReference<>();
 
@@ -81,12 +102,13 @@ final class RequestCoalescer {
     }
 
     /**
-     * Joins the next batch; completes after that batch has committed. Cancel it to leave a batch not yet sent.
-     *
+     * Joins the next batch; completes after that batch has committed. Cancel it to leave
+     * a batch not yet sent.
      * @param key the request's {@code Idempotency-Key}, or null
      */
     CompletableFuture<Block> reserve(int count, String key) {
-        // The caller's observation (its HTTP request), so that the commit's span joins the caller's trace
+        // The caller's observation (its HTTP request), so that the commit's span joins
+        // the caller's trace
         Request request = new Request(count, key, observations.getCurrentObservation(), new CompletableFuture<>());
         if (key != null && keysInFlight.putIfAbsent(key, request) != null) {
             return CompletableFuture.failedFuture(IdempotencyKeyConflictException.inFlight());
@@ -106,14 +128,19 @@ final class RequestCoalescer {
             lock.unlock();
         }
         if (startBatch) {
-            // A platform thread: the batches are the serial path every request waits on, and a virtual thread would
-            // queue behind all runnable request threads each time the database answers (docs/benchmarks.md)
+            // A platform thread: the batches are the serial path every request waits on,
+            // and a virtual thread would
+            // queue behind all runnable request threads each time the database answers
+            // (docs/benchmarks.md)
             Thread.ofPlatform().daemon().name("coalescer-" + counter).start(this::sendBatches);
         }
         return request.result();
     }
 
-    /** Sends batches one after another until no request is waiting; at most one runs per counter. */
+    /**
+     * Sends batches one after another until no request is waiting; at most one runs per
+     * counter.
+     */
     private void sendBatches() {
         List<Request> batch;
         while (!(batch = nextBatch()).isEmpty()) {
@@ -127,7 +154,8 @@ final class RequestCoalescer {
             List<Request> batch = new ArrayList<>();
             while (batch.size() < properties.coalescing().maxBatch() && !waiting.isEmpty()) {
                 Request request = waiting.poll();
-                // A request whose caller gave up (timed out) before its batch left consumes nothing
+                // A request whose caller gave up (timed out) before its batch left
+                // consumes nothing
                 if (request.result().isDone()) {
                     request.leave(keysInFlight);
                 }
@@ -146,21 +174,23 @@ final class RequestCoalescer {
     }
 
     private void commit(List<Request> batch) {
-        // Read before the row lock: everything handed out by then must lie at or below the stored value
+        // Read before the row lock: everything handed out by then must lie at or below
+        // the stored value
         long mark = highWaterMark.get();
         Outcome outcome;
         try {
             outcome = Observation.createNotStarted("counter.commit", observations)
-                    .parentObservation(batch.getFirst().parent())
-                    .lowCardinalityKeyValue("counter", counter)
-                    .highCardinalityKeyValue("counter.batch.size", Integer.toString(batch.size()))
-                    .observe(() -> transactions.execute(status -> reserve(batch, mark, status)));
+                .parentObservation(batch.getFirst().parent())
+                .lowCardinalityKeyValue("counter", counter)
+                .highCardinalityKeyValue("counter.batch.size", Integer.toString(batch.size()))
+                .observe(() -> transactions.execute(status -> reserve(batch, mark, status)));
         }
         catch (RuntimeException ex) {
             outcome = Outcome.failed(ex);
         }
         if (outcome == null) {
-            // The batch as a whole would pass bigint's maximum: each request tries alone, so those that fit succeed
+            // The batch as a whole would pass bigint's maximum: each request tries alone,
+            // so those that fit succeed
             if (batch.size() > 1) {
                 batch.forEach(request -> commit(List.of(request)));
                 return;
@@ -187,8 +217,9 @@ final class RequestCoalescer {
     }
 
     /**
-     * The batch's transaction: reserves one block for the whole batch, which takes the row lock, checks the server,
-     * then replays the blocks of known keys and gives their numbers back, and stores the new keys.
+     * The batch's transaction: reserves one block for the whole batch, which takes the
+     * row lock, checks the server, then replays the blocks of known keys and gives their
+     * numbers back, and stores the new keys.
      */
     private Outcome reserve(List<Request> batch, long mark, TransactionStatus status) {
         long total = batch.stream().mapToLong(Request::count).sum();
@@ -241,8 +272,8 @@ final class RequestCoalescer {
     }
 
     /**
-     * Why the batch must not be served on {@code on}, where the counter held {@code before} when the batch's UPDATE
-     * locked it, or null if it may.
+     * Why the batch must not be served on {@code on}, where the counter held
+     * {@code before} when the batch's UPDATE locked it, or null if it may.
      */
     private String refusal(String on, long before, long mark) {
         String seen = server.get();
@@ -254,8 +285,9 @@ final class RequestCoalescer {
         }
         if (before < mark) {
             meters.regressions().increment();
-            log.error("Counter '{}': the database holds {}, but this instance had already handed out numbers up to {}: "
-                    + "it lost commits (a standby promoted without them?). Refusing the batch and fencing",
+            log.error(
+                    "Counter '{}': the database holds {}, but this instance had already handed out numbers up to {}: "
+                            + "it lost commits (a standby promoted without them?). Refusing the batch and fencing",
                     counter, before, mark);
             return "The database lost numbers already handed out; the counter is fenced before more are";
         }
@@ -263,21 +295,24 @@ final class RequestCoalescer {
     }
 
     /**
-     * Moves the counter past everything this instance and, within the margin, any other has handed out, then
-     * remembers the server. Synchronized so that concurrent requests fence once.
+     * Moves the counter past everything this instance and, within the margin, any other
+     * has handed out, then remembers the server. Synchronized so that concurrent requests
+     * fence once.
      */
     private synchronized void fence(String on) {
         long mark = highWaterMark.get();
         try {
             Stored fenced = repository.fence(counter, mark, properties.fenceMargin())
-                    .orElseThrow(() -> new CounterExhaustedException(counter, properties.fenceMargin()));
+                .orElseThrow(() -> new CounterExhaustedException(counter, properties.fenceMargin()));
             server.set(fenced.getServer());
             meters.fences().increment();
-            log.warn("Fenced counter '{}' on database server {}: moved to {}, past this instance's high-water mark {} by at least {}",
+            log.warn(
+                    "Fenced counter '{}' on database server {}: moved to {}, past this instance's high-water mark {} by at least {}",
                     counter, fenced.getServer(), fenced.getValue(), mark, properties.fenceMargin());
         }
         catch (RuntimeException ex) {
-            // The fence stays owed: the next batch finds the same mismatch and fences again
+            // The fence stays owed: the next batch finds the same mismatch and fences
+            // again
             log.warn("Counter '{}': fencing on database server {} failed: {}", counter, on, ex.toString());
         }
     }
@@ -307,8 +342,9 @@ final class RequestCoalescer {
     }
 
     /**
-     * What a batch's transaction decided: per request a {@link Block} or the exception to answer with, and the
-     * stored value after it; or one failure for the whole batch, refused on a server that must be fenced first.
+     * What a batch's transaction decided: per request a {@link Block} or the exception to
+     * answer with, and the stored value after it; or one failure for the whole batch,
+     * refused on a server that must be fenced first.
      */
     private record Outcome(Map<Request, Object> results, long value, long reserved, RuntimeException failure,
             String refusedOn) {
@@ -321,4 +357,5 @@ final class RequestCoalescer {
             return new Outcome(Map.of(), 0, 0, failure, server);
         }
     }
+
 }

@@ -8,6 +8,8 @@ import org.springframework.web.ErrorResponseException;
 class UnknownCounterException extends ErrorResponseException {
 
     UnknownCounterException(String name) {
-        super(HttpStatus.NOT_FOUND, ProblemDetail.forStatusAndDetail(HttpStatus.NOT_FOUND, "No counter named '" + name + "'"), null);
+        super(HttpStatus.NOT_FOUND,
+                ProblemDetail.forStatusAndDetail(HttpStatus.NOT_FOUND, "No counter named '" + name + "'"), null);
     }
+
 }

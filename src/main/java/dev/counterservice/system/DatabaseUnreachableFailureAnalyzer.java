@@ -7,8 +7,9 @@ import org.springframework.boot.diagnostics.FailureAnalysis;
 import org.springframework.core.env.Environment;
 
 /**
- * The service migrates its schema before it serves, so it cannot start without its database: it exits non-zero
- * and says so in one line, naming the URL it tried (never the credentials), instead of a page of stack trace.
+ * The service migrates its schema before it serves, so it cannot start without its
+ * database: it exits non-zero and says so in one line, naming the URL it tried (never the
+ * credentials), instead of a page of stack trace.
  */
 class DatabaseUnreachableFailureAnalyzer extends AbstractFailureAnalyzer<ConnectException> {
 
@@ -25,4 +26,5 @@ class DatabaseUnreachableFailureAnalyzer extends AbstractFailureAnalyzer<Connect
                 "Check SPRING_DATASOURCE_URL and that PostgreSQL accepts connections; the service exits rather than serve without it.",
                 cause);
     }
+
 }

@@ -8,9 +8,10 @@ import org.springframework.context.annotation.Configuration;
 
 /**
  * Spans are worth making only when something receives them. Without an OTLP endpoint
- * ({@code management.opentelemetry.tracing.export.otlp.endpoint}) Boot would still run every request and commit
- * through OpenTelemetry's tracer and drop the spans; this no-op tracer takes its place instead (Boot's own tracer
- * backs off when one is defined), so observations only feed the metrics.
+ * ({@code management.opentelemetry.tracing.export.otlp.endpoint}) Boot would still run
+ * every request and commit through OpenTelemetry's tracer and drop the spans; this no-op
+ * tracer takes its place instead (Boot's own tracer backs off when one is defined), so
+ * observations only feed the metrics.
  */
 @Configuration(proxyBeanMethods = false)
 class TracingConfiguration {
@@ -20,4 +21,5 @@ class TracingConfiguration {
     Tracer noopTracer() {
         return Tracer.NOOP;
     }
+
 }

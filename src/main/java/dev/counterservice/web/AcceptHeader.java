@@ -11,9 +11,10 @@ import org.springframework.web.servlet.config.annotation.ContentNegotiationConfi
 import org.springframework.web.servlet.config.annotation.WebMvcConfigurer;
 
 /**
- * Reads {@code Accept} as RFC 9110 means it: a type with {@code q=0} is not acceptable. Spring matches it like any other,
- * so {@code Accept: application/json;q=0} would get JSON; here it gets the plain-text default. A header that refuses
- * everything it names is treated as no header, since the API answers every request rather than 406.
+ * Reads {@code Accept} as RFC 9110 means it: a type with {@code q=0} is not acceptable.
+ * Spring matches it like any other, so {@code Accept: application/json;q=0} would get
+ * JSON; here it gets the plain-text default. A header that refuses everything it names is
+ * treated as no header, since the API answers every request rather than 406.
  */
 @Component
 class AcceptHeader implements WebMvcConfigurer {
@@ -23,11 +24,14 @@ class AcceptHeader implements WebMvcConfigurer {
         configurer.strategies(List.of(new HeaderContentNegotiationStrategy() {
 
             @Override
-            public List<MediaType> resolveMediaTypes(NativeWebRequest request) throws HttpMediaTypeNotAcceptableException {
+            public List<MediaType> resolveMediaTypes(NativeWebRequest request)
+                    throws HttpMediaTypeNotAcceptableException {
                 List<MediaType> acceptable = super.resolveMediaTypes(request).stream()
-                        .filter(type -> type.getQualityValue() > 0).toList();
+                    .filter(type -> type.getQualityValue() > 0)
+                    .toList();
                 return acceptable.isEmpty() ? MEDIA_TYPE_ALL_LIST : acceptable;
             }
         }));
     }
+
 }

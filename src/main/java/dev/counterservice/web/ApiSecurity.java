@@ -36,16 +36,21 @@ import org.springframework.web.servlet.HandlerExceptionResolver;
 import static org.springframework.security.config.Customizer.withDefaults;
 
 /**
- * Bearer-token authorization of the API, on only when a JWT issuer or key is configured with Spring Security's own
- * resource-server properties ({@code spring.security.oauth2.resourceserver.jwt.issuer-uri}, {@code jwk-set-uri} or
- * {@code public-key-location}). Otherwise Spring Security is not in the request path at all: application.properties
- * excludes Boot's default security, so no filter, header or CSRF check changes the API.
+ * Bearer-token authorization of the API, on only when a JWT issuer or key is configured
+ * with Spring Security's own resource-server properties
+ * ({@code spring.security.oauth2.resourceserver.jwt.issuer-uri}, {@code jwk-set-uri} or
+ * {@code public-key-location}). Otherwise Spring Security is not in the request path at
+ * all: application.properties excludes Boot's default security, so no filter, header or
+ * CSRF check changes the API.
  * <p>
- * Scopes name the counter: {@code counter:<name>:next} takes numbers from it ({@code /next} is the counter
- * {@code default}; HEAD too), {@code counter:<name>:read} reads it, and {@code GET /counters} lists only the readable
- * ones ({@link CounterReadAccess}). No token or a bad one is a 401 with {@code WWW-Authenticate: Bearer}, a token
- * without the scope a 403; both problems rendered by {@link ProblemHandler}, and nothing consumed. The page, the
- * OpenAPI document, the error page, the RFC 9728 metadata and the management port's probes and metrics need no token.
+ * Scopes name the counter: {@code counter:<name>:next} takes numbers from it
+ * ({@code /next} is the counter {@code default}; HEAD too), {@code counter:<name>:read}
+ * reads it, and {@code GET /counters} lists only the readable ones
+ * ({@link CounterReadAccess}). No token or a bad one is a 401 with
+ * {@code WWW-Authenticate: Bearer}, a token without the scope a 403; both problems
+ * rendered by {@link ProblemHandler}, and nothing consumed. The page, the OpenAPI
+ * document, the error page, the RFC 9728 metadata and the management port's probes and
+ * metrics need no token.
  */
 @Configuration(proxyBeanMethods = false)
 @Conditional(ApiSecurity.JwtConfigured.class)
@@ -55,40 +60,49 @@ class ApiSecurity {
     private static final String DEFAULT_COUNTER = "default";
 
     @Bean
-    SecurityFilterChain api(HttpSecurity http, @Qualifier("handlerExceptionResolver") HandlerExceptionResolver problems) {
+    SecurityFilterChain api(HttpSecurity http,
+            @Qualifier("handlerExceptionResolver") HandlerExceptionResolver problems) {
         BearerTokenAuthenticationEntryPoint unauthorized = new BearerTokenAuthenticationEntryPoint();
         BearerTokenAccessDeniedHandler forbidden = new BearerTokenAccessDeniedHandler();
         return http
-                .authorizeHttpRequests(requests -> requests
-                        .dispatcherTypeMatchers(DispatcherType.ERROR).permitAll()
-                        .requestMatchers(EndpointRequest.toAnyEndpoint()).permitAll()
-                        // The page and the OpenAPI document (springdoc's default paths) describe the API to strangers too
-                        .requestMatchers(HttpMethod.GET, "/", "/v3/api-docs", "/v3/api-docs.yaml").permitAll()
-                        .requestMatchers("/next", "/counters/{name}/next").access(scope("next"))
-                        .requestMatchers(HttpMethod.GET, "/counters/{name}").access(scope("read"))
-                        .anyRequest().authenticated())
-                .oauth2ResourceServer(server -> server.jwt(withDefaults())
-                        // RFC 9728 metadata at /.well-known/oauth-protected-resource, which 401s point to: tokens are
-                        // not bound to client certificates here
-                        .protectedResourceMetadata(metadata -> metadata.protectedResourceMetadataCustomizer(
-                                builder -> builder.tlsClientCertificateBoundAccessTokens(false)))
-                        .authenticationEntryPoint((request, response, ex) -> {
-                            unauthorized.commence(request, response, ex);
-                            problem(problems, request, response, HttpStatus.UNAUTHORIZED,
-                                    "The API needs a valid bearer token: Authorization: Bearer <token>");
-                        })
-                        .accessDeniedHandler((request, response, ex) -> {
-                            forbidden.handle(request, response, ex);
-                            problem(problems, request, response, HttpStatus.FORBIDDEN,
-                                    "The token has no scope for this: counter:<name>:next takes numbers, counter:<name>:read reads");
-                        }))
-                // A bearer token is no cookie a browser sends by itself: nothing for CSRF to protect
-                .csrf(AbstractHttpConfigurer::disable)
-                // ResponseHeaders sets the API's own, on every response
-                .headers(AbstractHttpConfigurer::disable)
-                .requestCache(AbstractHttpConfigurer::disable)
-                .sessionManagement(sessions -> sessions.sessionCreationPolicy(SessionCreationPolicy.STATELESS))
-                .build();
+            .authorizeHttpRequests(requests -> requests.dispatcherTypeMatchers(DispatcherType.ERROR)
+                .permitAll()
+                .requestMatchers(EndpointRequest.toAnyEndpoint())
+                .permitAll()
+                // The page and the OpenAPI document (springdoc's default paths) describe
+                // the API to strangers too
+                .requestMatchers(HttpMethod.GET, "/", "/v3/api-docs", "/v3/api-docs.yaml")
+                .permitAll()
+                .requestMatchers("/next", "/counters/{name}/next")
+                .access(scope("next"))
+                .requestMatchers(HttpMethod.GET, "/counters/{name}")
+                .access(scope("read"))
+                .anyRequest()
+                .authenticated())
+            .oauth2ResourceServer(server -> server.jwt(withDefaults())
+                // RFC 9728 metadata at /.well-known/oauth-protected-resource, which 401s
+                // point to: tokens are
+                // not bound to client certificates here
+                .protectedResourceMetadata(metadata -> metadata.protectedResourceMetadataCustomizer(
+                        builder -> builder.tlsClientCertificateBoundAccessTokens(false)))
+                .authenticationEntryPoint((request, response, ex) -> {
+                    unauthorized.commence(request, response, ex);
+                    problem(problems, request, response, HttpStatus.UNAUTHORIZED,
+                            "The API needs a valid bearer token: Authorization: Bearer <token>");
+                })
+                .accessDeniedHandler((request, response, ex) -> {
+                    forbidden.handle(request, response, ex);
+                    problem(problems, request, response, HttpStatus.FORBIDDEN,
+                            "The token has no scope for this: counter:<name>:next takes numbers, counter:<name>:read reads");
+                }))
+            // A bearer token is no cookie a browser sends by itself: nothing for CSRF to
+            // protect
+            .csrf(AbstractHttpConfigurer::disable)
+            // ResponseHeaders sets the API's own, on every response
+            .headers(AbstractHttpConfigurer::disable)
+            .requestCache(AbstractHttpConfigurer::disable)
+            .sessionManagement(sessions -> sessions.sessionCreationPolicy(SessionCreationPolicy.STATELESS))
+            .build();
     }
 
     @Bean
@@ -96,20 +110,29 @@ class ApiSecurity {
         return counter -> hasScope(SecurityContextHolder.getContext().getAuthentication(), counter, "read");
     }
 
-    /** The path's counter ({@code default} for {@code /next}) needs {@code counter:<name>:<operation>}. */
+    /**
+     * The path's counter ({@code default} for {@code /next}) needs
+     * {@code counter:<name>:<operation>}.
+     */
     private static AuthorizationManager<RequestAuthorizationContext> scope(String operation) {
-        return (Supplier<? extends Authentication> authentication, RequestAuthorizationContext context) -> new AuthorizationDecision(
-                hasScope(authentication.get(), context.getVariables().getOrDefault("name", DEFAULT_COUNTER), operation));
+        return (Supplier<? extends Authentication> authentication,
+                RequestAuthorizationContext context) -> new AuthorizationDecision(hasScope(authentication.get(),
+                        context.getVariables().getOrDefault("name", DEFAULT_COUNTER), operation));
     }
 
     private static boolean hasScope(Authentication authentication, String counter, String operation) {
         String authority = "SCOPE_counter:" + counter + ":" + operation;
-        return authentication != null && authentication.getAuthorities().stream().anyMatch(granted -> authority.equals(granted.getAuthority()));
+        return authentication != null && authentication.getAuthorities()
+            .stream()
+            .anyMatch(granted -> authority.equals(granted.getAuthority()));
     }
 
-    /** The status and WWW-Authenticate are set; the body comes from ProblemHandler, as for every other problem. */
-    private static void problem(HandlerExceptionResolver problems, HttpServletRequest request, HttpServletResponse response,
-            HttpStatus status, String detail) {
+    /**
+     * The status and WWW-Authenticate are set; the body comes from ProblemHandler, as for
+     * every other problem.
+     */
+    private static void problem(HandlerExceptionResolver problems, HttpServletRequest request,
+            HttpServletResponse response, HttpStatus status, String detail) {
         problems.resolveException(request, response, null,
                 new ErrorResponseException(status, ProblemDetail.forStatusAndDetail(status, detail), null));
     }
@@ -123,14 +146,19 @@ class ApiSecurity {
 
         @ConditionalOnProperty("spring.security.oauth2.resourceserver.jwt.issuer-uri")
         static class IssuerUri {
+
         }
 
         @ConditionalOnProperty("spring.security.oauth2.resourceserver.jwt.jwk-set-uri")
         static class JwkSetUri {
+
         }
 
         @ConditionalOnProperty("spring.security.oauth2.resourceserver.jwt.public-key-location")
         static class PublicKeyLocation {
+
         }
+
     }
+
 }

@@ -12,10 +12,11 @@ import org.springframework.web.bind.annotation.GetMapping;
 import org.springframework.web.bind.annotation.RestController;
 
 /**
- * {@code GET /}: one self-contained page for people with a browser. It lists the counters and takes numbers through
- * the same API as every other client ({@code GET /counters}, {@code POST /counters/{name}/next}). Served as HTML
- * whatever the {@code Accept} header says, like the API's plain-text default; its policy lets it load nothing from
- * anywhere but this service, and be framed by no one.
+ * {@code GET /}: one self-contained page for people with a browser. It lists the counters
+ * and takes numbers through the same API as every other client ({@code GET /counters},
+ * {@code POST /counters/{name}/next}). Served as HTML whatever the {@code Accept} header
+ * says, like the API's plain-text default; its policy lets it load nothing from anywhere
+ * but this service, and be framed by no one.
  */
 @RestController
 class PageController {
@@ -38,6 +39,10 @@ class PageController {
 
     @GetMapping("/")
     ResponseEntity<String> page() {
-        return ResponseEntity.ok().contentType(HTML).header("Content-Security-Policy", CONTENT_SECURITY_POLICY).body(page);
+        return ResponseEntity.ok()
+            .contentType(HTML)
+            .header("Content-Security-Policy", CONTENT_SECURITY_POLICY)
+            .body(page);
     }
+
 }

@@ -17,10 +17,11 @@ import org.springframework.web.context.request.WebRequest;
 import org.springframework.web.servlet.mvc.method.annotation.ResponseEntityExceptionHandler;
 
 /**
- * Turns every failure into an RFC 9457 problem. The service's own failures are {@link ErrorResponseException}s that
- * carry their status, detail and headers; Spring MVC's (405, 404 ...) are handled by the base class. The content
- * type is fixed to {@code application/problem+json} so that a client asking for plain text still gets a readable
- * error instead of an empty 406.
+ * Turns every failure into an RFC 9457 problem. The service's own failures are
+ * {@link ErrorResponseException}s that carry their status, detail and headers; Spring
+ * MVC's (405, 404 ...) are handled by the base class. The content type is fixed to
+ * {@code application/problem+json} so that a client asking for plain text still gets a
+ * readable error instead of an empty 406.
  */
 @RestControllerAdvice
 class ProblemHandler extends ResponseEntityExceptionHandler {
@@ -38,18 +39,20 @@ class ProblemHandler extends ResponseEntityExceptionHandler {
     }
 
     /**
-     * Tomcat parses the query string (and a form body) when the controller first reads {@code count}, and refuses
-     * bad percent-encoding or more than {@code server.tomcat.max-parameter-count} parameters. Its message quotes the
-     * input, so it is not passed on. A chunked form body over {@code server.tomcat.max-http-form-post-size} is refused
-     * here too, as Tomcat reads it (a larger {@code Content-Length} never gets this far: {@link RequestBodies}).
+     * Tomcat parses the query string (and a form body) when the controller first reads
+     * {@code count}, and refuses bad percent-encoding or more than
+     * {@code server.tomcat.max-parameter-count} parameters. Its message quotes the input,
+     * so it is not passed on. A chunked form body over
+     * {@code server.tomcat.max-http-form-post-size} is refused here too, as Tomcat reads
+     * it (a larger {@code Content-Length} never gets this far: {@link RequestBodies}).
      */
     @ExceptionHandler
     ResponseEntity<Object> malformedParameters(InvalidParameterException ex, WebRequest request) throws Exception {
         if (ex.getErrorCode() == HttpStatus.CONTENT_TOO_LARGE.value()) {
             return handleException(RequestBodies.tooLarge(), request);
         }
-        return problem(ex, HttpStatus.BAD_REQUEST, "The query string or form body is malformed or has too many parameters",
-                request);
+        return problem(ex, HttpStatus.BAD_REQUEST,
+                "The query string or form body is malformed or has too many parameters", request);
     }
 
     /** Last resort: log the details here, tell the client nothing about the internals. */
@@ -72,4 +75,5 @@ class ProblemHandler extends ResponseEntityExceptionHandler {
         withType.setContentType(MediaType.APPLICATION_PROBLEM_JSON);
         return new ResponseEntity<>(body, withType, status);
     }
+
 }

@@ -18,10 +18,12 @@ import org.springframework.web.servlet.config.annotation.WebMvcConfigurer;
 
 /**
  * The API never needs a body beyond a form-encoded {@code count}: a body larger than
- * {@code server.tomcat.max-http-form-post-size} is refused with 413 on its {@code Content-Length}, before a byte of it
- * is read, and a body of any other type with 415, before any handler runs. (Tomcat refuses a chunked form body over the
- * same limit while reading it: {@link ProblemHandler}.) Tomcat then reads at most {@code server.tomcat.max-swallow-size}
- * of the rest to keep the connection, else closes it.
+ * {@code server.tomcat.max-http-form-post-size} is refused with 413 on its
+ * {@code Content-Length}, before a byte of it is read, and a body of any other type with
+ * 415, before any handler runs. (Tomcat refuses a chunked form body over the same limit
+ * while reading it: {@link ProblemHandler}.) Tomcat then reads at most
+ * {@code server.tomcat.max-swallow-size} of the rest to keep the connection, else closes
+ * it.
  */
 @Component
 class RequestBodies implements HandlerInterceptor, WebMvcConfigurer {
@@ -33,8 +35,10 @@ class RequestBodies implements HandlerInterceptor, WebMvcConfigurer {
     }
 
     static ErrorResponseException tooLarge() {
-        return new ErrorResponseException(HttpStatus.CONTENT_TOO_LARGE, ProblemDetail.forStatusAndDetail(
-                HttpStatus.CONTENT_TOO_LARGE, "The request body is larger than the API takes: a form-encoded count"), null);
+        return new ErrorResponseException(HttpStatus.CONTENT_TOO_LARGE,
+                ProblemDetail.forStatusAndDetail(HttpStatus.CONTENT_TOO_LARGE,
+                        "The request body is larger than the API takes: a form-encoded count"),
+                null);
     }
 
     @Override
@@ -44,7 +48,8 @@ class RequestBodies implements HandlerInterceptor, WebMvcConfigurer {
 
     @Override
     public boolean preHandle(HttpServletRequest request, HttpServletResponse response, Object handler) {
-        boolean hasBody = request.getContentLengthLong() > 0 || request.getHeader(HttpHeaders.TRANSFER_ENCODING) != null;
+        boolean hasBody = request.getContentLengthLong() > 0
+                || request.getHeader(HttpHeaders.TRANSFER_ENCODING) != null;
         if (!hasBody || request.getDispatcherType() != DispatcherType.REQUEST) {
             return true;
         }
@@ -52,19 +57,23 @@ class RequestBodies implements HandlerInterceptor, WebMvcConfigurer {
             throw tooLarge();
         }
         if (!isForm(request.getContentType())) {
-            throw new ErrorResponseException(HttpStatus.UNSUPPORTED_MEDIA_TYPE, ProblemDetail.forStatusAndDetail(
-                    HttpStatus.UNSUPPORTED_MEDIA_TYPE, "The only body the API takes is a form-encoded count ("
-                            + MediaType.APPLICATION_FORM_URLENCODED_VALUE + ")"), null);
+            throw new ErrorResponseException(HttpStatus.UNSUPPORTED_MEDIA_TYPE,
+                    ProblemDetail.forStatusAndDetail(HttpStatus.UNSUPPORTED_MEDIA_TYPE,
+                            "The only body the API takes is a form-encoded count ("
+                                    + MediaType.APPLICATION_FORM_URLENCODED_VALUE + ")"),
+                    null);
         }
         return true;
     }
 
     private static boolean isForm(String contentType) {
         try {
-            return contentType != null && MediaType.APPLICATION_FORM_URLENCODED.equalsTypeAndSubtype(MediaType.parseMediaType(contentType));
+            return contentType != null && MediaType.APPLICATION_FORM_URLENCODED
+                .equalsTypeAndSubtype(MediaType.parseMediaType(contentType));
         }
         catch (IllegalArgumentException ex) {
             return false;
         }
     }
+
 }

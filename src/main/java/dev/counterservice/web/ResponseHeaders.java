@@ -14,12 +14,14 @@ import org.springframework.stereotype.Component;
 import org.springframework.web.filter.OncePerRequestFilter;
 
 /**
- * Every response of the API may carry a number, and a cached number is a duplicate to whoever reads it from
- * the cache: nothing is stored by browsers or proxies, and nothing is content-sniffed. The one place these
- * headers are set, for Spring MVC's responses and for those Tomcat writes itself ({@link ProblemErrorReportValve}).
+ * Every response of the API may carry a number, and a cached number is a duplicate to
+ * whoever reads it from the cache: nothing is stored by browsers or proxies, and nothing
+ * is content-sniffed. The one place these headers are set, for Spring MVC's responses and
+ * for those Tomcat writes itself ({@link ProblemErrorReportValve}).
  */
 @Component
-@Order(Ordered.HIGHEST_PRECEDENCE) // before Spring Security's filters, when they run: their 401 and 403 get them too
+@Order(Ordered.HIGHEST_PRECEDENCE) // before Spring Security's filters, when they run:
+                                   // their 401 and 403 get them too
 class ResponseHeaders extends OncePerRequestFilter {
 
     static void set(HttpServletResponse response) {
@@ -34,9 +36,13 @@ class ResponseHeaders extends OncePerRequestFilter {
         chain.doFilter(request, response);
     }
 
-    /** Error dispatches too: a request Tomcat refuses itself (a TRACE) reaches the error page without a first pass. */
+    /**
+     * Error dispatches too: a request Tomcat refuses itself (a TRACE) reaches the error
+     * page without a first pass.
+     */
     @Override
     protected boolean shouldNotFilterErrorDispatch() {
         return false;
     }
+
 }

@@ -5,11 +5,12 @@ import org.springframework.boot.web.server.WebServerFactoryCustomizer;
 import org.springframework.stereotype.Component;
 
 /**
- * Shrinks the buffers Tomcat allocates for every connection, so that thousands of slow or half-open connections fit
- * in the heap (see server.tomcat.max-connections and docs/security.md). Tomcat gives each connection a read and a
- * write buffer, and each connection with a request under way a trailer buffer, 8 KB apiece by default; the API's
- * requests and responses are a few hundred bytes, and anything larger is read or written straight through. Spring
- * Boot has no properties for these, hence the customizer.
+ * Shrinks the buffers Tomcat allocates for every connection, so that thousands of slow or
+ * half-open connections fit in the heap (see server.tomcat.max-connections and
+ * docs/security.md). Tomcat gives each connection a read and a write buffer, and each
+ * connection with a request under way a trailer buffer, 8 KB apiece by default; the API's
+ * requests and responses are a few hundred bytes, and anything larger is read or written
+ * straight through. Spring Boot has no properties for these, hence the customizer.
  */
 @Component
 class TomcatConnectionsCustomizer implements WebServerFactoryCustomizer<ConfigurableTomcatWebServerFactory> {
@@ -22,9 +23,11 @@ class TomcatConnectionsCustomizer implements WebServerFactoryCustomizer<Configur
             connector.setProperty("socket.appReadBufSize", BUFFER_BYTES);
             connector.setProperty("socket.appWriteBufSize", BUFFER_BYTES);
             connector.setProperty("maxTrailerSize", BUFFER_BYTES);
-            // "Expect: 100-continue" is answered when the service reads the body, not before: a body refused unread
+            // "Expect: 100-continue" is answered when the service reads the body, not
+            // before: a body refused unread
             // (RequestBodies' 413 and 415) is then never sent at all
             connector.setProperty("continueResponseTiming", "onRead");
         });
     }
+
 }

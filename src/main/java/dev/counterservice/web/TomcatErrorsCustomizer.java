@@ -10,9 +10,10 @@ import org.springframework.boot.web.server.WebServerFactoryCustomizer;
 import org.springframework.stereotype.Component;
 
 /**
- * Makes {@link ProblemErrorReportValve} the only error report valve of the API server's host, replacing the HTML
- * one Tomcat or Spring Boot would install. Runs after Boot's own Tomcat customizer (this bean has the lowest
- * precedence), so that Boot's valve is already there to be removed.
+ * Makes {@link ProblemErrorReportValve} the only error report valve of the API server's
+ * host, replacing the HTML one Tomcat or Spring Boot would install. Runs after Boot's own
+ * Tomcat customizer (this bean has the lowest precedence), so that Boot's valve is
+ * already there to be removed.
  */
 @Component
 class TomcatErrorsCustomizer implements WebServerFactoryCustomizer<ConfigurableTomcatWebServerFactory> {
@@ -21,7 +22,8 @@ class TomcatErrorsCustomizer implements WebServerFactoryCustomizer<ConfigurableT
     public void customize(ConfigurableTomcatWebServerFactory factory) {
         factory.addContextCustomizers(context -> {
             StandardHost host = (StandardHost) context.getParent();
-            // Tomcat adds a valve of this class when the host starts unless one is there: ours is
+            // Tomcat adds a valve of this class when the host starts unless one is there:
+            // ours is
             host.setErrorReportValveClass(ProblemErrorReportValve.class.getName());
             Pipeline pipeline = host.getPipeline();
             for (Valve valve : pipeline.getValves()) {
@@ -32,4 +34,5 @@ class TomcatErrorsCustomizer implements WebServerFactoryCustomizer<ConfigurableT
             pipeline.addValve(new ProblemErrorReportValve());
         });
     }
+
 }

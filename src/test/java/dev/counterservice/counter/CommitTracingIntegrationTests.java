@@ -21,17 +21,20 @@ import org.springframework.context.annotation.Configuration;
 import static org.assertj.core.api.Assertions.assertThat;
 
 /**
- * With an OTLP endpoint configured, a request to {@code /next} is traced down to the commit that served it: a
- * {@code counter.commit} span, child of the request's span, naming the counter and the batch size. Without one, the
- * tracer is a no-op. The spans go to an in-memory exporter in place of the OTLP one.
+ * With an OTLP endpoint configured, a request to {@code /next} is traced down to the
+ * commit that served it: a {@code counter.commit} span, child of the request's span,
+ * naming the counter and the batch size. Without one, the tracer is a no-op. The spans go
+ * to an in-memory exporter in place of the OTLP one.
  */
 class CommitTracingIntegrationTests {
 
-    /** Tracing on as a user turns it on (an endpoint), with the spans kept in memory instead of sent there. */
+    /**
+     * Tracing on as a user turns it on (an endpoint), with the spans kept in memory
+     * instead of sent there.
+     */
     private static final Map<String, String> TRACING_ON = Map.of(
             "management.opentelemetry.tracing.export.otlp.endpoint", "http://127.0.0.1:4318/v1/traces",
-            "management.tracing.export.otlp.enabled", "false",
-            "management.tracing.sampling.probability", "1.0",
+            "management.tracing.export.otlp.enabled", "false", "management.tracing.sampling.probability", "1.0",
             "management.opentelemetry.tracing.export.schedule-delay", "10ms");
 
     @Configuration(proxyBeanMethods = false)
@@ -41,10 +44,11 @@ class CommitTracingIntegrationTests {
         InMemorySpanExporter inMemorySpanExporter() {
             return InMemorySpanExporter.create();
         }
+
     }
 
     @ParameterizedTest(name = "coalescing {0}")
-    @ValueSource(booleans = {true, false})
+    @ValueSource(booleans = { true, false })
     void aRequestsTraceHoldsTheCommitThatServedItWithTheBatchSize(boolean coalescing) {
         Map<String, String> properties = new HashMap<>(TRACING_ON);
         properties.put("counter.coalescing.enabled", Boolean.toString(coalescing));
@@ -58,7 +62,8 @@ class CommitTracingIntegrationTests {
             assertThat(commit.getAttributes().get(AttributeKey.stringKey("counter.batch.size"))).isEqualTo("1");
             assertThat(commit.getTraceId()).isEqualTo(request.getTraceId());
             assertThat(commit.getParentSpanId()).isEqualTo(request.getSpanId());
-            assertThat(commit.getEndEpochNanos()).as("answered after the commit").isLessThanOrEqualTo(request.getEndEpochNanos());
+            assertThat(commit.getEndEpochNanos()).as("answered after the commit")
+                .isLessThanOrEqualTo(request.getEndEpochNanos());
         }
     }
 
@@ -93,4 +98,5 @@ class CommitTracingIntegrationTests {
             throw new IllegalStateException(ex);
         }
     }
+
 }

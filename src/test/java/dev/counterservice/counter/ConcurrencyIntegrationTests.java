@@ -17,23 +17,25 @@ import org.junit.jupiter.params.provider.ValueSource;
 import static org.assertj.core.api.Assertions.assertThat;
 
 /**
- * Guarantees 1 to 4 under contention: many clients, two instances sharing one database, every response checked for
- * duplicates, per-client order and real-time order (send and receive times recorded around each request), every
- * acknowledged number stored, and, as nothing fails, the counter moved by exactly the numbers handed out (none
- * burned), with request coalescing on (the default) and off.
+ * Guarantees 1 to 4 under contention: many clients, two instances sharing one database,
+ * every response checked for duplicates, per-client order and real-time order (send and
+ * receive times recorded around each request), every acknowledged number stored, and, as
+ * nothing fails, the counter moved by exactly the numbers handed out (none burned), with
+ * request coalescing on (the default) and off.
  */
 class ConcurrencyIntegrationTests {
 
     private static final int CLIENTS = 32;
+
     private static final int REQUESTS_PER_CLIENT = 200;
 
     private final TestDatabase database = TestDatabase.shared();
 
     @ParameterizedTest(name = "coalescing enabled: {0}")
-    @ValueSource(booleans = {true, false})
+    @ValueSource(booleans = { true, false })
     void manyClientsOnTwoInstancesNeverShareANumberAndSeeRealTimeOrder(boolean coalescing) throws Exception {
-        Map<String, String> properties = Map.of("counter.names", "contended",
-                "counter.coalescing.enabled", Boolean.toString(coalescing));
+        Map<String, String> properties = Map.of("counter.names", "contended", "counter.coalescing.enabled",
+                Boolean.toString(coalescing));
         try (AppInstance first = AppInstance.start(database, properties);
                 AppInstance second = AppInstance.start(database, properties)) {
             assertGuaranteesUnderLoad(first, second);
@@ -79,4 +81,5 @@ class ConcurrencyIntegrationTests {
     private long stored() {
         return database.queryForLong("SELECT value FROM counter WHERE name = 'contended'");
     }
+
 }

@@ -15,24 +15,26 @@ class CountParameterTests {
     }
 
     @ParameterizedTest
-    @ValueSource(strings = {"1", "7", "1000"})
+    @ValueSource(strings = { "1", "7", "1000" })
     void acceptsWholeNumbersUpToTheMaximum(String count) {
-        assertThat(CountParameter.parse(new String[] {count}, 1000)).isEqualTo(Integer.parseInt(count));
+        assertThat(CountParameter.parse(new String[] { count }, 1000)).isEqualTo(Integer.parseInt(count));
     }
 
     @ParameterizedTest
-    @ValueSource(strings = {"0", "-1", "1.5", "abc", "", " 1", "+1", "01", "1e3", "1001", "2147483648",
-            "1000000000000000000000000000000", "１"})
+    @ValueSource(strings = { "0", "-1", "1.5", "abc", "", " 1", "+1", "01", "1e3", "1001", "2147483648",
+            "1000000000000000000000000000000", "１" })
     void rejectsAnythingElse(String count) {
         assertThatExceptionOfType(InvalidRequestException.class)
-                .isThrownBy(() -> CountParameter.parse(new String[] {count}, 1000))
-                .satisfies(ex -> assertThat(ex.getBody().getDetail()).isEqualTo("'count' must be a whole number from 1 to 1000"));
+            .isThrownBy(() -> CountParameter.parse(new String[] { count }, 1000))
+            .satisfies(ex -> assertThat(ex.getBody().getDetail())
+                .isEqualTo("'count' must be a whole number from 1 to 1000"));
     }
 
     @Test
     void rejectsARepeatedParameter() {
         assertThatExceptionOfType(InvalidRequestException.class)
-                .isThrownBy(() -> CountParameter.parse(new String[] {"1", "1"}, 1000))
-                .satisfies(ex -> assertThat(ex.getBody().getDetail()).isEqualTo("Give 'count' at most once"));
+            .isThrownBy(() -> CountParameter.parse(new String[] { "1", "1" }, 1000))
+            .satisfies(ex -> assertThat(ex.getBody().getDetail()).isEqualTo("Give 'count' at most once"));
     }
+
 }

@@ -20,7 +20,10 @@ import org.springframework.test.web.servlet.client.RestTestClient;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
-/** The whole HTTP contract through a real server and a real PostgreSQL: what moves the counters and what does not. */
+/**
+ * The whole HTTP contract through a real server and a real PostgreSQL: what moves the
+ * counters and what does not.
+ */
 @SpringBootTest(webEnvironment = WebEnvironment.RANDOM_PORT, properties = "counter.names=default,orders,edge,idle")
 @AutoConfigureRestTestClient
 @Import(TestDatabaseConfiguration.class)
@@ -46,8 +49,14 @@ class CounterApiIntegrationTests {
     @Test
     void postTakesANumberToo() {
         long before = stored("orders");
-        String body = http.post().uri("/counters/orders/next").exchange()
-                .expectStatus().isOk().expectBody(String.class).returnResult().getResponseBody();
+        String body = http.post()
+            .uri("/counters/orders/next")
+            .exchange()
+            .expectStatus()
+            .isOk()
+            .expectBody(String.class)
+            .returnResult()
+            .getResponseBody();
 
         assertThat(body).isEqualTo((before + 1) + "\n");
     }
@@ -55,25 +64,42 @@ class CounterApiIntegrationTests {
     @Test
     void aBlockReservesConsecutiveNumbersInOneStep() {
         long before = stored("orders");
-        String body = http.get().uri("/counters/orders/next?count=5").exchange()
-                .expectStatus().isOk()
-                .expectHeader().valueEquals(HttpHeaders.CACHE_CONTROL, "no-store")
-                .expectBody(String.class).returnResult().getResponseBody();
+        String body = http.get()
+            .uri("/counters/orders/next?count=5")
+            .exchange()
+            .expectStatus()
+            .isOk()
+            .expectHeader()
+            .valueEquals(HttpHeaders.CACHE_CONTROL, "no-store")
+            .expectBody(String.class)
+            .returnResult()
+            .getResponseBody();
 
-        assertThat(body).isEqualTo("%d\n%d\n%d\n%d\n%d\n".formatted(before + 1, before + 2, before + 3, before + 4, before + 5));
+        assertThat(body)
+            .isEqualTo("%d\n%d\n%d\n%d\n%d\n".formatted(before + 1, before + 2, before + 3, before + 4, before + 5));
         assertThat(stored("orders")).isEqualTo(before + 5);
     }
 
     @Test
     void jsonForOneNumberAndForABlock() {
         long before = stored("orders");
-        http.get().uri("/counters/orders/next").accept(MediaType.APPLICATION_JSON).exchange()
-                .expectStatus().isOk()
-                .expectBody().json("{\"counter\":\"orders\",\"value\":%d}".formatted(before + 1), JsonCompareMode.STRICT);
-        http.get().uri("/counters/orders/next?count=2").accept(MediaType.APPLICATION_JSON).exchange()
-                .expectStatus().isOk()
-                .expectBody().json("{\"counter\":\"orders\",\"first\":%d,\"last\":%d,\"count\":2}".formatted(before + 2, before + 3),
-                        JsonCompareMode.STRICT);
+        http.get()
+            .uri("/counters/orders/next")
+            .accept(MediaType.APPLICATION_JSON)
+            .exchange()
+            .expectStatus()
+            .isOk()
+            .expectBody()
+            .json("{\"counter\":\"orders\",\"value\":%d}".formatted(before + 1), JsonCompareMode.STRICT);
+        http.get()
+            .uri("/counters/orders/next?count=2")
+            .accept(MediaType.APPLICATION_JSON)
+            .exchange()
+            .expectStatus()
+            .isOk()
+            .expectBody()
+            .json("{\"counter\":\"orders\",\"first\":%d,\"last\":%d,\"count\":2}".formatted(before + 2, before + 3),
+                    JsonCompareMode.STRICT);
     }
 
     @Test
@@ -81,11 +107,23 @@ class CounterApiIntegrationTests {
         long before = stored("idle");
 
         http.head().uri("/counters/idle/next").exchange().expectStatus().isOk();
-        http.get().uri("/counters/idle").exchange().expectStatus().isOk()
-                .expectHeader().valueEquals(HttpHeaders.CACHE_CONTROL, "no-store")
-                .expectBody(String.class).isEqualTo(before + "\n");
-        String list = http.get().uri("/counters").exchange().expectStatus().isOk()
-                .expectBody(String.class).returnResult().getResponseBody();
+        http.get()
+            .uri("/counters/idle")
+            .exchange()
+            .expectStatus()
+            .isOk()
+            .expectHeader()
+            .valueEquals(HttpHeaders.CACHE_CONTROL, "no-store")
+            .expectBody(String.class)
+            .isEqualTo(before + "\n");
+        String list = http.get()
+            .uri("/counters")
+            .exchange()
+            .expectStatus()
+            .isOk()
+            .expectBody(String.class)
+            .returnResult()
+            .getResponseBody();
 
         assertThat(list).contains("idle " + before + "\n").contains("default ").contains("orders ").contains("edge ");
         assertThat(stored("idle")).isEqualTo(before);
@@ -94,7 +132,8 @@ class CounterApiIntegrationTests {
     @Test
     void badRequestsAreProblemsAndMoveNothing() {
         long before = stored("default");
-        List<String> badCounts = List.of("0", "-1", "1.5", "abc", "1001", "1000000000000000000000000000000", "", "1&count=2");
+        List<String> badCounts = List.of("0", "-1", "1.5", "abc", "1001", "1000000000000000000000000000000", "",
+                "1&count=2");
         for (String count : badCounts) {
             expectProblem(HttpMethod.GET, "/next?count=" + count, HttpStatus.BAD_REQUEST);
             expectProblem(HttpMethod.POST, "/next?count=" + count, HttpStatus.BAD_REQUEST);
@@ -126,8 +165,14 @@ class CounterApiIntegrationTests {
         expectProblem(HttpMethod.GET, "/counters/edge/next?count=4", HttpStatus.CONFLICT);
         assertThat(stored("edge")).isEqualTo(BIGINT_MAX - 3);
 
-        String body = http.get().uri("/counters/edge/next?count=3").exchange().expectStatus().isOk()
-                .expectBody(String.class).returnResult().getResponseBody();
+        String body = http.get()
+            .uri("/counters/edge/next?count=3")
+            .exchange()
+            .expectStatus()
+            .isOk()
+            .expectBody(String.class)
+            .returnResult()
+            .getResponseBody();
         assertThat(body).isEqualTo("%d\n%d\n%d\n".formatted(BIGINT_MAX - 2, BIGINT_MAX - 1, BIGINT_MAX));
 
         expectProblem(HttpMethod.GET, "/counters/edge/next", HttpStatus.CONFLICT);
@@ -135,21 +180,35 @@ class CounterApiIntegrationTests {
     }
 
     private long nextNumber(String path) {
-        String body = http.get().uri(path).exchange().expectStatus().isOk()
-                .expectHeader().contentType("text/plain;charset=UTF-8")
-                .expectBody(String.class).returnResult().getResponseBody();
+        String body = http.get()
+            .uri(path)
+            .exchange()
+            .expectStatus()
+            .isOk()
+            .expectHeader()
+            .contentType("text/plain;charset=UTF-8")
+            .expectBody(String.class)
+            .returnResult()
+            .getResponseBody();
         assertThat(body).endsWith("\n");
         return Long.parseLong(body.trim());
     }
 
     private void expectProblem(HttpMethod method, String path, HttpStatus status) {
-        http.method(method).uri(path).exchange()
-                .expectStatus().isEqualTo(status)
-                .expectHeader().contentType(MediaType.APPLICATION_PROBLEM_JSON)
-                .expectBody().jsonPath("$.status").isEqualTo(status.value());
+        http.method(method)
+            .uri(path)
+            .exchange()
+            .expectStatus()
+            .isEqualTo(status)
+            .expectHeader()
+            .contentType(MediaType.APPLICATION_PROBLEM_JSON)
+            .expectBody()
+            .jsonPath("$.status")
+            .isEqualTo(status.value());
     }
 
     private long stored(String counter) {
         return database.queryForLong("SELECT value FROM counter WHERE name = '%s'".formatted(counter));
     }
+
 }

@@ -25,7 +25,10 @@ import static org.mockito.BDDMockito.willThrow;
 import static org.mockito.Mockito.never;
 import static org.mockito.Mockito.verify;
 
-/** The HTTP contract, with the service behind it mocked: representations, headers and every error's shape. */
+/**
+ * The HTTP contract, with the service behind it mocked: representations, headers and
+ * every error's shape.
+ */
 @WebMvcTest(CounterController.class)
 class CounterControllerTests {
 
@@ -40,10 +43,10 @@ class CounterControllerTests {
         given(counters.next("default", 1, null)).willReturn(new Block("default", 42, 42));
 
         assertThat(mvc.get().uri("/next")).hasStatusOk()
-                .hasContentType("text/plain;charset=UTF-8")
-                .hasHeader(HttpHeaders.CACHE_CONTROL, "no-store")
-                .hasHeader("X-Content-Type-Options", "nosniff")
-                .hasBodyTextEqualTo("42\n");
+            .hasContentType("text/plain;charset=UTF-8")
+            .hasHeader(HttpHeaders.CACHE_CONTROL, "no-store")
+            .hasHeader("X-Content-Type-Options", "nosniff")
+            .hasBodyTextEqualTo("42\n");
     }
 
     @Test
@@ -51,11 +54,13 @@ class CounterControllerTests {
         given(counters.next("default", 1, null)).willReturn(new Block("default", 42, 42));
 
         assertThat(mvc.get().uri("/next").header(HttpHeaders.ACCEPT, "text/html,application/xhtml+xml,*/*;q=0.8"))
-                .hasStatusOk().hasContentType("text/plain;charset=UTF-8").hasBodyTextEqualTo("42\n");
-        assertThat(mvc.get().uri("/next").header(HttpHeaders.ACCEPT, "text/html"))
-                .hasStatusOk().hasContentType("text/plain;charset=UTF-8");
-        assertThat(mvc.get().uri("/next").header(HttpHeaders.ACCEPT, "application/xml"))
-                .hasStatusOk().hasContentType("text/plain;charset=UTF-8");
+            .hasStatusOk()
+            .hasContentType("text/plain;charset=UTF-8")
+            .hasBodyTextEqualTo("42\n");
+        assertThat(mvc.get().uri("/next").header(HttpHeaders.ACCEPT, "text/html")).hasStatusOk()
+            .hasContentType("text/plain;charset=UTF-8");
+        assertThat(mvc.get().uri("/next").header(HttpHeaders.ACCEPT, "application/xml")).hasStatusOk()
+            .hasContentType("text/plain;charset=UTF-8");
     }
 
     @Test
@@ -63,9 +68,10 @@ class CounterControllerTests {
         given(counters.next("default", 1, null)).willReturn(new Block("default", 42, 42));
 
         assertThat(mvc.get().uri("/next").accept(MediaType.APPLICATION_JSON)).hasStatusOk()
-                .hasContentType(MediaType.APPLICATION_JSON)
-                .hasHeader(HttpHeaders.CACHE_CONTROL, "no-store")
-                .bodyJson().isStrictlyEqualTo("{\"counter\":\"default\",\"value\":42}");
+            .hasContentType(MediaType.APPLICATION_JSON)
+            .hasHeader(HttpHeaders.CACHE_CONTROL, "no-store")
+            .bodyJson()
+            .isStrictlyEqualTo("{\"counter\":\"default\",\"value\":42}");
     }
 
     @Test
@@ -74,7 +80,8 @@ class CounterControllerTests {
 
         assertThat(mvc.post().uri("/counters/orders/next?count=3")).hasStatusOk().hasBodyTextEqualTo("10\n11\n12\n");
         assertThat(mvc.get().uri("/counters/orders/next?count=3").accept(MediaType.APPLICATION_JSON)).hasStatusOk()
-                .bodyJson().isStrictlyEqualTo("{\"counter\":\"orders\",\"first\":10,\"last\":12,\"count\":3}");
+            .bodyJson()
+            .isStrictlyEqualTo("{\"counter\":\"orders\",\"first\":10,\"last\":12,\"count\":3}");
     }
 
     @Test
@@ -86,10 +93,8 @@ class CounterControllerTests {
 
     @Test
     void headConsumesNothing() {
-        assertThat(mvc.head().uri("/next"))
-                .hasStatusOk().hasHeader(HttpHeaders.CACHE_CONTROL, "no-store");
-        assertThat(mvc.head().uri("/counters/orders/next"))
-                .hasStatusOk();
+        assertThat(mvc.head().uri("/next")).hasStatusOk().hasHeader(HttpHeaders.CACHE_CONTROL, "no-store");
+        assertThat(mvc.head().uri("/counters/orders/next")).hasStatusOk();
 
         verify(counters).requireKnown("default");
         verify(counters).requireKnown("orders");
@@ -102,13 +107,16 @@ class CounterControllerTests {
         given(counters.current("orders")).willReturn(orders);
         given(counters.all()).willReturn(List.of(new CounterRow("default", 3), orders));
 
-        assertThat(mvc.get().uri("/counters/orders")).hasStatusOk().hasHeader(HttpHeaders.CACHE_CONTROL, "no-store")
-                .hasBodyTextEqualTo("12\n");
+        assertThat(mvc.get().uri("/counters/orders")).hasStatusOk()
+            .hasHeader(HttpHeaders.CACHE_CONTROL, "no-store")
+            .hasBodyTextEqualTo("12\n");
         assertThat(mvc.get().uri("/counters/orders").accept(MediaType.APPLICATION_JSON)).hasStatusOk()
-                .bodyJson().isStrictlyEqualTo("{\"counter\":\"orders\",\"value\":12}");
+            .bodyJson()
+            .isStrictlyEqualTo("{\"counter\":\"orders\",\"value\":12}");
         assertThat(mvc.get().uri("/counters")).hasStatusOk().hasBodyTextEqualTo("default 3\norders 12\n");
         assertThat(mvc.get().uri("/counters").accept(MediaType.APPLICATION_JSON)).hasStatusOk()
-                .bodyJson().isStrictlyEqualTo("[{\"counter\":\"default\",\"value\":3},{\"counter\":\"orders\",\"value\":12}]");
+            .bodyJson()
+            .isStrictlyEqualTo("[{\"counter\":\"default\",\"value\":3},{\"counter\":\"orders\",\"value\":12}]");
         verify(counters, never()).next(anyString(), anyInt(), any());
     }
 
@@ -116,17 +124,18 @@ class CounterControllerTests {
     void aBadCountIs400ProblemAndNeverReachesTheService() {
         for (String count : List.of("0", "-1", "1.5", "abc", "1001", "100000000000000000000", "")) {
             assertProblem(mvc.get().uri("/next?count=" + count).exchange(), HttpStatus.BAD_REQUEST)
-                    .contains("'count' must be a whole number from 1 to 1000");
+                .contains("'count' must be a whole number from 1 to 1000");
         }
         assertProblem(mvc.get().uri("/next?count=1&count=2").exchange(), HttpStatus.BAD_REQUEST)
-                .contains("Give 'count' at most once");
+            .contains("Give 'count' at most once");
         verify(counters, never()).next(anyString(), anyInt(), any());
     }
 
     @Test
     void problemsAreJsonEvenForClientsThatAskForText() {
         assertThat(mvc.get().uri("/next?count=0").header(HttpHeaders.ACCEPT, "text/plain"))
-                .hasStatus(HttpStatus.BAD_REQUEST).hasContentType(MediaType.APPLICATION_PROBLEM_JSON);
+            .hasStatus(HttpStatus.BAD_REQUEST)
+            .hasContentType(MediaType.APPLICATION_PROBLEM_JSON);
     }
 
     @Test
@@ -134,7 +143,7 @@ class CounterControllerTests {
         given(counters.next("nope", 1, null)).willThrow(new UnknownCounterException("nope"));
 
         assertProblem(mvc.get().uri("/counters/nope/next").exchange(), HttpStatus.NOT_FOUND)
-                .contains("No counter named 'nope'");
+            .contains("No counter named 'nope'");
     }
 
     @Test
@@ -148,8 +157,7 @@ class CounterControllerTests {
     void aHeadForAnUnknownCounterIs404() {
         willThrow(new UnknownCounterException("nope")).given(counters).requireKnown("nope");
 
-        assertThat(mvc.head().uri("/counters/nope/next"))
-                .hasStatus(HttpStatus.NOT_FOUND);
+        assertThat(mvc.head().uri("/counters/nope/next")).hasStatus(HttpStatus.NOT_FOUND);
     }
 
     @Test
@@ -157,16 +165,18 @@ class CounterControllerTests {
         given(counters.next("default", 5, null)).willThrow(new CounterExhaustedException("default", 5));
 
         assertProblem(mvc.get().uri("/next?count=5").exchange(), HttpStatus.CONFLICT)
-                .contains("fewer than 5 numbers left before 9223372036854775807");
+            .contains("fewer than 5 numbers left before 9223372036854775807");
     }
 
     @Test
     void anUnavailableDatabaseIs503WithRetryAfterAndNoNumber() {
-        given(counters.next("default", 1, null)).willThrow(new CounterUnavailableException("The database did not answer within 3000 ms",
-                new RuntimeException("SQL state 08006 at db.internal:5432")));
+        given(counters.next("default", 1, null))
+            .willThrow(new CounterUnavailableException("The database did not answer within 3000 ms",
+                    new RuntimeException("SQL state 08006 at db.internal:5432")));
 
         MvcTestResult result = mvc.get().uri("/next").exchange();
-        assertProblem(result, HttpStatus.SERVICE_UNAVAILABLE).contains("no number was handed out").doesNotContain("db.internal");
+        assertProblem(result, HttpStatus.SERVICE_UNAVAILABLE).contains("no number was handed out")
+            .doesNotContain("db.internal");
         assertThat(result).hasHeader(HttpHeaders.RETRY_AFTER, "1");
     }
 
@@ -185,19 +195,26 @@ class CounterControllerTests {
         given(counters.next("default", 1, null)).willThrow(new IllegalStateException("secret internals"));
 
         assertProblem(mvc.get().uri("/next").exchange(), HttpStatus.INTERNAL_SERVER_ERROR)
-                .doesNotContain("secret internals").doesNotContain("IllegalStateException");
+            .doesNotContain("secret internals")
+            .doesNotContain("IllegalStateException");
     }
 
     private static AbstractStringAssert<?> assertProblem(MvcTestResult result, HttpStatus status) {
-        assertThat(result).hasStatus(status).hasContentType(MediaType.APPLICATION_PROBLEM_JSON)
-                .hasHeader(HttpHeaders.CACHE_CONTROL, "no-store");
+        assertThat(result).hasStatus(status)
+            .hasContentType(MediaType.APPLICATION_PROBLEM_JSON)
+            .hasHeader(HttpHeaders.CACHE_CONTROL, "no-store");
         assertThat(result).bodyJson().extractingPath("$.status").isEqualTo(status.value());
         return assertThat(result).bodyText();
     }
 
-    /** The slice does not scan configuration properties; the controller needs counter.max-count. */
+    /**
+     * The slice does not scan configuration properties; the controller needs
+     * counter.max-count.
+     */
     @TestConfiguration
     @EnableConfigurationProperties(CounterProperties.class)
     static class Properties {
+
     }
+
 }

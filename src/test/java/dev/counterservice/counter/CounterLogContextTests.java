@@ -15,6 +15,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 class CounterLogContextTests {
 
     private final CounterLogContext context = new CounterLogContext();
+
     private final MockHttpServletResponse response = new MockHttpServletResponse();
 
     @AfterEach
@@ -52,4 +53,5 @@ class CounterLogContextTests {
         request.setAttribute(HandlerMapping.URI_TEMPLATE_VARIABLES_ATTRIBUTE, Map.of("name", name));
         return request;
     }
+
 }

@@ -8,15 +8,16 @@ import static org.assertj.core.api.Assertions.assertThat;
 class CounterNameTests {
 
     @ParameterizedTest
-    @ValueSource(strings = {"default", "a", "orders-2026", "invoice_numbers", "0"})
+    @ValueSource(strings = { "default", "a", "orders-2026", "invoice_numbers", "0" })
     void acceptsLowercaseNames(String name) {
         assertThat(CounterName.isValid(name)).isTrue();
     }
 
     @ParameterizedTest
-    @ValueSource(strings = {"", "Default", "-a", "_a", "a b", "a/b", "..", "a;drop table counter", "zähler", "a'",
-            "aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa"})
+    @ValueSource(strings = { "", "Default", "-a", "_a", "a b", "a/b", "..", "a;drop table counter", "zähler", "a'",
+            "aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa" })
     void rejectsEverythingElse(String name) {
         assertThat(CounterName.isValid(name)).isFalse();
     }
+
 }

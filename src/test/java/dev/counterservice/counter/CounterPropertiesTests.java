@@ -14,8 +14,8 @@ import static org.assertj.core.api.Assertions.assertThat;
 class CounterPropertiesTests {
 
     private final ApplicationContextRunner context = new ApplicationContextRunner()
-            .withConfiguration(AutoConfigurations.of(ValidationAutoConfiguration.class))
-            .withUserConfiguration(Config.class);
+        .withConfiguration(AutoConfigurations.of(ValidationAutoConfiguration.class))
+        .withUserConfiguration(Config.class);
 
     @Test
     void defaultsServeOneCounterNamedDefault() {
@@ -38,24 +38,30 @@ class CounterPropertiesTests {
 
     @Test
     void refusesToStartWithAMalformedCounterName() {
-        context.withPropertyValues("counter.names=ok,Not OK").run(started ->
-                assertThat(started).getFailure().rootCause().hasMessageContaining("counter.names[1]")
-                        .hasMessageContaining("must be 1 to 63 characters"));
+        context.withPropertyValues("counter.names=ok,Not OK")
+            .run(started -> assertThat(started).getFailure()
+                .rootCause()
+                .hasMessageContaining("counter.names[1]")
+                .hasMessageContaining("must be 1 to 63 characters"));
     }
 
     @Test
     void refusesToStartWithAMaxCountOutOfRange() {
-        context.withPropertyValues("counter.max-count=0").run(started ->
-                assertThat(started).getFailure().rootCause().hasMessageContaining("counter.max-count"));
+        context.withPropertyValues("counter.max-count=0")
+            .run(started -> assertThat(started).getFailure().rootCause().hasMessageContaining("counter.max-count"));
     }
 
     @Test
     void refusesToStartWithANonPositiveTimeout() {
-        context.withPropertyValues("counter.timeout=0s").run(started ->
-                assertThat(started).getFailure().rootCause().hasMessageContaining("counter.timeout must be positive"));
+        context.withPropertyValues("counter.timeout=0s")
+            .run(started -> assertThat(started).getFailure()
+                .rootCause()
+                .hasMessageContaining("counter.timeout must be positive"));
     }
 
     @EnableConfigurationProperties(CounterProperties.class)
     static class Config {
+
     }
+
 }

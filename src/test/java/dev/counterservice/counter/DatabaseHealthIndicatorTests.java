@@ -14,7 +14,10 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.mockito.BDDMockito.given;
 import static org.mockito.Mockito.mock;
 
-/** Which replication settings make commits wait for a standby, and when readiness refuses to serve without one. */
+/**
+ * Which replication settings make commits wait for a standby, and when readiness refuses
+ * to serve without one.
+ */
 class DatabaseHealthIndicatorTests {
 
     @ParameterizedTest(name = "synchronous_commit={0}, names=''{1}'', standbys={2}, required={3}: synchronous={4}, {5}")
@@ -36,7 +39,7 @@ class DatabaseHealthIndicatorTests {
         SimpleMeterRegistry meters = new SimpleMeterRegistry();
         CounterProperties properties = new Binder(new MapConfigurationPropertySource(
                 Map.of("counter.require-synchronous-replication", Boolean.toString(required))))
-                .bindOrCreate("counter", CounterProperties.class);
+            .bindOrCreate("counter", CounterProperties.class);
 
         var health = new DatabaseHealthIndicator(repository, properties, meters).health();
 
@@ -45,7 +48,8 @@ class DatabaseHealthIndicatorTests {
         assertThat(meters.get("counter.database.standbys").gauge().value()).isEqualTo(standbys);
     }
 
-    record Settings(String getSynchronousCommit, String getSynchronousStandbyNames, long getStandbys)
-            implements CounterRepository.Replication {
+    record Settings(String getSynchronousCommit, String getSynchronousStandbyNames,
+            long getStandbys) implements CounterRepository.Replication {
     }
+
 }

@@ -16,25 +16,29 @@ import org.junit.jupiter.api.Test;
 import static org.assertj.core.api.Assertions.assertThat;
 
 /**
- * When the database cannot confirm a number in time, the answer is a 503 problem with Retry-After, within the
- * configured timeout, and never a number; the instance recovers by itself.
+ * When the database cannot confirm a number in time, the answer is a 503 problem with
+ * Retry-After, within the configured timeout, and never a number; the instance recovers
+ * by itself.
  */
 class DatabaseUnavailableIntegrationTests {
 
     private static final Duration TIMEOUT = Duration.ofSeconds(1);
-    // Room for a loaded 2-core CI machine; without the timeout these requests would wait as long as the fault lasts
+
+    // Room for a loaded 2-core CI machine; without the timeout these requests would wait
+    // as long as the fault lasts
     private static final Duration SLACK = Duration.ofSeconds(10);
 
     private static final TestDatabase database = TestDatabase.shared();
+
     private static TcpProxy proxy;
+
     private static AppInstance instance;
 
     @BeforeAll
     static void startBehindAProxy() {
         proxy = TcpProxy.to(database.host(), database.port());
-        instance = AppInstance.start(database.via(proxy.port()),
-                Map.of("counter.names", "guarded", "counter.timeout", TIMEOUT.toMillis() + "ms",
-                        "spring.datasource.hikari.connection-timeout", "1000"));
+        instance = AppInstance.start(database.via(proxy.port()), Map.of("counter.names", "guarded", "counter.timeout",
+                TIMEOUT.toMillis() + "ms", "spring.datasource.hikari.connection-timeout", "1000"));
     }
 
     @AfterAll
@@ -46,7 +50,8 @@ class DatabaseUnavailableIntegrationTests {
     @Test
     void aLockedRowThatOutlastsTheTimeoutGives503AndNoNumber() throws Exception {
         long before = database.queryForLong("SELECT value FROM counter WHERE name = 'guarded'");
-        try (Connection holder = DriverManager.getConnection(database.jdbcUrl(), database.username(), database.password())) {
+        try (Connection holder = DriverManager.getConnection(database.jdbcUrl(), database.username(),
+                database.password())) {
             holder.setAutoCommit(false);
             holder.createStatement().execute("SELECT value FROM counter WHERE name = 'guarded' FOR UPDATE");
 
@@ -87,9 +92,10 @@ class DatabaseUnavailableIntegrationTests {
     }
 
     /**
-     * The instance serves again without a restart, with numbers larger than anything stored before the failure.
-     * Pooled connections broken by the failure are dropped as they are found, so a few requests may still be
-     * refused (503, as a client retrying after Retry-After would see) before a fresh connection serves.
+     * The instance serves again without a restart, with numbers larger than anything
+     * stored before the failure. Pooled connections broken by the failure are dropped as
+     * they are found, so a few requests may still be refused (503, as a client retrying
+     * after Retry-After would see) before a fresh connection serves.
      */
     private static void assertServesAgainAfter(long before) {
         long deadline = System.nanoTime() + Duration.ofSeconds(10).toNanos();
@@ -100,4 +106,5 @@ class DatabaseUnavailableIntegrationTests {
         assertThat(response.statusCode()).isEqualTo(200);
         assertThat(Long.parseLong(response.body().trim())).isGreaterThan(before);
     }
+
 }

@@ -22,16 +22,20 @@ import tools.jackson.databind.json.JsonMapper;
 import static org.assertj.core.api.Assertions.assertThat;
 
 /**
- * Requests an attacker or a broken client sends, byte for byte over a socket to a real server on a real PostgreSQL.
- * Each is refused with the right status and an RFC 9457 problem, whether Spring or Tomcat refuses it; the body
- * repeats nothing of the input but the path as sent (percent-encoded) and leaks no stack trace, class or SQL; and no
+ * Requests an attacker or a broken client sends, byte for byte over a socket to a real
+ * server on a real PostgreSQL. Each is refused with the right status and an RFC 9457
+ * problem, whether Spring or Tomcat refuses it; the body repeats nothing of the input but
+ * the path as sent (percent-encoded) and leaks no stack trace, class or SQL; and no
  * counter moves.
  */
 class HostileInputIntegrationTests {
 
     private static final JsonMapper JSON = JsonMapper.builder().build();
 
-    /** What a problem's {@code instance} may hold: a path as sent, percent-encoded, so no markup or quote survives. */
+    /**
+     * What a problem's {@code instance} may hold: a path as sent, percent-encoded, so no
+     * markup or quote survives.
+     */
     private static final String PERCENT_ENCODED_PATH = "[A-Za-z0-9\\-._~%!$&'()*+,;=:@/]*";
 
     /** Traces of internals that must never reach a client. */
@@ -39,7 +43,8 @@ class HostileInputIntegrationTests {
             + "insert |jdbc|tomcat|hikari|<html|<script).*";
 
     @AutoClose
-    private static AppInstance instance = AppInstance.start(TestDatabase.shared(), Map.of("counter.names", "default,orders"));
+    private static AppInstance instance = AppInstance.start(TestDatabase.shared(),
+            Map.of("counter.names", "default,orders"));
 
     private final TestDatabase database = TestDatabase.shared();
 
@@ -62,8 +67,10 @@ class HostileInputIntegrationTests {
         assertRefused("GET /next?count=%zz", 400, "%zz");
         assertRefused("GET /next?%zz=1", 400, "%zz");
         assertRefused("GET /next?" + "x=1&".repeat(1_001) + "count=5", 400, "x=1");
-        assertRefused(request("POST /next\r\nContent-Type: application/x-www-form-urlencoded\r\nContent-Length: 9", "count=%zz"), 400, "%zz");
-        assertRefused(request("POST /next\r\nContent-Type: application/x-www-form-urlencoded\r\nContent-Length: 7", "count=0"), 400, null);
+        assertRefused(request("POST /next\r\nContent-Type: application/x-www-form-urlencoded\r\nContent-Length: 9",
+                "count=%zz"), 400, "%zz");
+        assertRefused(request("POST /next\r\nContent-Type: application/x-www-form-urlencoded\r\nContent-Length: 7",
+                "count=0"), 400, null);
     }
 
     @Test
@@ -118,14 +125,16 @@ class HostileInputIntegrationTests {
         assertRefused("PATCH /counters/default", 405, null);
         assertRefused("DELETE /counters", 405, null);
         assertRefused("FOO /next", 405, null);
-        // Tomcat refuses these itself: TRACE with 405, CONNECT (not a method for this kind of server) with 501
+        // Tomcat refuses these itself: TRACE with 405, CONNECT (not a method for this
+        // kind of server) with 501
         assertRefused("TRACE /next", 405, null);
         assertRefused("CONNECT /next", 501, null);
     }
 
     @Test
     void oversizedAndMalformedRequestsAre400FromTomcat() {
-        // server.max-http-request-header-size (8 KB) bounds the request line and the headers together
+        // server.max-http-request-header-size (8 KB) bounds the request line and the
+        // headers together
         assertRefused("GET /next?count=1&pad=" + "p".repeat(10_000), 400, "ppp");
         assertRefused("GET /counters/" + "c".repeat(10_000) + "/next", 400, "ccc");
         assertRefused(request("GET /next\r\nX-Padding: " + "h".repeat(20_000), ""), 400, "hhh");
@@ -138,31 +147,43 @@ class HostileInputIntegrationTests {
 
     @Test
     void aBodyOfAnyTypeButAFormIs415AndNothingIsConsumed() {
-        assertRefused(request("POST /next\r\nContent-Type: application/json\r\nContent-Length: 11", "{\"count\":5}"), 415, null);
-        assertRefused(request("POST /counters/orders/next\r\nContent-Type: text/plain\r\nContent-Length: 7", "count=5"), 415, null);
+        assertRefused(request("POST /next\r\nContent-Type: application/json\r\nContent-Length: 11", "{\"count\":5}"),
+                415, null);
+        assertRefused(request("POST /counters/orders/next\r\nContent-Type: text/plain\r\nContent-Length: 7", "count=5"),
+                415, null);
         assertRefused(request("POST /next\r\nContent-Length: 7", "count=5"), 415, null);
-        assertRefused(request("POST /next\r\nContent-Type: multipart/form-data; boundary=b\r\nContent-Length: 7", "count=5"), 415, null);
+        assertRefused(
+                request("POST /next\r\nContent-Type: multipart/form-data; boundary=b\r\nContent-Length: 7", "count=5"),
+                415, null);
         assertRefused(request("POST /next\r\nContent-Type: <script>\r\nContent-Length: 7", "count=5"), 415, "<script>");
-        assertRefused(request("GET /counters\r\nContent-Type: application/xml\r\nContent-Length: 4", "<a/>"), 415, "<a/>");
+        assertRefused(request("GET /counters\r\nContent-Type: application/xml\r\nContent-Length: 4", "<a/>"), 415,
+                "<a/>");
         assertRefused(request("POST /next\r\nContent-Type: application/json\r\nTransfer-Encoding: chunked",
                 "b\r\n{\"count\":5}\r\n0\r\n\r\n"), 415, null);
     }
 
     @Test
     void aBodyOverOneKilobyteIs413BeforeItIsRead() {
-        // Only the headers and 3 KB are sent: the answer comes without waiting for the rest, and Tomcat closes the
+        // Only the headers and 3 KB are sent: the answer comes without waiting for the
+        // rest, and Tomcat closes the
         // connection once it has read server.tomcat.max-swallow-size (1 KB) more
         long start = System.nanoTime();
-        assertRefused(request("POST /next\r\nContent-Type: application/x-www-form-urlencoded\r\nContent-Length: 5000000",
-                "count=5&pad=" + "p".repeat(3_000)), 413, null);
+        assertRefused(
+                request("POST /next\r\nContent-Type: application/x-www-form-urlencoded\r\nContent-Length: 5000000",
+                        "count=5&pad=" + "p".repeat(3_000)),
+                413, null);
         assertThat(Duration.ofNanos(System.nanoTime() - start)).isLessThan(Duration.ofSeconds(5));
-        assertRefused(request("POST /next\r\nContent-Type: application/json\r\nContent-Length: 5000000", "x".repeat(3_000)), 413, null);
+        assertRefused(
+                request("POST /next\r\nContent-Type: application/json\r\nContent-Length: 5000000", "x".repeat(3_000)),
+                413, null);
         assertRefused(request("GET /next\r\nContent-Type: application/x-www-form-urlencoded\r\nContent-Length: 1025",
                 "count=5&pad=" + "p".repeat(1_013)), 413, null);
         // Chunked, the length is unknown up front: Tomcat stops reading at the limit
         String form = "count=5&pad=" + "p".repeat(2_000);
-        assertRefused(request("POST /next\r\nContent-Type: application/x-www-form-urlencoded\r\nTransfer-Encoding: chunked",
-                Integer.toHexString(form.length()) + "\r\n" + form + "\r\n0\r\n\r\n"), 413, null);
+        assertRefused(
+                request("POST /next\r\nContent-Type: application/x-www-form-urlencoded\r\nTransfer-Encoding: chunked",
+                        Integer.toHexString(form.length()) + "\r\n" + form + "\r\n0\r\n\r\n"),
+                413, null);
     }
 
     @Test
@@ -171,7 +192,8 @@ class HostileInputIntegrationTests {
         String form = "count=2&pad=" + "p".repeat(1_012);
         RawHttp.Response response = RawHttp.send(instance.baseUrl(), request(
                 "POST /counters/orders/next\r\nContent-Type: application/x-www-form-urlencoded; charset=UTF-8\r\nContent-Length: "
-                        + form.length(), form));
+                        + form.length(),
+                form));
 
         assertThat(response.status()).isEqualTo(200);
         assertThat(response.body()).isEqualTo((before + 1) + "\n" + (before + 2) + "\n");
@@ -184,11 +206,15 @@ class HostileInputIntegrationTests {
         }
     }
 
-    /** The documented default: any Accept type but JSON gets plain text, and a number is taken as usual. */
+    /**
+     * The documented default: any Accept type but JSON gets plain text, and a number is
+     * taken as usual.
+     */
     @Test
     void unknownAcceptTypesGetThePlainTextDefault() {
-        for (String accept : List.of("application/xml", "image/png", "text/html", "application/problem+json", "foo", "*/*;q=abc", "é",
-                "application/json;q=0", "application/json;q=0.0, text/plain;q=0.5", "*/*;q=0.1, application/json;q=0")) {
+        for (String accept : List.of("application/xml", "image/png", "text/html", "application/problem+json", "foo",
+                "*/*;q=abc", "é", "application/json;q=0", "application/json;q=0.0, text/plain;q=0.5",
+                "*/*;q=0.1, application/json;q=0")) {
             long before = stored("default");
             RawHttp.Response response = RawHttp.send(instance.baseUrl(), request("GET /next\r\nAccept: " + accept, ""));
 
@@ -203,7 +229,8 @@ class HostileInputIntegrationTests {
     /** q=0 refuses JSON (RFC 9110), any other weight asks for it. */
     @Test
     void jsonWithAPositiveWeightIsStillJson() {
-        RawHttp.Response response = RawHttp.send(instance.baseUrl(), request("GET /next\r\nAccept: text/plain;q=0, application/json;q=0.001", ""));
+        RawHttp.Response response = RawHttp.send(instance.baseUrl(),
+                request("GET /next\r\nAccept: text/plain;q=0, application/json;q=0.001", ""));
 
         assertThat(response.status()).isEqualTo(200);
         assertThat(response.header("Content-Type")).isEqualTo("application/json");
@@ -228,7 +255,8 @@ class HostileInputIntegrationTests {
         assertThat(problem.path("status").asInt()).as(description).isEqualTo(status);
         assertThat(field(problem, "title")).as(description).isNotBlank();
         if (payload != null) {
-            assertThat(field(problem, "title") + " " + field(problem, "detail")).as(description).doesNotContain(payload);
+            assertThat(field(problem, "title") + " " + field(problem, "detail")).as(description)
+                .doesNotContain(payload);
         }
         assertThat(field(problem, "instance")).as(description).matches(PERCENT_ENCODED_PATH);
         assertThat(response.body()).as(description).doesNotMatch(LEAKS);
@@ -239,14 +267,18 @@ class HostileInputIntegrationTests {
         return problem.has(name) ? problem.get(name).asString() : "";
     }
 
-    /** A request with a Host header, from its request line (without the version) and any further headers. */
+    /**
+     * A request with a Host header, from its request line (without the version) and any
+     * further headers.
+     */
     private static byte[] request(String lineAndHeaders, String body) {
         int lineEnd = lineAndHeaders.indexOf("\r\n");
         String line = lineEnd < 0 ? lineAndHeaders : lineAndHeaders.substring(0, lineEnd);
         String headers = lineEnd < 0 ? "" : lineAndHeaders.substring(lineEnd);
         boolean hasHost = headers.toLowerCase().contains("\r\nhost:");
-        return (line + " HTTP/1.1" + (hasHost ? "" : "\r\nHost: localhost") + headers + "\r\nConnection: close\r\n\r\n" + body)
-                .getBytes(StandardCharsets.UTF_8);
+        return (line + " HTTP/1.1" + (hasHost ? "" : "\r\nHost: localhost") + headers + "\r\nConnection: close\r\n\r\n"
+                + body)
+            .getBytes(StandardCharsets.UTF_8);
     }
 
     private static byte[] bytes(String request) {
@@ -259,7 +291,8 @@ class HostileInputIntegrationTests {
 
     /** Every counter in the database with its value. */
     private Map<String, Long> counters() {
-        try (Connection connection = DriverManager.getConnection(database.jdbcUrl(), database.username(), database.password());
+        try (Connection connection = DriverManager.getConnection(database.jdbcUrl(), database.username(),
+                database.password());
                 Statement statement = connection.createStatement();
                 ResultSet rows = statement.executeQuery("SELECT name, value FROM counter")) {
             Map<String, Long> values = new TreeMap<>();
@@ -272,4 +305,5 @@ class HostileInputIntegrationTests {
             throw new IllegalStateException(ex);
         }
     }
+
 }

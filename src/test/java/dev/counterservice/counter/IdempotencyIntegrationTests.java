@@ -22,9 +22,10 @@ import org.springframework.test.web.servlet.client.RestTestClient;
 import static org.assertj.core.api.Assertions.assertThat;
 
 /**
- * {@code Idempotency-Key} through a real server and PostgreSQL: a retry gets the same block, byte for byte, and
- * consumes nothing; a reused or malformed key is a problem that consumes nothing. Shares its application context
- * with {@link CounterApiIntegrationTests} (same configuration).
+ * {@code Idempotency-Key} through a real server and PostgreSQL: a retry gets the same
+ * block, byte for byte, and consumes nothing; a reused or malformed key is a problem that
+ * consumes nothing. Shares its application context with
+ * {@link CounterApiIntegrationTests} (same configuration).
  */
 @SpringBootTest(webEnvironment = WebEnvironment.RANDOM_PORT, properties = "counter.names=default,orders,edge,idle")
 @AutoConfigureRestTestClient
@@ -41,18 +42,21 @@ class IdempotencyIntegrationTests {
 
     @Test
     void aRetryGetsTheSameBodyMarkedReplayedAndConsumesNothing() {
-        EntityExchangeResult<byte[]> first = next("GET", "/counters/orders/next?count=3", "retry-1", MediaType.TEXT_PLAIN);
+        EntityExchangeResult<byte[]> first = next("GET", "/counters/orders/next?count=3", "retry-1",
+                MediaType.TEXT_PLAIN);
         long stored = stored("orders");
-        EntityExchangeResult<byte[]> retry = next("POST", "/counters/orders/next?count=3", "retry-1", MediaType.TEXT_PLAIN);
+        EntityExchangeResult<byte[]> retry = next("POST", "/counters/orders/next?count=3", "retry-1",
+                MediaType.TEXT_PLAIN);
 
         assertThat(first.getResponseHeaders().getFirst(CounterController.REPLAYED)).isNull();
         assertThat(retry.getResponseHeaders().getFirst(CounterController.REPLAYED)).isEqualTo("true");
         assertThat(retry.getResponseBody()).isEqualTo(first.getResponseBody());
-        assertThat(new String(first.getResponseBody(), StandardCharsets.UTF_8)).isEqualTo(
-                "%d\n%d\n%d\n".formatted(stored - 2, stored - 1, stored));
+        assertThat(new String(first.getResponseBody(), StandardCharsets.UTF_8))
+            .isEqualTo("%d\n%d\n%d\n".formatted(stored - 2, stored - 1, stored));
         assertThat(stored("orders")).isEqualTo(stored);
-        assertThat(database.queryForLong("SELECT first FROM idempotency_key WHERE counter = 'orders' AND key = 'retry-1'"))
-                .isEqualTo(stored - 2);
+        assertThat(
+                database.queryForLong("SELECT first FROM idempotency_key WHERE counter = 'orders' AND key = 'retry-1'"))
+            .isEqualTo(stored - 2);
     }
 
     @Test
@@ -62,13 +66,16 @@ class IdempotencyIntegrationTests {
 
         assertThat(retry.getResponseBody()).isEqualTo(first.getResponseBody());
         assertThat(retry.getResponseHeaders().getFirst(CounterController.REPLAYED)).isEqualTo("true");
-        assertThat(new String(first.getResponseBody(), StandardCharsets.UTF_8)).startsWith("{\"counter\":\"default\",\"value\":");
+        assertThat(new String(first.getResponseBody(), StandardCharsets.UTF_8))
+            .startsWith("{\"counter\":\"default\",\"value\":");
     }
 
     @Test
     void theSameKeyOnAnotherCounterIsAnotherKey() {
-        long first = Long.parseLong(body(next("GET", "/counters/orders/next", "shared-key", MediaType.TEXT_PLAIN)).trim());
-        long other = Long.parseLong(body(next("GET", "/counters/idle/next", "shared-key", MediaType.TEXT_PLAIN)).trim());
+        long first = Long
+            .parseLong(body(next("GET", "/counters/orders/next", "shared-key", MediaType.TEXT_PLAIN)).trim());
+        long other = Long
+            .parseLong(body(next("GET", "/counters/idle/next", "shared-key", MediaType.TEXT_PLAIN)).trim());
 
         assertThat(stored("idle")).isEqualTo(other);
         assertThat(stored("orders")).isGreaterThanOrEqualTo(first);
@@ -79,20 +86,29 @@ class IdempotencyIntegrationTests {
         next("GET", "/next?count=2", "count-2", MediaType.TEXT_PLAIN);
         long stored = stored("default");
 
-        http.get().uri("/next?count=3").header(IdempotencyKey.HEADER, "count-2").exchange()
-                .expectStatus().isEqualTo(422)
-                .expectHeader().contentType(MediaType.APPLICATION_PROBLEM_JSON)
-                .expectBody().jsonPath("$.detail").value(detail -> assertThat(detail.toString()).contains("count=2"));
+        http.get()
+            .uri("/next?count=3")
+            .header(IdempotencyKey.HEADER, "count-2")
+            .exchange()
+            .expectStatus()
+            .isEqualTo(422)
+            .expectHeader()
+            .contentType(MediaType.APPLICATION_PROBLEM_JSON)
+            .expectBody()
+            .jsonPath("$.detail")
+            .value(detail -> assertThat(detail.toString()).contains("count=2"));
         assertThat(stored("default")).isEqualTo(stored);
     }
 
     @ParameterizedTest
-    @ValueSource(strings = {"", "\"\"", "a b", "\"a b\"", "back\\slash", "with\"quote", "\u00e9t\u00e9", "a\u0001b"})
+    @ValueSource(strings = { "", "\"\"", "a b", "\"a b\"", "back\\slash", "with\"quote", "\u00e9t\u00e9", "a\u0001b" })
     void malformedKeysAre400AndConsumeNothing(String key) {
         long stored = stored("default");
 
-        RawHttp.Response response = RawHttp.send("http://127.0.0.1:" + port, ("GET /next HTTP/1.1\r\nHost: localhost\r\n"
-                + "Idempotency-Key: " + key + "\r\nConnection: close\r\n\r\n").getBytes(StandardCharsets.UTF_8));
+        RawHttp.Response response = RawHttp.send("http://127.0.0.1:" + port,
+                ("GET /next HTTP/1.1\r\nHost: localhost\r\n" + "Idempotency-Key: " + key
+                        + "\r\nConnection: close\r\n\r\n")
+                    .getBytes(StandardCharsets.UTF_8));
 
         assertThat(response.status()).isEqualTo(400);
         assertThat(response.headers().get("content-type")).isEqualTo("application/problem+json");
@@ -120,13 +136,20 @@ class IdempotencyIntegrationTests {
         assertThat(database.queryForLong("SELECT count(*) FROM idempotency_key WHERE key = 'old-key'")).isZero();
         assertThat(database.queryForLong("SELECT count(*) FROM idempotency_key WHERE key = 'new-key'")).isOne();
         // An expired key is a new request
-        assertThat(next("GET", "/next", "old-key", MediaType.TEXT_PLAIN).getResponseHeaders().getFirst(CounterController.REPLAYED))
-                .isNull();
+        assertThat(next("GET", "/next", "old-key", MediaType.TEXT_PLAIN).getResponseHeaders()
+            .getFirst(CounterController.REPLAYED)).isNull();
     }
 
     private EntityExchangeResult<byte[]> next(String method, String path, String key, MediaType accept) {
-        return http.method(org.springframework.http.HttpMethod.valueOf(method)).uri(path).header(IdempotencyKey.HEADER, key)
-                .accept(accept).exchange().expectStatus().isOk().expectBody().returnResult();
+        return http.method(org.springframework.http.HttpMethod.valueOf(method))
+            .uri(path)
+            .header(IdempotencyKey.HEADER, key)
+            .accept(accept)
+            .exchange()
+            .expectStatus()
+            .isOk()
+            .expectBody()
+            .returnResult();
     }
 
     private static String body(EntityExchangeResult<byte[]> result) {
@@ -136,4 +159,5 @@ class IdempotencyIntegrationTests {
     private long stored(String counter) {
         return database.queryForLong("SELECT value FROM counter WHERE name = '%s'".formatted(counter));
     }
+
 }

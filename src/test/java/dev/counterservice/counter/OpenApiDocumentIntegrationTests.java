@@ -17,8 +17,9 @@ import tools.jackson.databind.json.JsonMapper;
 import static org.assertj.core.api.Assertions.assertThat;
 
 /**
- * docs/openapi.yaml is what the running service serves at {@code /v3/api-docs.yaml}: it is generated, never edited.
- * After a change to the API, run this class with {@code -Dopenapi.write=true} to rewrite it, and review the diff.
+ * docs/openapi.yaml is what the running service serves at {@code /v3/api-docs.yaml}: it
+ * is generated, never edited. After a change to the API, run this class with
+ * {@code -Dopenapi.write=true} to rewrite it, and review the diff.
  */
 class OpenApiDocumentIntegrationTests {
 
@@ -30,15 +31,20 @@ class OpenApiDocumentIntegrationTests {
     @Test
     void theJsonDocumentIsOpenApi31AndDescribesEveryOperation() {
         HttpResponse<String> served = instance.send("GET", "/v3/api-docs");
-        assertThat(served.headers().firstValue("Content-Type")).hasValueSatisfying(type -> assertThat(type).startsWith("application/json"));
+        assertThat(served.headers().firstValue("Content-Type"))
+            .hasValueSatisfying(type -> assertThat(type).startsWith("application/json"));
         JsonNode api = JsonMapper.shared().readTree(served.body());
 
         assertThat(api.path("openapi").asString()).startsWith("3.1.");
-        api.path("paths").properties().forEach(path -> path.getValue().properties().forEach(operation ->
-                assertThat(operation.getValue().path("summary").isString())
-                        .as("%s %s is described in CounterApiDocumentation", operation.getKey(), path.getKey()).isTrue()));
-        assertThat(api.path("paths").propertyNames()).containsExactlyInAnyOrder("/", "/next", "/counters", "/counters/{name}",
-                "/counters/{name}/next");
+        api.path("paths")
+            .properties()
+            .forEach(path -> path.getValue()
+                .properties()
+                .forEach(operation -> assertThat(operation.getValue().path("summary").isString())
+                    .as("%s %s is described in CounterApiDocumentation", operation.getKey(), path.getKey())
+                    .isTrue()));
+        assertThat(api.path("paths").propertyNames()).containsExactlyInAnyOrder("/", "/next", "/counters",
+                "/counters/{name}", "/counters/{name}/next");
     }
 
     @Test
@@ -48,7 +54,9 @@ class OpenApiDocumentIntegrationTests {
         if (Boolean.getBoolean("openapi.write")) {
             Files.writeString(FILE, served.body());
         }
-        assertThat(Files.readString(FILE)).as("%s is out of date: run ./mvnw test -Dtest=%s -Dopenapi.write=true", FILE,
-                getClass().getSimpleName()).isEqualTo(served.body());
+        assertThat(Files.readString(FILE))
+            .as("%s is out of date: run ./mvnw test -Dtest=%s -Dopenapi.write=true", FILE, getClass().getSimpleName())
+            .isEqualTo(served.body());
     }
+
 }

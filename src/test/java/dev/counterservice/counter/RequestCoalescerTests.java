@@ -27,12 +27,16 @@ import org.springframework.transaction.support.TransactionOperations;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatExceptionOfType;
 
-/** Batching and fencing logic against a stand-in database whose statements the test holds, fails and fails over. */
+/**
+ * Batching and fencing logic against a stand-in database whose statements the test holds,
+ * fails and fails over.
+ */
 class RequestCoalescerTests {
 
     private static final long MARGIN = 1000;
 
     private final SimpleMeterRegistry registry = new SimpleMeterRegistry();
+
     private final FakeDatabase database = new FakeDatabase();
 
     @Test
@@ -50,7 +54,7 @@ class RequestCoalescerTests {
         CompletableFuture<Block> first = coalescer.reserve(1, null);
         database.awaitUpdates(1);
         List<CompletableFuture<Block>> waiting = new ArrayList<>();
-        for (int count : new int[] {1, 2, 3}) {
+        for (int count : new int[] { 1, 2, 3 }) {
             waiting.add(coalescer.reserve(count, null));
         }
         assertThat(coalescer.waiting()).isEqualTo(3);
@@ -117,7 +121,7 @@ class RequestCoalescerTests {
         first.get(5, TimeUnit.SECONDS);
         for (CompletableFuture<Block> failed : List.of(second, third)) {
             assertThatExceptionOfType(ExecutionException.class).isThrownBy(() -> failed.get(5, TimeUnit.SECONDS))
-                    .withCauseInstanceOf(DataAccessResourceFailureException.class);
+                .withCauseInstanceOf(DataAccessResourceFailureException.class);
         }
         // The coalescer carries on with the next batch
         assertThat(coalescer.reserve(1, null).get(5, TimeUnit.SECONDS).first()).isGreaterThan(1);
@@ -151,7 +155,7 @@ class RequestCoalescerTests {
 
         assertThat(first.get(5, TimeUnit.SECONDS)).isEqualTo(new Block("c", Long.MAX_VALUE - 1, Long.MAX_VALUE - 1));
         assertThatExceptionOfType(ExecutionException.class).isThrownBy(() -> tooBig.get(5, TimeUnit.SECONDS))
-                .withCauseInstanceOf(CounterExhaustedException.class);
+            .withCauseInstanceOf(CounterExhaustedException.class);
         assertThat(fits.get(5, TimeUnit.SECONDS)).isEqualTo(new Block("c", Long.MAX_VALUE, Long.MAX_VALUE));
         assertThat(database.updates).containsExactly(1L, 6L, 5L, 1L);
     }
@@ -165,13 +169,16 @@ class RequestCoalescerTests {
         // A standby that had received only the first 4 numbers is promoted
         database.failOver("standby", 6);
 
-        assertThatExceptionOfType(ExecutionException.class).isThrownBy(() -> coalescer.reserve(1, null).get(5, TimeUnit.SECONDS))
-                .withCauseInstanceOf(CounterUnavailableException.class)
-                .satisfies(ex -> assertThat(((CounterUnavailableException) ex.getCause()).getBody().getDetail())
-                        .startsWith("The database server changed"));
+        assertThatExceptionOfType(ExecutionException.class)
+            .isThrownBy(() -> coalescer.reserve(1, null).get(5, TimeUnit.SECONDS))
+            .withCauseInstanceOf(CounterUnavailableException.class)
+            .satisfies(ex -> assertThat(((CounterUnavailableException) ex.getCause()).getBody().getDetail())
+                .startsWith("The database server changed"));
         assertThat(database.fences).containsExactly(10L);
-        // The refused batch was rolled back; the fence moved past max(stored 4, mark 10) by the margin
-        assertThat(coalescer.reserve(1, null).get(5, TimeUnit.SECONDS)).isEqualTo(new Block("c", 10 + MARGIN + 1, 10 + MARGIN + 1));
+        // The refused batch was rolled back; the fence moved past max(stored 4, mark 10)
+        // by the margin
+        assertThat(coalescer.reserve(1, null).get(5, TimeUnit.SECONDS))
+            .isEqualTo(new Block("c", 10 + MARGIN + 1, 10 + MARGIN + 1));
         assertThat(registry.get("counter.fences").counter().count()).isEqualTo(1);
         assertThat(registry.get("counter.regressions").counter().count()).isZero();
     }
@@ -193,13 +200,15 @@ class RequestCoalescerTests {
         RequestCoalescer coalescer = coalescer(Map.of());
         coalescer.reserve(5, null).get(5, TimeUnit.SECONDS);
 
-        // Lost commits without a change of server, as a restored volume snapshot would give: 5 is handed out again
+        // Lost commits without a change of server, as a restored volume snapshot would
+        // give: 5 is handed out again
         database.failOver("primary", 1);
 
-        assertThatExceptionOfType(ExecutionException.class).isThrownBy(() -> coalescer.reserve(1, null).get(5, TimeUnit.SECONDS))
-                .withCauseInstanceOf(CounterUnavailableException.class)
-                .satisfies(ex -> assertThat(((CounterUnavailableException) ex.getCause()).getBody().getDetail())
-                        .startsWith("The database lost numbers already handed out"));
+        assertThatExceptionOfType(ExecutionException.class)
+            .isThrownBy(() -> coalescer.reserve(1, null).get(5, TimeUnit.SECONDS))
+            .withCauseInstanceOf(CounterUnavailableException.class)
+            .satisfies(ex -> assertThat(((CounterUnavailableException) ex.getCause()).getBody().getDetail())
+                .startsWith("The database lost numbers already handed out"));
         assertThat(registry.get("counter.regressions").counter().count()).isEqualTo(1);
         assertThat(database.fences).containsExactly(5L);
         assertThat(coalescer.reserve(1, null).get(5, TimeUnit.SECONDS).first()).isEqualTo(5 + MARGIN + 1);
@@ -211,7 +220,8 @@ class RequestCoalescerTests {
         RequestCoalescer coalescer = coalescer(Map.of());
         coalescer.reserve(5, null).get(5, TimeUnit.SECONDS);
 
-        // The last commit (number 5) was kept, nothing above it was lost: the next number is 6
+        // The last commit (number 5) was kept, nothing above it was lost: the next number
+        // is 6
         database.failOver("primary", 0);
 
         assertThat(coalescer.reserve(1, null).get(5, TimeUnit.SECONDS)).isEqualTo(new Block("c", 6, 6));
@@ -228,7 +238,8 @@ class RequestCoalescerTests {
 
         assertThat(first).isEqualTo(new Block("c", 1, 2, false));
         assertThat(retried).isEqualTo(new Block("c", 1, 2, true));
-        // The retry's UPDATE took 2 with the row lock and gave them back once it found the key
+        // The retry's UPDATE took 2 with the row lock and gave them back once it found
+        // the key
         assertThat(database.updates).containsExactly(2L, 2L);
         assertThat(database.value).isEqualTo(2);
         assertThat(coalescer.reserve(1, null).get(5, TimeUnit.SECONDS)).isEqualTo(new Block("c", 3, 3));
@@ -240,9 +251,11 @@ class RequestCoalescerTests {
         RequestCoalescer coalescer = coalescer(Map.of());
         coalescer.reserve(2, "k").get(5, TimeUnit.SECONDS);
 
-        assertThatExceptionOfType(ExecutionException.class).isThrownBy(() -> coalescer.reserve(3, "k").get(5, TimeUnit.SECONDS))
-                .withCauseInstanceOf(IdempotencyKeyConflictException.class)
-                .satisfies(ex -> assertThat(((IdempotencyKeyConflictException) ex.getCause()).getStatusCode().value()).isEqualTo(422));
+        assertThatExceptionOfType(ExecutionException.class)
+            .isThrownBy(() -> coalescer.reserve(3, "k").get(5, TimeUnit.SECONDS))
+            .withCauseInstanceOf(IdempotencyKeyConflictException.class)
+            .satisfies(ex -> assertThat(((IdempotencyKeyConflictException) ex.getCause()).getStatusCode().value())
+                .isEqualTo(422));
         assertThat(database.value).isEqualTo(2);
     }
 
@@ -252,9 +265,11 @@ class RequestCoalescerTests {
         CompletableFuture<Block> first = coalescer.reserve(1, "k");
         database.awaitUpdates(1);
 
-        assertThatExceptionOfType(ExecutionException.class).isThrownBy(() -> coalescer.reserve(1, "k").get(5, TimeUnit.SECONDS))
-                .withCauseInstanceOf(IdempotencyKeyConflictException.class)
-                .satisfies(ex -> assertThat(((IdempotencyKeyConflictException) ex.getCause()).getStatusCode().value()).isEqualTo(409));
+        assertThatExceptionOfType(ExecutionException.class)
+            .isThrownBy(() -> coalescer.reserve(1, "k").get(5, TimeUnit.SECONDS))
+            .withCauseInstanceOf(IdempotencyKeyConflictException.class)
+            .satisfies(ex -> assertThat(((IdempotencyKeyConflictException) ex.getCause()).getStatusCode().value())
+                .isEqualTo(409));
         database.release();
 
         assertThat(first.get(5, TimeUnit.SECONDS)).isEqualTo(new Block("c", 1, 1));
@@ -267,8 +282,9 @@ class RequestCoalescerTests {
         RequestCoalescer coalescer = coalescer(Map.of());
         database.failCommit(1);
 
-        assertThatExceptionOfType(ExecutionException.class).isThrownBy(() -> coalescer.reserve(3, "k").get(5, TimeUnit.SECONDS))
-                .withCauseInstanceOf(DataAccessResourceFailureException.class);
+        assertThatExceptionOfType(ExecutionException.class)
+            .isThrownBy(() -> coalescer.reserve(3, "k").get(5, TimeUnit.SECONDS))
+            .withCauseInstanceOf(DataAccessResourceFailureException.class);
 
         assertThat(coalescer.reserve(3, "k").get(5, TimeUnit.SECONDS)).isEqualTo(new Block("c", 1, 3, true));
         assertThat(coalescer.reserve(1, "other").get(5, TimeUnit.SECONDS)).isEqualTo(new Block("c", 4, 4));
@@ -286,7 +302,8 @@ class RequestCoalescerTests {
 
         assertThat(plain.get(5, TimeUnit.SECONDS)).isEqualTo(new Block("c", 3, 3));
         assertThat(fresh.get(5, TimeUnit.SECONDS)).isEqualTo(new Block("c", 4, 6));
-        // The retry's batch reserves its count with the UPDATE that takes the lock, finds the key and gives it back
+        // The retry's batch reserves its count with the UPDATE that takes the lock, finds
+        // the key and gives it back
         assertThat(coalescer.reserve(2, "known").get(5, TimeUnit.SECONDS)).isEqualTo(new Block("c", 1, 2, true));
         assertThat(database.updates).containsExactly(2L, 4L, 2L);
         assertThat(database.value).isEqualTo(6);
@@ -300,11 +317,13 @@ class RequestCoalescerTests {
         coalescer.reserve(1, null).get(5, TimeUnit.SECONDS);
         database.failOver("standby", 0);
 
-        assertThatExceptionOfType(ExecutionException.class).isThrownBy(() -> coalescer.reserve(1, "k").get(5, TimeUnit.SECONDS))
-                .withCauseInstanceOf(CounterUnavailableException.class);
+        assertThatExceptionOfType(ExecutionException.class)
+            .isThrownBy(() -> coalescer.reserve(1, "k").get(5, TimeUnit.SECONDS))
+            .withCauseInstanceOf(CounterUnavailableException.class);
 
         assertThat(database.keys).isEmpty();
-        assertThat(coalescer.reserve(1, "k").get(5, TimeUnit.SECONDS)).isEqualTo(new Block("c", 1 + MARGIN + 1, 1 + MARGIN + 1));
+        assertThat(coalescer.reserve(1, "k").get(5, TimeUnit.SECONDS))
+            .isEqualTo(new Block("c", 1 + MARGIN + 1, 1 + MARGIN + 1));
     }
 
     @Test
@@ -361,8 +380,9 @@ class RequestCoalescerTests {
         database.value = Long.MAX_VALUE - 10;
 
         for (int attempt = 0; attempt < 2; attempt++) {
-            assertThatExceptionOfType(ExecutionException.class).isThrownBy(() -> coalescer.reserve(1, null).get(5, TimeUnit.SECONDS))
-                    .withCauseInstanceOf(CounterUnavailableException.class);
+            assertThatExceptionOfType(ExecutionException.class)
+                .isThrownBy(() -> coalescer.reserve(1, null).get(5, TimeUnit.SECONDS))
+                .withCauseInstanceOf(CounterUnavailableException.class);
         }
         assertThat(database.fences).hasSize(2);
         assertThat(database.value).isEqualTo(Long.MAX_VALUE - 10);
@@ -371,8 +391,8 @@ class RequestCoalescerTests {
     private RequestCoalescer coalescer(Map<String, String> settings) {
         Map<String, String> all = new java.util.HashMap<>(Map.of("counter.fence-margin", Long.toString(MARGIN)));
         all.putAll(settings);
-        CounterProperties properties = new Binder(new MapConfigurationPropertySource(all))
-                .bindOrCreate("counter", CounterProperties.class);
+        CounterProperties properties = new Binder(new MapConfigurationPropertySource(all)).bindOrCreate("counter",
+                CounterProperties.class);
         return new RequestCoalescer("c", database, database, properties, CounterMeters.register("c", registry),
                 ObservationRegistry.NOOP);
     }
@@ -384,21 +404,31 @@ class RequestCoalescerTests {
     }
 
     /**
-     * One counter row on a database server that can fail over, with transactions: a transaction holds the row lock
-     * from begin to end and is undone on rollback. Every UPDATE waits until the test releases the database.
+     * One counter row on a database server that can fail over, with transactions: a
+     * transaction holds the row lock from begin to end and is undone on rollback. Every
+     * UPDATE waits until the test releases the database.
      */
     private static final class FakeDatabase implements CounterRepository, TransactionOperations {
 
         final List<Long> updates = Collections.synchronizedList(new ArrayList<>());
+
         final List<Long> fences = Collections.synchronizedList(new ArrayList<>());
+
         final Map<String, Key> keys = new ConcurrentHashMap<>();
+
         volatile long value;
+
         private volatile String server = "primary";
+
         private final ReentrantLock rowLock = new ReentrantLock();
+
         private final CountDownLatch released = new CountDownLatch(1);
+
         private int transactions;
+
         /** Transactions begun, counted before they wait for the row lock. */
         final java.util.concurrent.atomic.AtomicInteger begun = new java.util.concurrent.atomic.AtomicInteger();
+
         private volatile int failingCommit;
 
         @Override
@@ -486,7 +516,10 @@ class RequestCoalescerTests {
             }
         }
 
-        /** Another server takes over, without the last {@code lost} numbers committed on the old one. */
+        /**
+         * Another server takes over, without the last {@code lost} numbers committed on
+         * the old one.
+         */
         void failOver(String newServer, long lost) {
             rowLock.lock();
             try {
@@ -503,7 +536,10 @@ class RequestCoalescerTests {
             released.countDown();
         }
 
-        /** The n-th transaction (from 1) commits, but its caller is told it failed, as a connection lost then is. */
+        /**
+         * The n-th transaction (from 1) commits, but its caller is told it failed, as a
+         * connection lost then is.
+         */
         void failCommit(int n) {
             failingCommit = n;
         }
@@ -549,5 +585,7 @@ class RequestCoalescerTests {
         public Replication replication() {
             throw new UnsupportedOperationException();
         }
+
     }
+
 }

@@ -8,7 +8,10 @@ import org.junit.jupiter.api.Test;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
-/** Numbers live in the database, not in the process: a restarted instance carries on where the last one stopped. */
+/**
+ * Numbers live in the database, not in the process: a restarted instance carries on where
+ * the last one stopped.
+ */
 class RestartIntegrationTests {
 
     private final TestDatabase database = TestDatabase.shared();
@@ -27,4 +30,5 @@ class RestartIntegrationTests {
             assertThat(afterRestart).isEqualTo(beforeRestart + 1);
         }
     }
+
 }

@@ -16,9 +16,10 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatIllegalStateException;
 
 /**
- * cloudnativepg.enabled (chart/ci/cloudnativepg-values.yaml): a CloudNativePG Cluster with a synchronous standby
- * replaces the bundled PostgreSQL. What the operator then does with it (the Services, the Secret, failover) only a
- * cluster running the operator shows; these tests check what the chart hands it and how the app is pointed at it.
+ * cloudnativepg.enabled (chart/ci/cloudnativepg-values.yaml): a CloudNativePG Cluster
+ * with a synchronous standby replaces the bundled PostgreSQL. What the operator then does
+ * with it (the Services, the Secret, failover) only a cluster running the operator shows;
+ * these tests check what the chart hands it and how the app is pointed at it.
  */
 class ChartCloudNativePgTests {
 
@@ -33,14 +34,16 @@ class ChartCloudNativePgTests {
         JsonNode synchronous = cluster.at("/spec/postgresql/synchronous");
         assertThat(synchronous.path("method").asString()).isEqualTo("any");
         assertThat(synchronous.path("number").asInt()).isEqualTo(1);
-        assertThat(synchronous.path("dataDurability").asString()).as("commits wait rather than go on unreplicated").isEqualTo("required");
-        assertThat(synchronous.path("failoverQuorum").asBoolean()).as("no promotion of a standby that may lack commits").isTrue();
+        assertThat(synchronous.path("dataDurability").asString()).as("commits wait rather than go on unreplicated")
+            .isEqualTo("required");
+        assertThat(synchronous.path("failoverQuorum").asBoolean()).as("no promotion of a standby that may lack commits")
+            .isTrue();
         assertThat(cluster.at("/spec/imageName").asString()).isEqualTo("ghcr.io/cloudnative-pg/postgresql:18.1");
         assertThat(cluster.at("/spec/storage/size").asString()).isEqualTo("20Gi");
         assertThat(cluster.at("/spec/storage/storageClass").asString()).isEqualTo("fast-ssd");
         assertThat(cluster.at("/spec/resources/limits/memory").asString()).isEqualTo("1Gi");
         assertThat(strings(cluster.at("/metadata/annotations"))).as("its claims outlive an uninstall")
-                .containsEntry("helm.sh/resource-policy", "keep");
+            .containsEntry("helm.sh/resource-policy", "keep");
     }
 
     @Test
@@ -50,9 +53,10 @@ class ChartCloudNativePgTests {
         String name = Manifests.name(cluster);
         Map<String, String> config = manifests.configMapData("counter-service");
         assertThat(config.get("SPRING_DATASOURCE_URL"))
-                .isEqualTo("jdbc:postgresql://" + name + "-rw:5432/" + initdb.path("database").asString())
-                .isEqualTo("jdbc:postgresql://counter-service-db-rw:5432/counters");
-        assertThat(config).as("the role comes from the operator's Secret").doesNotContainKey("SPRING_DATASOURCE_USERNAME");
+            .isEqualTo("jdbc:postgresql://" + name + "-rw:5432/" + initdb.path("database").asString())
+            .isEqualTo("jdbc:postgresql://counter-service-db-rw:5432/counters");
+        assertThat(config).as("the role comes from the operator's Secret")
+            .doesNotContainKey("SPRING_DATASOURCE_USERNAME");
         JsonNode app = container(manifests.workload("app"), "app");
         for (String key : List.of("username", "password")) {
             JsonNode ref = envEntry(app, "SPRING_DATASOURCE_" + key.toUpperCase()).at("/valueFrom/secretKeyRef");
@@ -70,39 +74,49 @@ class ChartCloudNativePgTests {
             assertThat(manifests.ofKind(kind)).as(kind).isEmpty();
         }
         assertThat(manifests.ofKind("Service")).extracting(Manifests::name).containsExactly("counter-service");
-        assertThat(strings(manifests.only("Cluster").at("/metadata/labels"))).containsEntry(Manifests.COMPONENT, "postgresql");
+        assertThat(strings(manifests.only("Cluster").at("/metadata/labels"))).containsEntry(Manifests.COMPONENT,
+                "postgresql");
         assertThat(podSpec(manifests.workload("app")).path("initContainers").size()).isEqualTo(1);
     }
 
     @Test
     void theAppRequiresSynchronousReplicationUnlessTheValueSaysOtherwise() {
-        assertThat(manifests.configMapData("counter-service")).containsEntry("COUNTER_REQUIRE_SYNCHRONOUS_REPLICATION", "true");
+        assertThat(manifests.configMapData("counter-service")).containsEntry("COUNTER_REQUIRE_SYNCHRONOUS_REPLICATION",
+                "true");
         assertThat(Chart.render(ValueSet.CLOUDNATIVEPG, Map.of("counter.requireSynchronousReplication", false))
-                .configMapData("counter-service")).containsEntry("COUNTER_REQUIRE_SYNCHRONOUS_REPLICATION", "false");
+            .configMapData("counter-service")).containsEntry("COUNTER_REQUIRE_SYNCHRONOUS_REPLICATION", "false");
         assertThat(Chart.render(ValueSet.DEFAULTS).configMapData("counter-service"))
-                .as("not required without a Cluster").containsEntry("COUNTER_REQUIRE_SYNCHRONOUS_REPLICATION", "false");
+            .as("not required without a Cluster")
+            .containsEntry("COUNTER_REQUIRE_SYNCHRONOUS_REPLICATION", "false");
         assertThat(Chart.render(ValueSet.DEFAULTS, Map.of("counter.requireSynchronousReplication", true))
-                .configMapData("counter-service")).containsEntry("COUNTER_REQUIRE_SYNCHRONOUS_REPLICATION", "true");
+            .configMapData("counter-service")).containsEntry("COUNTER_REQUIRE_SYNCHRONOUS_REPLICATION", "true");
     }
 
     @Test
     void moreSynchronousStandbysThanStandbysIsRefused() {
-        assertThatIllegalStateException().isThrownBy(() -> Chart.template(ValueSet.CLOUDNATIVEPG,
-                        Map.of("cloudnativepg.instances", 2, "cloudnativepg.synchronous.number", 2)))
-                .withMessageContaining("cloudnativepg.synchronous.number must be below cloudnativepg.instances");
-        assertThatIllegalStateException().isThrownBy(() -> Chart.template(ValueSet.CLOUDNATIVEPG, Map.of("cloudnativepg.instances", 1)))
-                .withMessageContaining("values don't meet the specifications of the schema").withMessageContaining("cloudnativepg");
+        assertThatIllegalStateException()
+            .isThrownBy(() -> Chart.template(ValueSet.CLOUDNATIVEPG,
+                    Map.of("cloudnativepg.instances", 2, "cloudnativepg.synchronous.number", 2)))
+            .withMessageContaining("cloudnativepg.synchronous.number must be below cloudnativepg.instances");
+        assertThatIllegalStateException()
+            .isThrownBy(() -> Chart.template(ValueSet.CLOUDNATIVEPG, Map.of("cloudnativepg.instances", 1)))
+            .withMessageContaining("values don't meet the specifications of the schema")
+            .withMessageContaining("cloudnativepg");
     }
 
     @Test
     void notesTellHowToWatchTheCluster() {
-        assertThat(Chart.notes(ValueSet.CLOUDNATIVEPG)).contains("kubectl --namespace default get cluster counter-service-db")
-                .contains("counter-service-db-rw").doesNotContain("data-counter-service-postgresql-0");
+        assertThat(Chart.notes(ValueSet.CLOUDNATIVEPG))
+            .contains("kubectl --namespace default get cluster counter-service-db")
+            .contains("counter-service-db-rw")
+            .doesNotContain("data-counter-service-postgresql-0");
     }
 
     @Test
     void longReleaseNamesKeepTheClusterNameWithinTheOperatorsLimit() {
-        JsonNode cluster = Chart.render(ValueSet.CLOUDNATIVEPG, Map.of("fullnameOverride", "x".repeat(70))).only("Cluster");
+        JsonNode cluster = Chart.render(ValueSet.CLOUDNATIVEPG, Map.of("fullnameOverride", "x".repeat(70)))
+            .only("Cluster");
         assertThat(Manifests.name(cluster)).hasSizeLessThanOrEqualTo(50).endsWith("-db");
     }
+
 }

@@ -21,7 +21,9 @@ import static dev.counterservice.deploy.Manifests.podSpec;
 import static dev.counterservice.deploy.Manifests.strings;
 import static org.assertj.core.api.Assertions.assertThat;
 
-/** The chart with its default values: what `helm install counter-service chart/` creates. */
+/**
+ * The chart with its default values: what `helm install counter-service chart/` creates.
+ */
 class ChartDefaultsTests {
 
     private final Manifests manifests = Chart.render(ValueSet.DEFAULTS);
@@ -51,9 +53,11 @@ class ChartDefaultsTests {
         JsonNode statefulSet = manifests.only("StatefulSet");
         JsonNode claim = statefulSet.at("/spec/volumeClaimTemplates/0");
         assertThat(claim.at("/metadata/name").asString()).isEqualTo("data");
-        assertThat(claim.at("/spec/accessModes").values()).extracting(JsonNode::asString).containsExactly("ReadWriteOnce");
+        assertThat(claim.at("/spec/accessModes").values()).extracting(JsonNode::asString)
+            .containsExactly("ReadWriteOnce");
         assertThat(claim.at("/spec/resources/requests/storage").asString()).isEqualTo("8Gi");
-        assertThat(claim.at("/spec/storageClassName").isMissingNode()).as("the cluster's default StorageClass").isTrue();
+        assertThat(claim.at("/spec/storageClassName").isMissingNode()).as("the cluster's default StorageClass")
+            .isTrue();
         JsonNode postgresql = container(statefulSet, "postgresql");
         assertThat(postgresql.path("image").asString()).isEqualTo("postgres:18");
         assertThat(postgresql.at("/volumeMounts/0/name").asString()).isEqualTo("data");
@@ -69,7 +73,11 @@ class ChartDefaultsTests {
         for (String probe : List.of("startupProbe", "readinessProbe", "livenessProbe")) {
             assertThat(postgresql.path(probe).at("/exec/command/0").asString()).as(probe).isEqualTo("pg_isready");
         }
-        List<String> preStop = postgresql.at("/lifecycle/preStop/exec/command").values().stream().map(JsonNode::asString).toList();
+        List<String> preStop = postgresql.at("/lifecycle/preStop/exec/command")
+            .values()
+            .stream()
+            .map(JsonNode::asString)
+            .toList();
         assertThat(preStop).startsWith("pg_ctl", "stop", "--mode=fast");
         int grace = podSpec(statefulSet).path("terminationGracePeriodSeconds").asInt();
         int stopTimeout = Integer.parseInt(preStop.getLast().replace("--timeout=", ""));
@@ -88,7 +96,7 @@ class ChartDefaultsTests {
         assertThat(url.getPath()).isEqualTo("/" + literalEnv(postgresql).get("POSTGRES_DB"));
         assertThat(config.get("SPRING_DATASOURCE_USERNAME")).isEqualTo(literalEnv(postgresql).get("POSTGRES_USER"));
         assertThat(envEntry(app, "SPRING_DATASOURCE_PASSWORD").at("/valueFrom/secretKeyRef"))
-                .isEqualTo(envEntry(postgresql, "POSTGRES_PASSWORD").at("/valueFrom/secretKeyRef"));
+            .isEqualTo(envEntry(postgresql, "POSTGRES_PASSWORD").at("/valueFrom/secretKeyRef"));
     }
 
     @Test
@@ -102,7 +110,8 @@ class ChartDefaultsTests {
         String existing = Base64.getEncoder().encodeToString("kept-across-upgrades".getBytes());
         FakeKubernetesApi.putSecret(Chart.NAMESPACE, "counter-service-postgresql", Map.of("password", existing));
         try {
-            assertThat(generatedPassword()).as("an upgrade keeps the Secret's password").isEqualTo("kept-across-upgrades");
+            assertThat(generatedPassword()).as("an upgrade keeps the Secret's password")
+                .isEqualTo("kept-across-upgrades");
         }
         finally {
             FakeKubernetesApi.removeSecret(Chart.NAMESPACE, "counter-service-postgresql");
@@ -115,11 +124,14 @@ class ChartDefaultsTests {
         List<String> settings = new ArrayList<>();
         collectEnvironmentNames("COUNTER", CounterProperties.class, settings);
         assertThat(config).containsKeys(settings.toArray(String[]::new));
-        assertThat(config).containsEntry("COUNTER_NAMES", "default").containsEntry("COUNTER_MAX_COUNT", "1000")
-                .containsEntry("COUNTER_TIMEOUT", "3s").containsEntry("COUNTER_COALESCING_ENABLED", "true")
-                .containsEntry("COUNTER_COALESCING_MAX_BATCH", "1000").containsEntry("COUNTER_IDEMPOTENCY_RETENTION", "24h")
-                .containsEntry("COUNTER_FENCE_MARGIN", "10000000")
-                .containsEntry("COUNTER_REQUIRE_SYNCHRONOUS_REPLICATION", "false");
+        assertThat(config).containsEntry("COUNTER_NAMES", "default")
+            .containsEntry("COUNTER_MAX_COUNT", "1000")
+            .containsEntry("COUNTER_TIMEOUT", "3s")
+            .containsEntry("COUNTER_COALESCING_ENABLED", "true")
+            .containsEntry("COUNTER_COALESCING_MAX_BATCH", "1000")
+            .containsEntry("COUNTER_IDEMPOTENCY_RETENTION", "24h")
+            .containsEntry("COUNTER_FENCE_MARGIN", "10000000")
+            .containsEntry("COUNTER_REQUIRE_SYNCHRONOUS_REPLICATION", "false");
     }
 
     @Test
@@ -132,11 +144,13 @@ class ChartDefaultsTests {
 
     @Test
     void optionalObjectsAreOffByDefault() {
-        for (String kind : List.of("Ingress", "HorizontalPodAutoscaler", "NetworkPolicy", "ServiceMonitor", "PrometheusRule", "Cluster")) {
+        for (String kind : List.of("Ingress", "HorizontalPodAutoscaler", "NetworkPolicy", "ServiceMonitor",
+                "PrometheusRule", "Cluster")) {
             assertThat(manifests.ofKind(kind)).as(kind).isEmpty();
         }
-        assertThat(manifests.objects()).extracting(o -> o.path("kind").asString()).containsExactlyInAnyOrder(
-                "ConfigMap", "Deployment", "Service", "PodDisruptionBudget", "StatefulSet", "Service", "Service", "Secret", "Pod");
+        assertThat(manifests.objects()).extracting(o -> o.path("kind").asString())
+            .containsExactlyInAnyOrder("ConfigMap", "Deployment", "Service", "PodDisruptionBudget", "StatefulSet",
+                    "Service", "Service", "Secret", "Pod");
     }
 
     @Test
@@ -159,8 +173,9 @@ class ChartDefaultsTests {
     void notesTellHowToReachNextAndHowToTestTheRelease() {
         String notes = Chart.notes(ValueSet.DEFAULTS);
         assertThat(notes).contains("kubectl --namespace default port-forward service/counter-service 8080:80")
-                .contains("curl http://127.0.0.1:8080/next").contains("helm test counter-service")
-                .contains("data-counter-service-postgresql-0");
+            .contains("curl http://127.0.0.1:8080/next")
+            .contains("helm test counter-service")
+            .contains("data-counter-service-postgresql-0");
     }
 
     private static String checksum(Manifests manifests) {
@@ -172,7 +187,10 @@ class ChartDefaultsTests {
         return new String(Base64.getDecoder().decode(secret.at("/data/password").asString()));
     }
 
-    /** counter.maxCount becomes COUNTER_MAX_COUNT; nested records (counter.coalescing.*) are followed. */
+    /**
+     * counter.maxCount becomes COUNTER_MAX_COUNT; nested records (counter.coalescing.*)
+     * are followed.
+     */
     private static void collectEnvironmentNames(String prefix, Class<?> type, List<String> names) {
         for (RecordComponent component : type.getRecordComponents()) {
             String name = prefix + "_" + component.getName().replaceAll("([a-z0-9])([A-Z])", "$1_$2").toUpperCase();
@@ -184,4 +202,5 @@ class ChartDefaultsTests {
             }
         }
     }
+
 }

@@ -21,7 +21,10 @@ import org.yaml.snakeyaml.constructor.SafeConstructor;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
-/** helm lint --strict: any warning fails. helm-java's lint takes no values, so other value sets lint a merged copy. */
+/**
+ * helm lint --strict: any warning fails. helm-java's lint takes no values, so other value
+ * sets lint a merged copy.
+ */
 class ChartLintTests {
 
     @Test
@@ -65,4 +68,5 @@ class ChartLintTests {
             }
         });
     }
+
 }

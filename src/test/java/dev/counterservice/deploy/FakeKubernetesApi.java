@@ -18,21 +18,27 @@ import com.sun.net.httpserver.HttpServer;
 import tools.jackson.databind.json.JsonMapper;
 
 /**
- * The Kubernetes API as far as the chart's {@code lookup} needs it. helm-java renders templates like
- * {@code helm install --dry-run=server}, so a lookup calls an API server: without this one it would call whatever
- * the kubeconfig names, or localhost:8080. Maven points {@code KUBECONFIG} at a file that this class writes with
- * its loopback address. It serves Secrets that a test puts here and answers 404 for anything else.
+ * The Kubernetes API as far as the chart's {@code lookup} needs it. helm-java renders
+ * templates like {@code helm install --dry-run=server}, so a lookup calls an API server:
+ * without this one it would call whatever the kubeconfig names, or localhost:8080. Maven
+ * points {@code KUBECONFIG} at a file that this class writes with its loopback address.
+ * It serves Secrets that a test puts here and answers 404 for anything else.
  */
 final class FakeKubernetesApi {
 
     private static final Pattern SECRET = Pattern.compile("/api/v1/namespaces/([^/]+)/secrets/([^/]+)");
+
     private static final Map<String, Map<String, String>> secrets = new ConcurrentHashMap<>();
+
     private static HttpServer server;
 
     private FakeKubernetesApi() {
     }
 
-    /** Starts the server once per JVM and writes the kubeconfig that Maven handed to this JVM as KUBECONFIG. */
+    /**
+     * Starts the server once per JVM and writes the kubeconfig that Maven handed to this
+     * JVM as KUBECONFIG.
+     */
     static synchronized void start() {
         if (server != null) {
             return;
@@ -87,19 +93,19 @@ final class FakeKubernetesApi {
         Object body;
         int status = 200;
         if (path.equals("/api/v1")) {
-            body = Map.of("kind", "APIResourceList", "apiVersion", "v1", "groupVersion", "v1",
-                    "resources", List.of(Map.of("name", "secrets", "singularName", "secret", "namespaced", true,
-                            "kind", "Secret", "verbs", List.of("get", "list"))));
+            body = Map.of("kind", "APIResourceList", "apiVersion", "v1", "groupVersion", "v1", "resources",
+                    List.of(Map.of("name", "secrets", "singularName", "secret", "namespaced", true, "kind", "Secret",
+                            "verbs", List.of("get", "list"))));
         }
         else if (secret.matches() && secrets.containsKey(secret.group(1) + "/" + secret.group(2))) {
-            body = Map.of("apiVersion", "v1", "kind", "Secret", "type", "Opaque",
-                    "metadata", Map.of("name", secret.group(2), "namespace", secret.group(1)),
-                    "data", secrets.get(secret.group(1) + "/" + secret.group(2)));
+            body = Map.of("apiVersion", "v1", "kind", "Secret", "type", "Opaque", "metadata",
+                    Map.of("name", secret.group(2), "namespace", secret.group(1)), "data",
+                    secrets.get(secret.group(1) + "/" + secret.group(2)));
         }
         else {
             status = 404;
-            body = Map.of("kind", "Status", "apiVersion", "v1", "status", "Failure", "reason", "NotFound",
-                    "code", 404, "message", path + " not found");
+            body = Map.of("kind", "Status", "apiVersion", "v1", "status", "Failure", "reason", "NotFound", "code", 404,
+                    "message", path + " not found");
         }
         byte[] bytes = JsonMapper.shared().writeValueAsBytes(body);
         exchange.getResponseHeaders().set("Content-Type", "application/json");
@@ -108,4 +114,5 @@ final class FakeKubernetesApi {
             out.write(bytes);
         }
     }
+
 }

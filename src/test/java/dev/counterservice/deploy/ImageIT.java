@@ -19,35 +19,48 @@ import static dev.counterservice.deploy.Manifests.containerPort;
 import static dev.counterservice.deploy.Manifests.podSpec;
 import static org.assertj.core.api.Assertions.assertThat;
 
-/** The image .ci/containers built from the Dockerfile with podman: the one the chart runs by default. */
+/**
+ * The image .ci/containers built from the Dockerfile with podman: the one the chart runs
+ * by default.
+ */
 @Tag("delivery")
 class ImageIT {
 
     private static final Manifests defaults = Chart.render(ValueSet.DEFAULTS);
+
     private static final String IMAGE = container(defaults.workload("app"), "app").path("image").asString();
 
     @Test
     void theImageRunsAsTheChartsUserOnTheAppsPortsFromItsAotCache() {
-        JsonNode config = JsonMapper.shared().readTree(Podman.run("image", "inspect", "--format", "{{json .Config}}", IMAGE));
+        JsonNode config = JsonMapper.shared()
+            .readTree(Podman.run("image", "inspect", "--format", "{{json .Config}}", IMAGE));
         JsonNode pod = podSpec(defaults.workload("app")).path("securityContext");
-        assertThat(config.path("User").asString()).isEqualTo(pod.path("runAsUser").asInt() + ":" + pod.path("runAsGroup").asInt());
+        assertThat(config.path("User").asString())
+            .isEqualTo(pod.path("runAsUser").asInt() + ":" + pod.path("runAsGroup").asInt());
         AppContract app = AppContract.load();
         JsonNode container = container(defaults.workload("app"), "app");
         assertThat(containerPort(container, "http")).isEqualTo(app.serverPort());
         assertThat(containerPort(container, "management")).isEqualTo(app.managementPort());
-        assertThat(config.path("ExposedPorts").propertyNames())
-                .containsExactlyInAnyOrder(app.serverPort() + "/tcp", app.managementPort() + "/tcp");
+        assertThat(config.path("ExposedPorts").propertyNames()).containsExactlyInAnyOrder(app.serverPort() + "/tcp",
+                app.managementPort() + "/tcp");
         List<String> entrypoint = config.path("Entrypoint").values().stream().map(JsonNode::asString).toList();
-        assertThat(entrypoint).startsWith("java").contains("-XX:AOTCache=app.aot").anyMatch(flag -> flag.startsWith("-XX:MaxRAMPercentage="));
-        assertThat(Podman.run("run", "--rm", "--entrypoint", "ls", IMAGE, "-l", "app.aot")).as("trained at build time, as root: read-only to the app")
-                .startsWith("-rw-r--r-- 1 root root");
+        assertThat(entrypoint).startsWith("java")
+            .contains("-XX:AOTCache=app.aot")
+            .anyMatch(flag -> flag.startsWith("-XX:MaxRAMPercentage="));
+        assertThat(Podman.run("run", "--rm", "--entrypoint", "ls", IMAGE, "-l", "app.aot"))
+            .as("trained at build time, as root: read-only to the app")
+            .startsWith("-rw-r--r-- 1 root root");
     }
 
-    /** The jar's four layers (dependencies, spring-boot-loader, snapshot-dependencies, application), then the AOT cache. */
+    /**
+     * The jar's four layers (dependencies, spring-boot-loader, snapshot-dependencies,
+     * application), then the AOT cache.
+     */
     @Test
     void theFinalStageAddsTheJarsFourLayersThenTheAotCache() {
         List<String> history = finalStageHistory(IMAGE);
-        System.out.println("image " + IMAGE + ": " + Podman.run("image", "inspect", "--format", "{{.Size}}", IMAGE) + " bytes; final stage layers:");
+        System.out.println("image " + IMAGE + ": " + Podman.run("image", "inspect", "--format", "{{.Size}}", IMAGE)
+                + " bytes; final stage layers:");
         history.forEach(layer -> System.out.println("  " + layer));
         assertThat(history).hasSize(5);
         assertThat(history.subList(0, 4)).allSatisfy(layer -> assertThat(layer).contains("COPY dir:"));
@@ -76,9 +89,9 @@ class ImageIT {
             int reused = before.size() - 2;
             assertThat(after).hasSameSizeAs(before);
             assertThat(after.subList(0, reused)).as("the base image and the dependency layers are reused")
-                    .isEqualTo(before.subList(0, reused));
+                .isEqualTo(before.subList(0, reused));
             assertThat(after.subList(reused, after.size())).as("application and AOT cache layers")
-                    .doesNotContainAnyElementsOf(before.subList(reused, before.size()));
+                .doesNotContainAnyElementsOf(before.subList(reused, before.size()));
         }
         finally {
             Podman.run("rmi", rebuilt);
@@ -86,13 +99,23 @@ class ImageIT {
     }
 
     private static List<String> layers(String image) {
-        return List.of(Podman.run("image", "inspect", "--format", "{{range .RootFS.Layers}}{{.}} {{end}}", image).split(" "));
+        return List
+            .of(Podman.run("image", "inspect", "--format", "{{range .RootFS.Layers}}{{.}} {{end}}", image).split(" "));
     }
 
-    /** Size and instruction of each layer the final stage adds (the WORKDIR, USER... entries add none), oldest first. */
+    /**
+     * Size and instruction of each layer the final stage adds (the WORKDIR, USER...
+     * entries add none), oldest first.
+     */
     private static List<String> finalStageHistory(String image) {
-        List<String> history = Podman.run("history", "--no-trunc", "--format", "{{.Size}}\t{{.CreatedBy}}", image).lines().toList();
-        return history.reversed().stream().filter(line -> line.contains("COPY dir:") || line.contains("AOTCacheOutput"))
-                .map(line -> line.length() > 160 ? line.substring(0, 160) + "..." : line).toList();
+        List<String> history = Podman.run("history", "--no-trunc", "--format", "{{.Size}}\t{{.CreatedBy}}", image)
+            .lines()
+            .toList();
+        return history.reversed()
+            .stream()
+            .filter(line -> line.contains("COPY dir:") || line.contains("AOTCacheOutput"))
+            .map(line -> line.length() > 160 ? line.substring(0, 160) + "..." : line)
+            .toList();
     }
+
 }

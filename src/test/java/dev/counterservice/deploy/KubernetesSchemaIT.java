@@ -16,13 +16,15 @@ import tools.jackson.databind.node.ObjectNode;
 import static org.assertj.core.api.Assertions.assertThat;
 
 /**
- * Every object of every value set, validated by a third party against Kubernetes' OpenAPI schemas: the npm
- * packages pinned in .ci/kubernetes-schemas (installed there by .ci/containers), strict about unknown fields.
+ * Every object of every value set, validated by a third party against Kubernetes' OpenAPI
+ * schemas: the npm packages pinned in .ci/kubernetes-schemas (installed there by
+ * .ci/containers), strict about unknown fields.
  */
 @Tag("delivery")
 class KubernetesSchemaIT {
 
     private static final Path VALIDATOR = Path.of(".ci/kubernetes-schemas/validate.mjs");
+
     private static final Path DIR = Path.of("target/kubernetes-schemas");
 
     @Test
@@ -38,9 +40,11 @@ class KubernetesSchemaIT {
         System.out.print(validation.output());
         assertThat(validation.exitCode()).as(validation.output()).isZero();
         assertThat(validation.output().lines().filter(line -> line.startsWith("ok ") || line.startsWith("skip ")))
-                .as("one line per object").hasSize(objects);
+            .as("one line per object")
+            .hasSize(objects);
         assertThat(validation.output().lines().filter(line -> line.startsWith("skip ")))
-                .as("only the CloudNativePG Cluster has no schema to check").allMatch(line -> line.contains("postgresql.cnpg.io/v1 Cluster"));
+            .as("only the CloudNativePG Cluster has no schema to check")
+            .allMatch(line -> line.contains("postgresql.cnpg.io/v1 Cluster"));
     }
 
     @Test

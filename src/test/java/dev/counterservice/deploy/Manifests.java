@@ -14,7 +14,9 @@ import org.yaml.snakeyaml.constructor.SafeConstructor;
 import tools.jackson.databind.JsonNode;
 import tools.jackson.databind.json.JsonMapper;
 
-/** The objects helm rendered, as JSON trees, with the look-ups the chart's tests share. */
+/**
+ * The objects helm rendered, as JSON trees, with the look-ups the chart's tests share.
+ */
 record Manifests(List<JsonNode> objects) {
 
     static final String COMPONENT = "app.kubernetes.io/component";
@@ -38,7 +40,8 @@ record Manifests(List<JsonNode> objects) {
     }
 
     JsonNode get(String kind, String name) {
-        return find(kind, name).orElseThrow(() -> new AssertionError("no " + kind + " named " + name + " was rendered"));
+        return find(kind, name)
+            .orElseThrow(() -> new AssertionError("no " + kind + " named " + name + " was rendered"));
     }
 
     /** The only object of a kind; fails when there are none or several. */
@@ -50,15 +53,19 @@ record Manifests(List<JsonNode> objects) {
         return all.getFirst();
     }
 
-    /** Objects that run pods: Deployments, StatefulSets and bare Pods (the helm test pod). */
+    /**
+     * Objects that run pods: Deployments, StatefulSets and bare Pods (the helm test pod).
+     */
     List<JsonNode> workloads() {
         return objects.stream().filter(o -> podTemplate(o) != null).toList();
     }
 
     /** The workload whose pods carry a component label (app, postgresql, test). */
     JsonNode workload(String component) {
-        return workloads().stream().filter(w -> component.equals(podLabels(w).get(COMPONENT))).findFirst()
-                .orElseThrow(() -> new AssertionError("no workload with component " + component));
+        return workloads().stream()
+            .filter(w -> component.equals(podLabels(w).get(COMPONENT)))
+            .findFirst()
+            .orElseThrow(() -> new AssertionError("no workload with component " + component));
     }
 
     Map<String, String> configMapData(String name) {
@@ -90,32 +97,46 @@ record Manifests(List<JsonNode> objects) {
     static List<JsonNode> containers(JsonNode workload) {
         JsonNode spec = podSpec(workload);
         return Stream.concat(spec.path("initContainers").values().stream(), spec.path("containers").values().stream())
-                .toList();
+            .toList();
     }
 
     static JsonNode container(JsonNode workload, String name) {
-        return containers(workload).stream().filter(c -> c.path("name").asString().equals(name)).findFirst()
-                .orElseThrow(() -> new AssertionError("no container " + name + " in " + name(workload)));
+        return containers(workload).stream()
+            .filter(c -> c.path("name").asString().equals(name))
+            .findFirst()
+            .orElseThrow(() -> new AssertionError("no container " + name + " in " + name(workload)));
     }
 
     /** A container's env entries with a literal value (name to value). */
     static Map<String, String> literalEnv(JsonNode container) {
         Map<String, String> env = new LinkedHashMap<>();
-        container.path("env").values().stream().filter(e -> e.has("value"))
-                .forEach(e -> env.put(e.path("name").asString(), e.path("value").asString()));
+        container.path("env")
+            .values()
+            .stream()
+            .filter(e -> e.has("value"))
+            .forEach(e -> env.put(e.path("name").asString(), e.path("value").asString()));
         return env;
     }
 
     static JsonNode envEntry(JsonNode container, String name) {
-        return container.path("env").values().stream().filter(e -> e.path("name").asString().equals(name)).findFirst()
-                .orElseThrow(() -> new AssertionError("no env " + name + " in container " + container.path("name")));
+        return container.path("env")
+            .values()
+            .stream()
+            .filter(e -> e.path("name").asString().equals(name))
+            .findFirst()
+            .orElseThrow(() -> new AssertionError("no env " + name + " in container " + container.path("name")));
     }
 
     /** The number of a container's port, by the name probes and Services use. */
     static int containerPort(JsonNode container, String name) {
-        return container.path("ports").values().stream().filter(p -> p.path("name").asString().equals(name))
-                .findFirst().orElseThrow(() -> new AssertionError("no container port named " + name))
-                .path("containerPort").asInt();
+        return container.path("ports")
+            .values()
+            .stream()
+            .filter(p -> p.path("name").asString().equals(name))
+            .findFirst()
+            .orElseThrow(() -> new AssertionError("no container port named " + name))
+            .path("containerPort")
+            .asInt();
     }
 
     /** True when every label of the selector is on the pod. */

@@ -14,8 +14,9 @@ import tools.jackson.databind.JsonNode;
 import static org.assertj.core.api.Assertions.assertThat;
 
 /**
- * k8s/ holds the chart rendered for users without Helm. It is generated, never edited: {@code k8s/render.sh}
- * (which runs this class with -Dk8s.render=true) writes it, and this test fails when it drifts from the chart.
+ * k8s/ holds the chart rendered for users without Helm. It is generated, never edited:
+ * {@code k8s/render.sh} (which runs this class with -Dk8s.render=true) writes it, and
+ * this test fails when it drifts from the chart.
  */
 class PlainManifestsTests {
 
@@ -42,19 +43,24 @@ class PlainManifestsTests {
         Manifests manifests = Manifests.parse(Files.readString(FILE));
         assertThat(manifests.ofKind("Secret")).isEmpty();
         for (JsonNode object : manifests.objects()) {
-            assertThat(object.path("metadata").has("namespace")).as("namespace of %s", Manifests.name(object)).isFalse();
-            assertThat(Manifests.strings(object.at("/metadata/annotations"))).doesNotContainKeys("helm.sh/hook", Chart.RENAMED_HOOK_ANNOTATION);
+            assertThat(object.path("metadata").has("namespace")).as("namespace of %s", Manifests.name(object))
+                .isFalse();
+            assertThat(Manifests.strings(object.at("/metadata/annotations"))).doesNotContainKeys("helm.sh/hook",
+                    Chart.RENAMED_HOOK_ANNOTATION);
         }
-        JsonNode password = Manifests.envEntry(Manifests.container(manifests.workload("app"), "app"), "SPRING_DATASOURCE_PASSWORD");
+        JsonNode password = Manifests.envEntry(Manifests.container(manifests.workload("app"), "app"),
+                "SPRING_DATASOURCE_PASSWORD");
         assertThat(password.at("/valueFrom/secretKeyRef/name").asString()).isEqualTo("counter-service-postgresql");
-        assertThat(Files.readString(Path.of("docs/kubernetes.md"))).as("the render command is documented").contains("k8s/render.sh");
+        assertThat(Files.readString(Path.of("docs/kubernetes.md"))).as("the render command is documented")
+            .contains("k8s/render.sh");
     }
 
     /** The helm test pod is left out: kubectl users have no helm test. */
     private static String withoutHelmTests(String rendered) {
         return Arrays.stream(rendered.split("(?m)^---\n"))
-                .filter(document -> !document.isBlank() && !document.contains("/templates/tests/"))
-                .map(document -> "---\n" + document)
-                .collect(Collectors.joining());
+            .filter(document -> !document.isBlank() && !document.contains("/templates/tests/"))
+            .map(document -> "---\n" + document)
+            .collect(Collectors.joining());
     }
+
 }

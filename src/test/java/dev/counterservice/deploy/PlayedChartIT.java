@@ -40,38 +40,54 @@ import static dev.counterservice.deploy.Manifests.podSpec;
 import static org.assertj.core.api.Assertions.assertThat;
 
 /**
- * The chart, played: its rendered pods run as containers with {@code podman kube play}, each with its rendered
- * securityContext, env (ConfigMap and Secret references), volumes and resources, on the image .ci/containers built.
- * Podman has no controllers, Services or kubelet, so this test plays them, and nothing more:
+ * The chart, played: its rendered pods run as containers with {@code podman kube play},
+ * each with its rendered securityContext, env (ConfigMap and Secret references), volumes
+ * and resources, on the image .ci/containers built. Podman has no controllers, Services
+ * or kubelet, so this test plays them, and nothing more:
  * <ul>
- * <li>the StatefulSet controller: its pod template becomes the Pod {@code <name>-0}, with a claim per
- * volumeClaimTemplate ({@code <template>-<name>-0}, a podman volume that outlives the pod);</li>
+ * <li>the StatefulSet controller: its pod template becomes the Pod {@code <name>-0}, with
+ * a claim per volumeClaimTemplate ({@code <template>-<name>-0}, a podman volume that
+ * outlives the pod);</li>
  * <li>the Deployment controller: its pod template becomes {@code replicas} Pods;</li>
- * <li>Services: each pod gets a hostAlias from every Service name to the first pod it selects (the chart is
- * rendered with service.port=8080, so every Service port is its target port);</li>
- * <li>the API server's Secrets: each rendered Secret becomes the podman secret that secretKeyRef reads;</li>
- * <li>the kubelet's probes and stop sequence: the HTTP and exec probes are called as rendered, preStop runs before
- * SIGTERM, and the grace period bounds the stop.</li>
+ * <li>Services: each pod gets a hostAlias from every Service name to the first pod it
+ * selects (the chart is rendered with service.port=8080, so every Service port is its
+ * target port);</li>
+ * <li>the API server's Secrets: each rendered Secret becomes the podman secret that
+ * secretKeyRef reads;</li>
+ * <li>the kubelet's probes and stop sequence: the HTTP and exec probes are called as
+ * rendered, preStop runs before SIGTERM, and the grace period bounds the stop.</li>
  * </ul>
- * The app ports are published on 127.0.0.1 only, so the load comes from the host over loopback.
+ * The app ports are published on 127.0.0.1 only, so the load comes from the host over
+ * loopback.
  */
 @Tag("delivery")
 @TestMethodOrder(MethodOrderer.OrderAnnotation.class)
 class PlayedChartIT {
 
     private static final String NETWORK = "counter-service-played";
+
     private static final String SUBNET = "10.89.201";
+
     private static final Path DIR = Path.of("target/played-chart");
+
     private static final HttpClient http = HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(2)).build();
+
     private static final JsonMapper json = JsonMapper.shared();
 
     private static Manifests manifests;
+
     private static JsonNode deployment;
+
     private static JsonNode statefulSet;
+
     private static final List<Replica> replicas = new ArrayList<>();
+
     private static final Map<String, String> podIps = new LinkedHashMap<>();
 
-    /** One played app pod: its name, and the host ports its http and management ports are published on. */
+    /**
+     * One played app pod: its name, and the host ports its http and management ports are
+     * published on.
+     */
     record Replica(String pod, int httpPort, int managementPort) {
 
         String container() {
@@ -89,8 +105,9 @@ class PlayedChartIT {
 
     @BeforeAll
     static void playTheChart() throws IOException {
-        manifests = Chart.render(ValueSet.DEFAULTS, Map.of("service.port", 8080, "counter.names[0]", "default", "counter.names[1]", "played",
-                "extraEnv[0].name", "JAVA_TOOL_OPTIONS", "extraEnv[0].value", "-Xlog:aot"));
+        manifests = Chart.render(ValueSet.DEFAULTS,
+                Map.of("service.port", 8080, "counter.names[0]", "default", "counter.names[1]", "played",
+                        "extraEnv[0].name", "JAVA_TOOL_OPTIONS", "extraEnv[0].value", "-Xlog:aot"));
         deployment = manifests.only("Deployment");
         statefulSet = manifests.only("StatefulSet");
         Files.createDirectories(DIR);
@@ -129,10 +146,14 @@ class PlayedChartIT {
     @Order(1)
     void postgresqlRunsAsUid999OnItsClaimWithAReadOnlyRoot() {
         String container = postgresqlPod() + "-postgresql";
-        JsonNode mount = container(statefulSet, "postgresql").path("volumeMounts").values().stream()
-                .filter(m -> m.path("name").asString().equals("data")).findFirst().orElseThrow();
+        JsonNode mount = container(statefulSet, "postgresql").path("volumeMounts")
+            .values()
+            .stream()
+            .filter(m -> m.path("name").asString().equals("data"))
+            .findFirst()
+            .orElseThrow();
         assertThat(Podman.inspect(container, "{{range .Mounts}}{{.Name}}:{{.Destination}} {{end}}"))
-                .contains(claim() + ":" + mount.path("mountPath").asString());
+            .contains(claim() + ":" + mount.path("mountPath").asString());
         assertThat(uid(container)).isEqualTo(podSpec(statefulSet).at("/securityContext/runAsUser").asInt());
         assertThat(Podman.inspect(container, "{{.HostConfig.ReadonlyRootfs}}")).isEqualTo("true");
         assertThat(Podman.run("logs", container)).contains("PostgreSQL init process complete");
@@ -144,15 +165,18 @@ class PlayedChartIT {
         JsonNode app = container(deployment, "app");
         long memoryLimit = ChartRenderingTests.quantity(app.at("/resources/limits/memory").asString()).longValueExact();
         for (Replica replica : replicas) {
-            assertThat(uid(replica.container())).isEqualTo(10001).isEqualTo(podSpec(deployment).at("/securityContext/runAsUser").asInt());
+            assertThat(uid(replica.container())).isEqualTo(10001)
+                .isEqualTo(podSpec(deployment).at("/securityContext/runAsUser").asInt());
             assertThat(Podman.inspect(replica.container(), "{{.HostConfig.ReadonlyRootfs}}")).isEqualTo("true");
             assertThat(Podman.inspect(replica.container(), "{{.EffectiveCaps}}")).isEqualTo("[]");
-            assertThat(Podman.inspect(replica.container(), "{{.HostConfig.Memory}}")).isEqualTo(String.valueOf(memoryLimit));
+            assertThat(Podman.inspect(replica.container(), "{{.HostConfig.Memory}}"))
+                .isEqualTo(String.valueOf(memoryLimit));
             assertThat(Podman.tryRun("exec", replica.container(), "sh", "-c", "echo > /app/written").output())
-                    .contains("Read-only file system");
+                .contains("Read-only file system");
             assertThat(Podman.run("logs", replica.container())).as("the JVM's log of the AOT cache (-Xlog:aot)")
-                    .contains("Opened AOT cache app.aot.").containsPattern("Mapped static +region #0")
-                    .doesNotContainPattern("(?i)unable to use|mismatch");
+                .contains("Opened AOT cache app.aot.")
+                .containsPattern("Mapped static +region #0")
+                .doesNotContainPattern("(?i)unable to use|mismatch");
         }
     }
 
@@ -162,11 +186,13 @@ class PlayedChartIT {
         long first = Long.parseLong(get(replicas.get(0).url("/next")).body().strip());
         long second = Long.parseLong(get(replicas.get(1).url("/next")).body().strip());
         assertThat(second).isGreaterThan(first);
-        assertThat(get(replicas.get(1).url("/counters/played/next")).statusCode()).as("counter.names[1]").isEqualTo(200);
+        assertThat(get(replicas.get(1).url("/counters/played/next")).statusCode()).as("counter.names[1]")
+            .isEqualTo(200);
         JsonNode scrape = Chart.render(ValueSet.ALL_FEATURES).only("ServiceMonitor").at("/spec/endpoints/0");
         assertThat(scrape.path("port").asString()).isEqualTo("management");
         assertThat(get(replicas.get(0).managementUrl(scrape.path("path").asString())).body())
-                .as("what the ServiceMonitor scrapes").contains("jvm_memory_used_bytes");
+            .as("what the ServiceMonitor scrapes")
+            .contains("jvm_memory_used_bytes");
     }
 
     @Test
@@ -187,8 +213,9 @@ class PlayedChartIT {
     @Test
     @Order(5)
     void loadThroughBothReplicasKeepsEveryGuaranteeAndResidentMemoryUnderTheLimit() throws Exception {
-        long memoryLimit = ChartRenderingTests.quantity(container(deployment, "app").at("/resources/limits/memory").asString())
-                .longValueExact();
+        long memoryLimit = ChartRenderingTests
+            .quantity(container(deployment, "app").at("/resources/limits/memory").asString())
+            .longValueExact();
         CompletableFuture<Map<String, String>> load = loadTest(20);
         Map<String, Long> maxRssKiB = new LinkedHashMap<>();
         while (!load.isDone()) {
@@ -232,8 +259,11 @@ class PlayedChartIT {
         CompletableFuture<Map<String, String>> load = loadTest(25);
         Thread.sleep(5_000);
         String restarts = Podman.inspect(killed.container(), "{{.RestartCount}}");
-        new ProcessBuilder("kill", "-KILL", Podman.inspect(killed.container(), "{{.State.Pid}}")).inheritIO().start().waitFor();
-        awaitCondition(Duration.ofSeconds(30), () -> !Podman.inspect(killed.container(), "{{.RestartCount}}").equals(restarts),
+        new ProcessBuilder("kill", "-KILL", Podman.inspect(killed.container(), "{{.State.Pid}}")).inheritIO()
+            .start()
+            .waitFor();
+        awaitCondition(Duration.ofSeconds(30),
+                () -> !Podman.inspect(killed.container(), "{{.RestartCount}}").equals(restarts),
                 "podman restarts the killed container");
         awaitReady(killed);
         Map<String, String> result = load.get();
@@ -250,19 +280,24 @@ class PlayedChartIT {
         Thread.sleep(4_000);
         Duration took = stopLikeTheKubelet(deployment, stopped.container());
         Map<String, String> result = load.get();
-        System.out.printf("played chart: load while %s stopped (in %d ms) %s%n", stopped.pod(), took.toMillis(), result);
-        assertThat(Podman.inspect(stopped.container(), "{{.State.ExitCode}}")).as("not killed at the end of the grace period")
-                .isNotEqualTo("137");
+        System.out.printf("played chart: load while %s stopped (in %d ms) %s%n", stopped.pod(), took.toMillis(),
+                result);
+        assertThat(Podman.inspect(stopped.container(), "{{.State.ExitCode}}"))
+            .as("not killed at the end of the grace period")
+            .isNotEqualTo("137");
         assertThat(Podman.run("logs", stopped.container())).contains("Graceful shutdown complete");
         assertThat(result).as("every request the app accepted was answered with a number")
-                .containsEntry("violations", "0").containsEntry("http_errors", "0").containsEntry("malformed", "0");
+            .containsEntry("violations", "0")
+            .containsEntry("http_errors", "0")
+            .containsEntry("malformed", "0");
         assertThat(Long.parseLong(get(replicas.get(0).url("/next")).body().strip())).isPositive();
     }
 
     /**
-     * Start-up of the image from its AOT cache against the same image with the cache switched off
-     * (-XX:AOTMode=off), side by side in alternating rounds: container start to readiness UP, with the chart's
-     * environment, user, read-only root and memory limit.
+     * Start-up of the image from its AOT cache against the same image with the cache
+     * switched off (-XX:AOTMode=off), side by side in alternating rounds: container start
+     * to readiness UP, with the chart's environment, user, read-only root and memory
+     * limit.
      */
     @Test
     @Order(9)
@@ -275,25 +310,34 @@ class PlayedChartIT {
         }
         long withCache = median(readyMillis.get("-XX:AOTMode=auto"));
         long without = median(readyMillis.get("-XX:AOTMode=off"));
-        System.out.printf("start-up to ready (ms), container start to readiness UP: %s; median %d with the AOT cache, %d without: %.2f%n",
+        System.out.printf(
+                "start-up to ready (ms), container start to readiness UP: %s; median %d with the AOT cache, %d without: %.2f%n",
                 readyMillis, withCache, without, (double) withCache / without);
-        // The aim is at most half (docs/kubernetes.md has the figures and what is left to get there)
+        // The aim is at most half (docs/kubernetes.md has the figures and what is left to
+        // get there)
         assertThat(withCache).as("ready sooner from the AOT cache").isLessThan(without);
     }
 
     private static Duration startToReady(String aotMode) throws Exception {
         JsonNode app = container(deployment, "app");
         int managementPort = freePort();
-        List<String> run = new ArrayList<>(List.of("run", "--detach", "--name", "counter-service-startup", "--network", NETWORK,
-                "--ip", SUBNET + ".40", "--add-host", databaseHost() + ":" + podIps.get(postgresqlPod()),
-                "--read-only", "--tmpfs", "/tmp", "--user", "10001:10001", "--cap-drop", "ALL",
-                "--memory", String.valueOf(ChartRenderingTests.quantity(app.at("/resources/limits/memory").asString()).longValueExact()),
+        List<String> run = new ArrayList<>(List.of("run", "--detach", "--name", "counter-service-startup", "--network",
+                NETWORK, "--ip", SUBNET + ".40", "--add-host", databaseHost() + ":" + podIps.get(postgresqlPod()),
+                "--read-only", "--tmpfs", "/tmp", "--user", "10001:10001", "--cap-drop", "ALL", "--memory",
+                String.valueOf(
+                        ChartRenderingTests.quantity(app.at("/resources/limits/memory").asString()).longValueExact()),
                 "--publish", "127.0.0.1:" + managementPort + ":" + Manifests.containerPort(app, "management")));
-        manifests.configMapData(Manifests.name(deployment)).forEach((name, value) -> run.addAll(List.of("--env", name + "=" + value)));
+        manifests.configMapData(Manifests.name(deployment))
+            .forEach((name, value) -> run.addAll(List.of("--env", name + "=" + value)));
         JsonNode password = Manifests.envEntry(app, "SPRING_DATASOURCE_PASSWORD").at("/valueFrom/secretKeyRef");
-        run.addAll(List.of("--env", "SPRING_DATASOURCE_PASSWORD=" + new String(java.util.Base64.getDecoder().decode(
-                manifests.get("Secret", password.path("name").asString()).path("data").path(password.path("key").asString()).asString()))));
-        run.addAll(List.of("--env", "JAVA_TOOL_OPTIONS=" + aotMode, container(deployment, "app").path("image").asString()));
+        run.addAll(List.of("--env",
+                "SPRING_DATASOURCE_PASSWORD=" + new String(java.util.Base64.getDecoder()
+                    .decode(manifests.get("Secret", password.path("name").asString())
+                        .path("data")
+                        .path(password.path("key").asString())
+                        .asString()))));
+        run.addAll(List.of("--env", "JAVA_TOOL_OPTIONS=" + aotMode,
+                container(deployment, "app").path("image").asString()));
         Instant start = Instant.now();
         Podman.run(run.toArray(String[]::new));
         try {
@@ -327,7 +371,10 @@ class PlayedChartIT {
         return values.stream().sorted().toList().get(values.size() / 2);
     }
 
-    /** The StatefulSet's pod on its claim, which is created only the first time, as the controller does. */
+    /**
+     * The StatefulSet's pod on its claim, which is created only the first time, as the
+     * controller does.
+     */
     private static void playPostgresql() throws IOException {
         List<JsonNode> objects = new ArrayList<>();
         if (Podman.tryRun("volume", "exists", claim()).exitCode() != 0) {
@@ -342,8 +389,9 @@ class PlayedChartIT {
         ArrayNode volumes = (ArrayNode) pod.path("spec").path("volumes");
         for (JsonNode template : statefulSet.at("/spec/volumeClaimTemplates")) {
             String name = template.at("/metadata/name").asString();
-            volumes.add(json.createObjectNode().put("name", name).set("persistentVolumeClaim",
-                    json.createObjectNode().put("claimName", name + "-" + postgresqlPod())));
+            volumes.add(json.createObjectNode()
+                .put("name", name)
+                .set("persistentVolumeClaim", json.createObjectNode().put("claimName", name + "-" + postgresqlPod())));
         }
         objects.add(pod);
         play(postgresqlPod(), objects);
@@ -367,16 +415,20 @@ class PlayedChartIT {
         ObjectNode pod = json.createObjectNode().put("apiVersion", "v1").put("kind", "Pod");
         ObjectNode metadata = (ObjectNode) template.path("metadata").deepCopy();
         metadata.put("name", name);
-        // podman 4.3 refuses annotation values over 63 characters (a label value's limit, not an annotation's): the
-        // config checksum only makes the Deployment controller roll pods, which nothing here does
+        // podman 4.3 refuses annotation values over 63 characters (a label value's limit,
+        // not an annotation's): the
+        // config checksum only makes the Deployment controller roll pods, which nothing
+        // here does
         if (metadata.path("annotations") instanceof ObjectNode annotations) {
             annotations.remove("checksum/config");
         }
-        // podman removes a finished init container right away, and on a busy machine finds it still running: kept
+        // podman removes a finished init container right away, and on a busy machine
+        // finds it still running: kept
         metadata.withObjectProperty("annotations").put("io.podman.annotations.init.container.type", "always");
         pod.set("metadata", metadata);
         pod.set("spec", template.path("spec").deepCopy());
-        // podman 4.3 plays an emptyDir as a volume named like it, shared by every pod: each pod gets its own instead
+        // podman 4.3 plays an emptyDir as a volume named like it, shared by every pod:
+        // each pod gets its own instead
         for (JsonNode volume : pod.at("/spec/volumes")) {
             if (volume.has("emptyDir")) {
                 ((ObjectNode) volume).remove("emptyDir");
@@ -393,8 +445,9 @@ class PlayedChartIT {
         for (String name : emptyDirVolumes(Manifests.name(pod))) {
             ObjectNode claim = json.createObjectNode().put("apiVersion", "v1").put("kind", "PersistentVolumeClaim");
             claim.set("metadata", json.createObjectNode().put("name", name));
-            claim.set("spec", json.createObjectNode().set("resources", json.createObjectNode()
-                    .set("requests", json.createObjectNode().put("storage", "64Mi"))));
+            claim.set("spec", json.createObjectNode()
+                .set("resources",
+                        json.createObjectNode().set("requests", json.createObjectNode().put("storage", "64Mi"))));
             claims.add(claim);
         }
         return claims;
@@ -403,8 +456,12 @@ class PlayedChartIT {
     private static List<String> emptyDirVolumes(String pod) {
         JsonNode workload = pod.equals(postgresqlPod()) ? statefulSet
                 : replicas.stream().anyMatch(r -> r.pod().equals(pod)) ? deployment : manifests.workload("test");
-        return podSpec(workload).path("volumes").values().stream().filter(v -> v.has("emptyDir"))
-                .map(v -> pod + "-" + v.path("name").asString()).toList();
+        return podSpec(workload).path("volumes")
+            .values()
+            .stream()
+            .filter(v -> v.has("emptyDir"))
+            .map(v -> pod + "-" + v.path("name").asString())
+            .toList();
     }
 
     /** Deletes a pod, and with it its emptyDir volumes. */
@@ -413,23 +470,32 @@ class PlayedChartIT {
         emptyDirVolumes(pod).forEach(volume -> Podman.tryRun("volume", "rm", "--force", volume));
     }
 
-    /** Every Service name resolves to the first played pod it selects; its ports must be its pods' ports. */
+    /**
+     * Every Service name resolves to the first played pod it selects; its ports must be
+     * its pods' ports.
+     */
     private static ObjectNode withServicesAsHostAliases(ObjectNode pod, String self) {
         ArrayNode aliases = ((ObjectNode) pod.path("spec")).putArray("hostAliases");
         for (JsonNode service : manifests.ofKind("Service")) {
             Map<String, String> selector = Manifests.strings(service.at("/spec/selector"));
-            JsonNode target = manifests.workloads().stream().filter(w -> Manifests.selects(selector, Manifests.podLabels(w)))
-                    .findFirst().orElseThrow();
+            JsonNode target = manifests.workloads()
+                .stream()
+                .filter(w -> Manifests.selects(selector, Manifests.podLabels(w)))
+                .findFirst()
+                .orElseThrow();
             for (JsonNode port : service.at("/spec/ports")) {
-                assertThat(containers(target).stream().flatMap(c -> c.path("ports").values().stream())
-                        .anyMatch(p -> p.path("name").asString().equals(port.path("targetPort").asString())
-                                && p.path("containerPort").asInt() == port.path("port").asInt()))
-                        .as("Service %s port %s", Manifests.name(service), port).isTrue();
+                assertThat(containers(target).stream()
+                    .flatMap(c -> c.path("ports").values().stream())
+                    .anyMatch(p -> p.path("name").asString().equals(port.path("targetPort").asString())
+                            && p.path("containerPort").asInt() == port.path("port").asInt()))
+                    .as("Service %s port %s", Manifests.name(service), port)
+                    .isTrue();
             }
             String pod0 = Manifests.name(target) + "-0";
             if (!pod0.equals(self)) {
-                aliases.add(json.createObjectNode().put("ip", podIps.get(pod0))
-                        .set("hostnames", json.createArrayNode().add(Manifests.name(service))));
+                aliases.add(json.createObjectNode()
+                    .put("ip", podIps.get(pod0))
+                    .set("hostnames", json.createArrayNode().add(Manifests.name(service))));
             }
         }
         return pod;
@@ -448,7 +514,10 @@ class PlayedChartIT {
         Podman.run("kube", "play", "--network", NETWORK, "--ip", podIps.get(pod), file.toString());
     }
 
-    /** The kubelet's stop: the preStop hook (sleep, or exec in the container), then SIGTERM, SIGKILL after the grace period. */
+    /**
+     * The kubelet's stop: the preStop hook (sleep, or exec in the container), then
+     * SIGTERM, SIGKILL after the grace period.
+     */
     private static Duration stopLikeTheKubelet(JsonNode workload, String container) throws InterruptedException {
         JsonNode preStop = podSpec(workload).at("/containers/0/lifecycle/preStop");
         Instant start = Instant.now();
@@ -456,12 +525,14 @@ class PlayedChartIT {
             Thread.sleep(preStop.at("/sleep/seconds").asInt() * 1000L);
         }
         else {
-            // PostgreSQL's pg_ctl stop ends the container's main process, and podman the hook with it (exit 137)
+            // PostgreSQL's pg_ctl stop ends the container's main process, and podman the
+            // hook with it (exit 137)
             List<String> exec = new ArrayList<>(List.of("exec", container));
             preStop.at("/exec/command").values().forEach(word -> exec.add(word.asString()));
             Podman.tryRun(exec.toArray(String[]::new));
         }
-        long left = podSpec(workload).path("terminationGracePeriodSeconds").asInt() - Duration.between(start, Instant.now()).toSeconds();
+        long left = podSpec(workload).path("terminationGracePeriodSeconds").asInt()
+                - Duration.between(start, Instant.now()).toSeconds();
         Podman.run("stop", "--time", String.valueOf(Math.max(left, 1)), container);
         return Duration.between(start, Instant.now());
     }
@@ -476,7 +547,10 @@ class PlayedChartIT {
                 () -> probe(replica, "readinessProbe") == 200, replica.pod() + " becomes ready");
     }
 
-    /** An HTTP probe as rendered, through the published management port: its status, or -1 when nothing answers. */
+    /**
+     * An HTTP probe as rendered, through the published management port: its status, or -1
+     * when nothing answers.
+     */
     private static int probe(Replica replica, String probe) {
         JsonNode httpGet = container(deployment, "app").path(probe).path("httpGet");
         assertThat(httpGet.path("port").asString()).isEqualTo("management");
@@ -518,10 +592,13 @@ class PlayedChartIT {
         }
     }
 
-    /** bench/LoadTest.java from the host through both replicas; its RESULT line as a map. */
+    /**
+     * bench/LoadTest.java from the host through both replicas; its RESULT line as a map.
+     */
     private static CompletableFuture<Map<String, String>> loadTest(int seconds) throws IOException {
-        List<String> command = new ArrayList<>(List.of(Path.of(System.getProperty("java.home"), "bin", "java").toString(),
-                "bench/LoadTest.java", "--clients", "16", "--duration", String.valueOf(seconds)));
+        List<String> command = new ArrayList<>(
+                List.of(Path.of(System.getProperty("java.home"), "bin", "java").toString(), "bench/LoadTest.java",
+                        "--clients", "16", "--duration", String.valueOf(seconds)));
         replicas.forEach(replica -> command.addAll(List.of("--url", replica.url(""))));
         Path log = DIR.resolve("load-test.log");
         Process process = new ProcessBuilder(command).redirectErrorStream(true).redirectOutput(log.toFile()).start();
@@ -550,11 +627,19 @@ class PlayedChartIT {
         return Long.parseLong(procStatus(container, "VmRSS:").replaceAll("\\D", ""));
     }
 
-    /** A line of /proc/PID/status of the container's main process (the JVM for the app), seen from the host. */
+    /**
+     * A line of /proc/PID/status of the container's main process (the JVM for the app),
+     * seen from the host.
+     */
     private static String procStatus(String container, String field) {
         try {
-            return Files.readAllLines(Path.of("/proc", Podman.inspect(container, "{{.State.Pid}}"), "status")).stream()
-                    .filter(line -> line.startsWith(field)).findFirst().orElseThrow().substring(field.length()).strip();
+            return Files.readAllLines(Path.of("/proc", Podman.inspect(container, "{{.State.Pid}}"), "status"))
+                .stream()
+                .filter(line -> line.startsWith(field))
+                .findFirst()
+                .orElseThrow()
+                .substring(field.length())
+                .strip();
         }
         catch (IOException ex) {
             throw new IllegalStateException(ex);
@@ -588,4 +673,5 @@ class PlayedChartIT {
             return socket.getLocalPort();
         }
     }
+
 }

@@ -8,29 +8,41 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.TimeUnit;
 
-/** The podman command line (.ci/containers installs and configures it), run from the tests. */
+/**
+ * The podman command line (.ci/containers installs and configures it), run from the
+ * tests.
+ */
 final class Podman {
 
     private Podman() {
     }
 
-    /** Runs podman with these arguments; its standard output, or an AssertionError with everything it printed. */
+    /**
+     * Runs podman with these arguments; its standard output, or an AssertionError with
+     * everything it printed.
+     */
     static String run(String... args) {
         Result result = tryRun(args);
         if (result.exitCode() != 0) {
-            throw new AssertionError("podman " + String.join(" ", args) + " exited " + result.exitCode() + ":\n" + result.output());
+            throw new AssertionError(
+                    "podman " + String.join(" ", args) + " exited " + result.exitCode() + ":\n" + result.output());
         }
         return result.output().strip();
     }
 
-    /** Runs podman and returns what it printed (standard output and error) with its exit code, failing or not. */
+    /**
+     * Runs podman and returns what it printed (standard output and error) with its exit
+     * code, failing or not.
+     */
     static Result tryRun(String... args) {
         List<String> command = new ArrayList<>(List.of("podman"));
         command.addAll(List.of(args));
         try {
             Path output = Files.createTempFile("podman", ".out");
             try {
-                Process process = new ProcessBuilder(command).redirectErrorStream(true).redirectOutput(output.toFile()).start();
+                Process process = new ProcessBuilder(command).redirectErrorStream(true)
+                    .redirectOutput(output.toFile())
+                    .start();
                 if (!process.waitFor(5, TimeUnit.MINUTES)) {
                     process.destroyForcibly();
                     throw new AssertionError(command + " did not finish within 5 minutes");
@@ -57,4 +69,5 @@ final class Podman {
 
     record Result(int exitCode, String output) {
     }
+
 }

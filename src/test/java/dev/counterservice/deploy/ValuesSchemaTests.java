@@ -22,8 +22,8 @@ import static org.assertj.core.api.Assertions.assertThatCode;
 import static org.assertj.core.api.Assertions.assertThatIllegalStateException;
 
 /**
- * values.schema.json stops a wrong value at install time, with the key in the message; and every value in
- * values.yaml is documented and known to the schema.
+ * values.schema.json stops a wrong value at install time, with the key in the message;
+ * and every value in values.yaml is documented and known to the schema.
  */
 class ValuesSchemaTests {
 
@@ -31,7 +31,8 @@ class ValuesSchemaTests {
 
     @Test
     void everyValueIsDocumentedByACommentStartingWithItsKey() throws IOException {
-        assertThat(valuesKeys()).allSatisfy((key, documented) -> assertThat(documented).as("%s is documented", key).isTrue());
+        assertThat(valuesKeys())
+            .allSatisfy((key, documented) -> assertThat(documented).as("%s is documented", key).isTrue());
     }
 
     @Test
@@ -53,65 +54,51 @@ class ValuesSchemaTests {
     }
 
     @ParameterizedTest(name = "{0}={1}")
-    @CsvSource({
-            "replicaCount, two",
-            "replicaCount, -1",
-            "image.pullPolicy, Sometimes",
-            "service.port, 70000",
-            "counter.maxCount, many",
-            "counter.maxCount, 0",
-            "counter.names[0], Not A Name",
-            "counter.timeout, soon",
-            "counter.coalescing.enabled, maybe",
-            "counter.coalescing.maxBatch, 100001",
-            "logFormat, xml",
-            "tracing.otlpEndpoint, otel-collector:4318",
-            "tracing.samplingProbability, 1.5",
-            "postgresql.enabled, yes",
-            "postgresql.persistence.accessModes[0], ReadWriteSometimes",
-            "postgresql.image.tag, latest",
-            "resources.limits.memory, lots",
-            "counter.idempotency.retention, forever",
-            "counter.fenceMargin, 0",
-            "counter.requireSynchronousReplication, maybe",
-            "cloudnativepg.instances, 1",
-            "cloudnativepg.synchronous.number, 0",
-            "prometheusRule.commitLatency.p99Seconds, fast",
-            "prometheusRule.notReady.for, a while",
-            "auth.issuerUri, idp.example.com",
-    })
+    @CsvSource({ "replicaCount, two", "replicaCount, -1", "image.pullPolicy, Sometimes", "service.port, 70000",
+            "counter.maxCount, many", "counter.maxCount, 0", "counter.names[0], Not A Name", "counter.timeout, soon",
+            "counter.coalescing.enabled, maybe", "counter.coalescing.maxBatch, 100001", "logFormat, xml",
+            "tracing.otlpEndpoint, otel-collector:4318", "tracing.samplingProbability, 1.5", "postgresql.enabled, yes",
+            "postgresql.persistence.accessModes[0], ReadWriteSometimes", "postgresql.image.tag, latest",
+            "resources.limits.memory, lots", "counter.idempotency.retention, forever", "counter.fenceMargin, 0",
+            "counter.requireSynchronousReplication, maybe", "cloudnativepg.instances, 1",
+            "cloudnativepg.synchronous.number, 0", "prometheusRule.commitLatency.p99Seconds, fast",
+            "prometheusRule.notReady.for, a while", "auth.issuerUri, idp.example.com", })
     void rejectsAWrongTypeOrValue(String key, String value) {
         assertThatIllegalStateException().isThrownBy(() -> Chart.template(ValueSet.DEFAULTS, Map.of(key, value)))
-                .withMessageContaining("values don't meet the specifications of the schema")
-                .withMessageContaining(key.replaceAll("\\[\\d+]", "").replaceAll("\\..*", ""));
+            .withMessageContaining("values don't meet the specifications of the schema")
+            .withMessageContaining(key.replaceAll("\\[\\d+]", "").replaceAll("\\..*", ""));
     }
 
     @ParameterizedTest
-    @CsvSource({"replicas, 3", "postgres.enabled, false", "postgresql.persistance.size, 1Gi", "counter.maxcount, 5"})
+    @CsvSource({ "replicas, 3", "postgres.enabled, false", "postgresql.persistance.size, 1Gi", "counter.maxcount, 5" })
     void rejectsAnUnknownKey(String key, String value) {
         assertThatIllegalStateException().isThrownBy(() -> Chart.template(ValueSet.DEFAULTS, Map.of(key, value)))
-                .withMessageContaining("Additional property");
+            .withMessageContaining("Additional property");
     }
 
     @Test
     void anExternalDatabaseNeedsItsHostAndSecret() {
-        assertThatIllegalStateException().isThrownBy(() -> Chart.template(ValueSet.DEFAULTS, Map.of("postgresql.enabled", false)))
-                .withMessageContaining("externalDatabase.host is required");
-        assertThatIllegalStateException().isThrownBy(() -> Chart.template(ValueSet.DEFAULTS,
-                        Map.of("postgresql.enabled", false, "externalDatabase.host", "db.example.com")))
-                .withMessageContaining("externalDatabase.existingSecret is required");
+        assertThatIllegalStateException()
+            .isThrownBy(() -> Chart.template(ValueSet.DEFAULTS, Map.of("postgresql.enabled", false)))
+            .withMessageContaining("externalDatabase.host is required");
+        assertThatIllegalStateException()
+            .isThrownBy(() -> Chart.template(ValueSet.DEFAULTS,
+                    Map.of("postgresql.enabled", false, "externalDatabase.host", "db.example.com")))
+            .withMessageContaining("externalDatabase.existingSecret is required");
     }
 
     @Test
     void acceptsItsOwnDefaultsAsSetValues() {
         assertThatCode(() -> Chart.template(ValueSet.DEFAULTS, Map.of("replicaCount", 3, "counter.timeout", "500ms",
-                "postgresql.image.tag", "18.1", "resources.limits.cpu", "1500m"))).doesNotThrowAnyException();
+                "postgresql.image.tag", "18.1", "resources.limits.cpu", "1500m")))
+            .doesNotThrowAnyException();
     }
 
     /**
-     * The keys of values.yaml, as dotted paths, and whether each is documented: by a comment block right above it
-     * that starts with its path, or through such a comment on a parent (resources documents resources.limits.cpu).
-     * Keys inside list items (ingress.hosts[].host) belong to their list.
+     * The keys of values.yaml, as dotted paths, and whether each is documented: by a
+     * comment block right above it that starts with its path, or through such a comment
+     * on a parent (resources documents resources.limits.cpu). Keys inside list items
+     * (ingress.hosts[].host) belong to their list.
      */
     private static Map<String, Boolean> valuesKeys() throws IOException {
         Map<String, Boolean> keys = new LinkedHashMap<>();
@@ -133,7 +120,8 @@ class ValuesSchemaTests {
             }
             Matcher key = KEY.matcher(line);
             if (stripped.startsWith("-") || !key.matches() || (listIndent != null && indent > listIndent)) {
-                listIndent = stripped.startsWith("-") && (listIndent == null || indent < listIndent) ? Integer.valueOf(indent) : listIndent;
+                listIndent = stripped.startsWith("-") && (listIndent == null || indent < listIndent)
+                        ? Integer.valueOf(indent) : listIndent;
                 comment = null;
                 continue;
             }
@@ -145,10 +133,13 @@ class ValuesSchemaTests {
             boolean documented = (comment != null && comment.startsWith("# " + path + " "))
                     || (!parents.isEmpty() && (boolean) parents.peek()[2]);
             keys.put(path, documented);
-            parents.push(new Object[] {indent, path, documented});
+            parents.push(new Object[] { indent, path, documented });
             comment = null;
         }
-        keys.keySet().removeIf(path -> keys.keySet().stream().anyMatch(other -> other.startsWith(path + ".")) && !keys.get(path));
+        keys.keySet()
+            .removeIf(
+                    path -> keys.keySet().stream().anyMatch(other -> other.startsWith(path + ".")) && !keys.get(path));
         return keys;
     }
+
 }

@@ -22,27 +22,30 @@ import org.junit.jupiter.params.provider.ValueSource;
 import static org.assertj.core.api.Assertions.assertThat;
 
 /**
- * What Kubernetes does to the service's own processes: SIGKILL and SIGTERM to one of two instances under
- * concurrent clients, with request coalescing on and off, and a start with no database.
+ * What Kubernetes does to the service's own processes: SIGKILL and SIGTERM to one of two
+ * instances under concurrent clients, with request coalescing on and off, and a start
+ * with no database.
  */
 class AppProcessFaultIntegrationTests {
 
     private static final Duration START = Duration.ofSeconds(120);
+
     private static final int IN_FLIGHT = 16;
 
     private final TestDatabase database = TestDatabase.shared();
 
     @ParameterizedTest(name = "coalescing enabled: {0}")
-    @ValueSource(booleans = {true, false})
+    @ValueSource(booleans = { true, false })
     void anInstanceKilledWithSigkillMidLoadRestartsWhileTheOtherKeepsServing(boolean coalescing) {
-        Map<String, String> properties = Map.of("counter.names", "replicas",
-                "counter.coalescing.enabled", Boolean.toString(coalescing));
+        Map<String, String> properties = Map.of("counter.names", "replicas", "counter.coalescing.enabled",
+                Boolean.toString(coalescing));
         AppProcess killed = AppProcess.start(database, properties);
         try (AppProcess survivor = AppProcess.start(database, properties)) {
             killed.awaitReady(START);
             survivor.awaitReady(START);
             long start = stored("replicas");
-            try (LoadClients load = LoadClients.start(16, List.of(killed.baseUrl(), survivor.baseUrl()), "/counters/replicas/next")) {
+            try (LoadClients load = LoadClients.start(16, List.of(killed.baseUrl(), survivor.baseUrl()),
+                    "/counters/replicas/next")) {
                 load.runFor(Duration.ofSeconds(1));
                 killed.kill();
                 long countAtKill = load.numbers().count();
@@ -55,13 +58,16 @@ class AppProcessFaultIntegrationTests {
 
                 long stored = stored("replicas");
                 assertThat(load.failures()).as("only requests to the killed instance failed, to connect")
-                        .isNotEmpty().containsOnlyKeys("connection");
+                    .isNotEmpty()
+                    .containsOnlyKeys("connection");
                 assertThat(load.numbers().guaranteeViolations(stored)).isEmpty();
-                // The killed instance may have committed numbers it never sent: at most one per failed request
+                // The killed instance may have committed numbers it never sent: at most
+                // one per failed request
                 assertThat(stored - start - load.numbers().count()).isBetween(0L, load.failureCount());
             }
             long cleanStart = stored("replicas");
-            try (LoadClients clean = LoadClients.start(8, List.of(killed.baseUrl(), survivor.baseUrl()), "/counters/replicas/next")) {
+            try (LoadClients clean = LoadClients.start(8, List.of(killed.baseUrl(), survivor.baseUrl()),
+                    "/counters/replicas/next")) {
                 clean.runFor(Duration.ofSeconds(2));
                 clean.close();
                 assertThat(clean.failures()).isEmpty();
@@ -74,7 +80,7 @@ class AppProcessFaultIntegrationTests {
     }
 
     @ParameterizedTest(name = "coalescing enabled: {0}")
-    @ValueSource(booleans = {true, false})
+    @ValueSource(booleans = { true, false })
     void sigtermLetsAcceptedRequestsFinishWithTheirNumbersReportsNotReadyAndExitsInTime(boolean coalescing)
             throws Exception {
         Map<String, String> properties = Map.of("counter.names", "draining", "counter.timeout", "15s",
@@ -86,12 +92,15 @@ class AppProcessFaultIntegrationTests {
             long before = stored("draining");
             IssuedNumbers numbers = new IssuedNumbers();
             try (ExecutorService clients = Executors.newVirtualThreadPerTaskExecutor();
-                    Connection holder = DriverManager.getConnection(database.jdbcUrl(), database.username(), database.password())) {
-                // Hold the row so that accepted requests are still in flight when SIGTERM arrives
+                    Connection holder = DriverManager.getConnection(database.jdbcUrl(), database.username(),
+                            database.password())) {
+                // Hold the row so that accepted requests are still in flight when SIGTERM
+                // arrives
                 holder.setAutoCommit(false);
                 holder.createStatement().execute("SELECT value FROM counter WHERE name = 'draining' FOR UPDATE");
                 List<CompletableFuture<HttpResponse<String>>> inFlight = new ArrayList<>();
-                // The first request to each instance has its UPDATE wait for the row; the others then queue behind it
+                // The first request to each instance has its UPDATE wait for the row; the
+                // others then queue behind it
                 for (int client = 0; client < IN_FLIGHT; client++) {
                     inFlight.add(send(client % 2 == 0 ? terminated : other, client, numbers, clients));
                     if (client == 1) {
@@ -124,8 +133,9 @@ class AppProcessFaultIntegrationTests {
         TestDatabase nowhere = database.via(1);
         try (AppProcess app = AppProcess.start(nowhere, Map.of())) {
             assertThat(app.awaitExit(START)).isNotZero();
-            assertThat(app.output()).contains("Cannot reach the database at " + nowhere.jdbcUrl() + ": Connection refused")
-                    .doesNotContain(nowhere.password() + "@");
+            assertThat(app.output())
+                .contains("Cannot reach the database at " + nowhere.jdbcUrl() + ": Connection refused")
+                .doesNotContain(nowhere.password() + "@");
         }
     }
 
@@ -133,7 +143,10 @@ class AppProcessFaultIntegrationTests {
         return database.queryForLong("SELECT value FROM counter WHERE name = '%s'".formatted(counter));
     }
 
-    /** Sends one request and records its numbers, if it gets any, with its send and receive times. */
+    /**
+     * Sends one request and records its numbers, if it gets any, with its send and
+     * receive times.
+     */
     private static CompletableFuture<HttpResponse<String>> send(AppProcess instance, int client, IssuedNumbers numbers,
             ExecutorService clients) {
         return CompletableFuture.supplyAsync(() -> {
@@ -151,8 +164,10 @@ class AppProcessFaultIntegrationTests {
     private void awaitLockWaits(int count) {
         long deadline = System.nanoTime() + Duration.ofSeconds(60).toNanos();
         long waiting;
-        while ((waiting = database.queryForLong("SELECT count(*) FROM pg_stat_activity WHERE wait_event_type = 'Lock'")) != count) {
-            assertThat(System.nanoTime()).as("%d UPDATEs wait for the row, saw %d", count, waiting).isLessThan(deadline);
+        while ((waiting = database
+            .queryForLong("SELECT count(*) FROM pg_stat_activity WHERE wait_event_type = 'Lock'")) != count) {
+            assertThat(System.nanoTime()).as("%d UPDATEs wait for the row, saw %d", count, waiting)
+                .isLessThan(deadline);
         }
     }
 
@@ -176,4 +191,5 @@ class AppProcessFaultIntegrationTests {
             assertThat(System.nanoTime()).as("readiness DOWN after SIGTERM").isLessThan(deadline);
         }
     }
+
 }

@@ -23,27 +23,38 @@ import org.junit.jupiter.api.Test;
 import static org.assertj.core.api.Assertions.assertThat;
 
 /**
- * A replicated PostgreSQL (primary and streaming standby, reached through the driver's multi-host URL) fails over
- * under load to two instances, each in a JVM of its own. A synchronous standby has every acknowledged commit; an
- * asynchronous one may not, and then the instances must notice the new primary and move the counter past every
- * number they handed out (the fence) before serving from it. The pair and the instances are shared: after each
- * failover the dead primary rejoins as the new standby, on its old port, as an operator would bring it back.
+ * A replicated PostgreSQL (primary and streaming standby, reached through the driver's
+ * multi-host URL) fails over under load to two instances, each in a JVM of its own. A
+ * synchronous standby has every acknowledged commit; an asynchronous one may not, and
+ * then the instances must notice the new primary and move the counter past every number
+ * they handed out (the fence) before serving from it. The pair and the instances are
+ * shared: after each failover the dead primary rejoins as the new standby, on its old
+ * port, as an operator would bring it back.
  */
 class FailoverIntegrationTests {
 
     private static final String COUNTER = "failover";
+
     private static final String NEXT = "/counters/" + COUNTER + "/next";
+
     private static final Map<String, String> PROPERTIES = Map.of("counter.names", COUNTER);
+
     private static final Duration START = Duration.ofSeconds(120);
+
     private static final Duration SERVING_AGAIN = Duration.ofSeconds(30);
+
     private static final int LOST_BLOCK = 5;
 
     private static ReplicatedPostgres pair;
+
     private static TestDatabase database;
+
     private static AppProcess first;
+
     private static AppProcess second;
 
-    // Each request's numbers go in here, from the load and from single requests alike, to be checked together
+    // Each request's numbers go in here, from the load and from single requests alike, to
+    // be checked together
     private final IssuedNumbers issued = new IssuedNumbers();
 
     @BeforeEach
@@ -58,7 +69,10 @@ class FailoverIntegrationTests {
         }
     }
 
-    /** Brings the dead primary back as the standby; if the pair cannot be repaired, the next test starts afresh. */
+    /**
+     * Brings the dead primary back as the standby; if the pair cannot be repaired, the
+     * next test starts afresh.
+     */
     @AfterEach
     void rejoin() {
         try {
@@ -94,7 +108,7 @@ class FailoverIntegrationTests {
             pair.promoteStandby();
             long promoted = System.nanoTime();
             assertThat(stored()).as("the synchronous standby has every number acknowledged before the kill")
-                    .isGreaterThanOrEqualTo(acknowledgedBeforeKill);
+                .isGreaterThanOrEqualTo(acknowledgedBeforeKill);
             Duration firstServing = awaitServing(first, promoted);
             Duration secondServing = awaitServing(second, promoted);
             System.out.printf("[failover] synchronous: promotion took %d ms; serving again %d ms and %d ms after it%n",
@@ -118,9 +132,14 @@ class FailoverIntegrationTests {
             long standbyStopped = System.nanoTime();
             load.runFor(Duration.ofSeconds(4));
             pair.killPrimary();
-            long lost = load.numbers().issues().stream().filter(issue -> issue.sentNanos() > standbyStopped)
-                    .mapToLong(issue -> issue.last() - issue.first() + 1).sum();
-            assertThat(lost).as("numbers committed only on the primary, requested after the standby stopped").isPositive();
+            long lost = load.numbers()
+                .issues()
+                .stream()
+                .filter(issue -> issue.sentNanos() > standbyStopped)
+                .mapToLong(issue -> issue.last() - issue.first() + 1)
+                .sum();
+            assertThat(lost).as("numbers committed only on the primary, requested after the standby stopped")
+                .isPositive();
             pair.startStandby();
             pair.promoteStandby();
             long promoted = System.nanoTime();
@@ -129,16 +148,18 @@ class FailoverIntegrationTests {
             load.runFor(Duration.ofSeconds(2));
             load.close();
             collect(load);
-            System.out.printf("[failover] asynchronous, standby stopped 4 s: %d numbers lost with the primary; "
-                    + "serving again %d ms and %d ms after promotion; failures %s%n",
+            System.out.printf(
+                    "[failover] asynchronous, standby stopped 4 s: %d numbers lost with the primary; "
+                            + "serving again %d ms and %d ms after promotion; failures %s%n",
                     lost, firstServing.toMillis(), secondServing.toMillis(), load.failures());
         }
         assertNoNumberTwiceAndFencedSince(before);
     }
 
     /**
-     * The case the fence's margin exists for: the lost commits were the other instance's, above this instance's own
-     * high-water mark, and this instance reaches the new primary first (the other is paused meanwhile).
+     * The case the fence's margin exists for: the lost commits were the other instance's,
+     * above this instance's own high-water mark, and this instance reaches the new
+     * primary first (the other is paused meanwhile).
      */
     @Test
     void asynchronousStandbyThatMissedOnlyTheLastCommitsHandsOutNoNumberTwice() {
@@ -147,8 +168,10 @@ class FailoverIntegrationTests {
         List<Detections> before = detections();
         long replicated = pair.awaitStandbyReceivedAll();
         pair.stopStandbyImmediately();
-        // The last two commits: one request each, to the second instance only, so they lie above the first's mark;
-        // more numbers than the first's refused batch and a margin of 1 would cover, so the margin is what counts
+        // The last two commits: one request each, to the second instance only, so they
+        // lie above the first's mark;
+        // more numbers than the first's refused batch and a margin of 1 would cover, so
+        // the margin is what counts
         for (int request = 0; request < 2; request++) {
             assertThat(request(second, LOST_BLOCK)).as("a commit the standby misses").isTrue();
         }
@@ -169,7 +192,8 @@ class FailoverIntegrationTests {
             for (int request = 0; request < 10; request++) {
                 request(first, 1);
             }
-            System.out.printf("[failover] the first instance served again %d ms after promotion%n", firstServing.toMillis());
+            System.out.printf("[failover] the first instance served again %d ms after promotion%n",
+                    firstServing.toMillis());
         }
         finally {
             second.resume();
@@ -180,9 +204,10 @@ class FailoverIntegrationTests {
     }
 
     /**
-     * Lost commits without a new server (a crash with {@code synchronous_commit=off}, a counter set back by hand):
-     * the instance that handed out the lost number refuses the block that repeats it with a 503, logs and counts
-     * the regression, fences, and serves again.
+     * Lost commits without a new server (a crash with {@code synchronous_commit=off}, a
+     * counter set back by hand): the instance that handed out the lost number refuses the
+     * block that repeats it with a 503, logs and counts the regression, fences, and
+     * serves again.
      */
     @Test
     void aCounterSetBackOnTheSameServerIsARegressionRefusedLoggedCountedAndFenced() {
@@ -197,7 +222,7 @@ class FailoverIntegrationTests {
         Detections after = Detections.of(first);
         assertThat(after.regressions()).as("counter_regressions_total").isEqualTo(before.regressions() + 1);
         assertThat(after.lostCommitLines()).as("ERROR lines with 'lost commits' and the counter")
-                .isEqualTo(before.lostCommitLines() + 1);
+            .isEqualTo(before.lostCommitLines() + 1);
         assertThat(after.fences()).as("counter_fences_total").isGreaterThan(before.fences());
         runLoad();
         assertThat(issued.duplicates()).as("numbers acknowledged twice").isEmpty();
@@ -207,13 +232,16 @@ class FailoverIntegrationTests {
     @Test
     void requiringSynchronousReplicationKeepsReadinessDownOnAPrimaryThatDoesNotWaitForItsStandby() {
         pair.commitSynchronously(false);
-        Map<String, String> required = Map.of("counter.names", COUNTER, "counter.require-synchronous-replication", "true");
+        Map<String, String> required = Map.of("counter.names", COUNTER, "counter.require-synchronous-replication",
+                "true");
         try (AppInstance strict = AppInstance.start(database, required);
                 AppInstance lenient = AppInstance.start(database, PROPERTIES)) {
             assertThat(awaitGauge(strict)).as("asynchronous").isEqualTo(0);
             assertThat(awaitGauge(lenient)).isEqualTo(0);
-            assertThat(lenient.management("/actuator/health/readiness").statusCode()).as("not required: ready").isEqualTo(200);
-            assertThat(strict.management("/actuator/health/readiness").statusCode()).as("required: not ready").isEqualTo(503);
+            assertThat(lenient.management("/actuator/health/readiness").statusCode()).as("not required: ready")
+                .isEqualTo(200);
+            assertThat(strict.management("/actuator/health/readiness").statusCode()).as("required: not ready")
+                .isEqualTo(503);
         }
         pair.commitSynchronously(true);
         try (AppInstance strict = AppInstance.start(database, required)) {
@@ -235,7 +263,8 @@ class FailoverIntegrationTests {
                 return false;
             }
             List<String> numbers = response.body().lines().toList();
-            issued.record(-1, sent, System.nanoTime(), Long.parseLong(numbers.getFirst()), Long.parseLong(numbers.getLast()));
+            issued.record(-1, sent, System.nanoTime(), Long.parseLong(numbers.getFirst()),
+                    Long.parseLong(numbers.getLast()));
             return true;
         }
         catch (UncheckedIOException ex) {
@@ -243,7 +272,10 @@ class FailoverIntegrationTests {
         }
     }
 
-    /** Waits until the instance answers 200 again by itself, and returns how long after {@code since} that was. */
+    /**
+     * Waits until the instance answers 200 again by itself, and returns how long after
+     * {@code since} that was.
+     */
     private Duration awaitServing(AppProcess instance, long since) {
         while (!request(instance, 1)) {
             assertThat(Duration.ofNanos(System.nanoTime() - since)).as("serving again").isLessThan(SERVING_AGAIN);
@@ -261,7 +293,10 @@ class FailoverIntegrationTests {
         }
     }
 
-    /** After a failover that lost commits: no number went out twice, and both instances fenced. */
+    /**
+     * After a failover that lost commits: no number went out twice, and both instances
+     * fenced.
+     */
     private void assertNoNumberTwiceAndFencedSince(List<Detections> before) {
         System.out.printf("[failover] %d duplicates among %d numbers%n", issued.duplicates().size(), issued.count());
         assertThat(issued.duplicates()).as("numbers acknowledged twice").isEmpty();
@@ -277,11 +312,15 @@ class FailoverIntegrationTests {
     }
 
     private void collect(LoadClients load) {
-        load.numbers().issues().forEach(issue ->
-                issued.record(issue.client(), issue.sentNanos(), issue.receivedNanos(), issue.first(), issue.last()));
+        load.numbers()
+            .issues()
+            .forEach(issue -> issued.record(issue.client(), issue.sentNanos(), issue.receivedNanos(), issue.first(),
+                    issue.last()));
     }
 
-    /** After recovery, a fresh run of clients over both instances sees no error at all. */
+    /**
+     * After recovery, a fresh run of clients over both instances sees no error at all.
+     */
     private void assertCleanRun() {
         try (LoadClients load = LoadClients.start(8, urls(), NEXT)) {
             load.runFor(Duration.ofSeconds(2));
@@ -293,24 +332,29 @@ class FailoverIntegrationTests {
         assertThat(issued.guaranteeViolations(stored())).isEmpty();
     }
 
-    /** What an instance has counted and logged about new primaries and lost commits so far. */
-    private record Detections(String instance, double fences, double regressions, long fencedLines, long lostCommitLines) {
+    /**
+     * What an instance has counted and logged about new primaries and lost commits so
+     * far.
+     */
+    private record Detections(String instance, double fences, double regressions, long fencedLines,
+            long lostCommitLines) {
 
-        private static final Pattern LOST_COMMITS = Pattern.compile(
-                "(?m)^.*ERROR.*(lost commits.*" + COUNTER + "|" + COUNTER + ".*lost commits).*$");
+        private static final Pattern LOST_COMMITS = Pattern
+            .compile("(?m)^.*ERROR.*(lost commits.*" + COUNTER + "|" + COUNTER + ".*lost commits).*$");
 
         static Detections of(AppProcess instance) {
             String metrics = instance.management("/actuator/prometheus").body();
             String output = instance.output();
             return new Detections(instance.baseUrl(), metric(metrics, "counter_fences_total", COUNTER).orElse(0),
                     metric(metrics, "counter_regressions_total", COUNTER).orElse(0),
-                    output.lines().filter(line -> line.contains("Fenced")).count(), LOST_COMMITS.matcher(output).results().count());
+                    output.lines().filter(line -> line.contains("Fenced")).count(),
+                    LOST_COMMITS.matcher(output).results().count());
         }
 
         /**
-         * The instance noticed the new primary: it fenced (a WARN line with "Fenced", counted per counter), and each
-         * block it found at or below its high-water mark was refused with an ERROR naming the lost commits and the
-         * counter, and counted.
+         * The instance noticed the new primary: it fenced (a WARN line with "Fenced",
+         * counted per counter), and each block it found at or below its high-water mark
+         * was refused with an ERROR naming the lost commits and the counter, and counted.
          */
         void assertFencedSince(Detections before) {
             System.out.printf("[failover] %s: fences %s, regressions %s; log lines: Fenced %d, lost commits %d%n",
@@ -320,14 +364,14 @@ class FailoverIntegrationTests {
             assertThat(fencedLines).as("lines logging 'Fenced'").isGreaterThan(before.fencedLines);
             if (regressions > before.regressions) {
                 assertThat(lostCommitLines).as("ERROR lines with 'lost commits' and the counter")
-                        .isGreaterThan(before.lostCommitLines);
+                    .isGreaterThan(before.lostCommitLines);
             }
         }
     }
 
     /**
-     * Asks for readiness, as a probe would, until the instance reports whether commits wait for a standby, and
-     * returns that gauge (NaN until it has read it).
+     * Asks for readiness, as a probe would, until the instance reports whether commits
+     * wait for a standby, and returns that gauge (NaN until it has read it).
      */
     private static double awaitGauge(AppInstance instance) {
         long deadline = System.nanoTime() + SERVING_AGAIN.toNanos();
@@ -335,14 +379,17 @@ class FailoverIntegrationTests {
         while (Double.isNaN(value) && System.nanoTime() < deadline) {
             instance.management("/actuator/health/readiness");
             value = metric(instance.management("/actuator/prometheus").body(), "counter_database_synchronous", null)
-                    .orElse(Double.NaN);
+                .orElse(Double.NaN);
             AppProcess.sleep(Duration.ofMillis(200));
         }
         assertThat(value).as("gauge counter_database_synchronous").isNotNaN();
         return value;
     }
 
-    /** The sum of a metric's samples in Prometheus text, for one counter's label if {@code counter} is given. */
+    /**
+     * The sum of a metric's samples in Prometheus text, for one counter's label if
+     * {@code counter} is given.
+     */
     private static OptionalDouble metric(String prometheusText, String name, String counter) {
         Matcher samples = Pattern.compile("(?m)^" + name + "(\\{[^}]*})? (\\S+)$").matcher(prometheusText);
         OptionalDouble sum = OptionalDouble.empty();
@@ -362,4 +409,5 @@ class FailoverIntegrationTests {
     private static String valueQuery() {
         return "SELECT value FROM counter WHERE name = '" + COUNTER + "'";
     }
+
 }

@@ -17,13 +17,15 @@ import org.junit.jupiter.params.provider.ValueSource;
 import static org.assertj.core.api.Assertions.assertThat;
 
 /**
- * Measures what the fence margin must cover: how far one busy instance's high-water mark runs ahead of another's
- * (the numbers one could hand out above the other's mark, and lose in a failover). With 32 clients over two
- * instances, the largest spread seen must leave the default margin ten times the room.
+ * Measures what the fence margin must cover: how far one busy instance's high-water mark
+ * runs ahead of another's (the numbers one could hand out above the other's mark, and
+ * lose in a failover). With 32 clients over two instances, the largest spread seen must
+ * leave the default margin ten times the room.
  */
 class FenceMarginIntegrationTests {
 
     private static AppInstance first;
+
     private static AppInstance second;
 
     @BeforeAll
@@ -40,7 +42,7 @@ class FenceMarginIntegrationTests {
     }
 
     @ParameterizedTest(name = "count={0}")
-    @ValueSource(ints = {1, 1000})
+    @ValueSource(ints = { 1, 1000 })
     void theSpreadBetweenBusyInstancesIsFarBelowTheDefaultMargin(int count) {
         try (LoadClients load = LoadClients.start(32, List.of(first.baseUrl(), second.baseUrl()),
                 "/counters/spread/next?count=" + count)) {
@@ -52,7 +54,8 @@ class FenceMarginIntegrationTests {
             }
             load.close();
             long margin = first.context().getBean(CounterProperties.class).fenceMargin();
-            System.out.printf("count=%d: largest spread between the instances' high-water marks %d, %d numbers handed out, default margin %d%n",
+            System.out.printf(
+                    "count=%d: largest spread between the instances' high-water marks %d, %d numbers handed out, default margin %d%n",
                     count, spread, load.numbers().count(), margin);
 
             assertThat(load.numbers().count()).isPositive();
@@ -70,7 +73,12 @@ class FenceMarginIntegrationTests {
     }
 
     private static long highWaterMark(AppInstance instance) {
-        return (long) instance.context().getBean(MeterRegistry.class).get("counter.high.water.mark").tag("counter", "spread")
-                .gauge().value();
+        return (long) instance.context()
+            .getBean(MeterRegistry.class)
+            .get("counter.high.water.mark")
+            .tag("counter", "spread")
+            .gauge()
+            .value();
     }
+
 }

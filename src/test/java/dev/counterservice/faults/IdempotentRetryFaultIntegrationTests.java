@@ -16,20 +16,27 @@ import org.junit.jupiter.api.Test;
 import static org.assertj.core.api.Assertions.assertThat;
 
 /**
- * Exactly-once numbering through faults: two instances, clients that retry every key on the other instance until
- * it is answered 200. Through a PostgreSQL SIGKILL and restart, connections cut mid-transaction and an instance
- * SIGKILLed, every key gets exactly one block, no number belongs to two keys, real-time order holds between
- * logical requests, replays are identical, and the keys' blocks cover the counter's new numbers without a gap.
+ * Exactly-once numbering through faults: two instances, clients that retry every key on
+ * the other instance until it is answered 200. Through a PostgreSQL SIGKILL and restart,
+ * connections cut mid-transaction and an instance SIGKILLed, every key gets exactly one
+ * block, no number belongs to two keys, real-time order holds between logical requests,
+ * replays are identical, and the keys' blocks cover the counter's new numbers without a
+ * gap.
  */
 class IdempotentRetryFaultIntegrationTests {
 
     private static final Duration START = Duration.ofSeconds(120);
+
     private static final String NEXT = "/counters/keyed/next";
 
     private static LocalPostgres server;
+
     private static TestDatabase database;
+
     private static TcpProxy proxy;
+
     private static AppProcess first;
+
     private static AppProcess second;
 
     @BeforeAll
@@ -96,7 +103,8 @@ class IdempotentRetryFaultIntegrationTests {
             pause(Duration.ofSeconds(1));
             clients.close();
 
-            assertThat(clients.retries()).as("requests to the killed instance failed").containsKey("connection or timeout");
+            assertThat(clients.retries()).as("requests to the killed instance failed")
+                .containsKey("connection or timeout");
             assertExactlyOnce(clients, before);
         }
     }
@@ -123,4 +131,5 @@ class IdempotentRetryFaultIntegrationTests {
     private static long stored() {
         return database.queryForLong("SELECT value FROM counter WHERE name = 'keyed'");
     }
+
 }

@@ -17,24 +17,28 @@ import static org.assertj.core.api.Assertions.assertThat;
 
 /**
  * A bounded soak in CI, with request coalescing on and off: the project's own load tester
- * ({@code bench/LoadTest.java}, what users run against their deployment) drives 64 clients over two instances for
- * 30 seconds and checks every number it was handed; then the stored value is read. Two shared cores serving 64
- * clients may now and then answer a request after the tester's 5 s timeout, or with a 503: such errors are allowed
- * up to 1 % of requests, and accounted for: the counter moved by the numbers acknowledged plus at most one per
- * failed request, and by exactly the numbers acknowledged when none failed. Longer runs: see docs/benchmarks.md.
+ * ({@code bench/LoadTest.java}, what users run against their deployment) drives 64
+ * clients over two instances for 30 seconds and checks every number it was handed; then
+ * the stored value is read. Two shared cores serving 64 clients may now and then answer a
+ * request after the tester's 5 s timeout, or with a 503: such errors are allowed up to 1
+ * % of requests, and accounted for: the counter moved by the numbers acknowledged plus at
+ * most one per failed request, and by exactly the numbers acknowledged when none failed.
+ * Longer runs: see docs/benchmarks.md.
  */
 class SoakIntegrationTests {
 
     private static final int SECONDS = 30;
-    private static final Pattern ERRORS = Pattern.compile("(?m)^Errors +(none|((HTTP 503|SocketTimeoutException): \\d+(, )?)+)$");
+
+    private static final Pattern ERRORS = Pattern
+        .compile("(?m)^Errors +(none|((HTTP 503|SocketTimeoutException): \\d+(, )?)+)$");
 
     private final TestDatabase database = TestDatabase.shared();
 
     @ParameterizedTest(name = "coalescing enabled: {0}")
-    @ValueSource(booleans = {true, false})
+    @ValueSource(booleans = { true, false })
     void sixtyFourClientsOverTwoInstancesForThirtySecondsPassTheLoadTestersChecks(boolean coalescing) throws Exception {
-        Map<String, String> properties = Map.of("counter.names", "soak",
-                "counter.coalescing.enabled", Boolean.toString(coalescing));
+        Map<String, String> properties = Map.of("counter.names", "soak", "counter.coalescing.enabled",
+                Boolean.toString(coalescing));
         try (AppInstance first = AppInstance.start(database, properties);
                 AppInstance second = AppInstance.start(database, properties)) {
             long start = stored();
@@ -44,10 +48,11 @@ class SoakIntegrationTests {
             assertThat(report).contains("verdict=PASS").contains(" violations=0 ");
             assertThat(report).as("errors only of the kinds a loaded machine explains").containsPattern(ERRORS);
             long errors = field(report, "errors");
-            assertThat(errors).as("errors, at most 1 percent of requests").isLessThanOrEqualTo(field(report, "requests") / 100);
+            assertThat(errors).as("errors, at most 1 percent of requests")
+                .isLessThanOrEqualTo(field(report, "requests") / 100);
             assertThat(field(report, "highest")).as("every acknowledged number stored").isLessThanOrEqualTo(stored);
             assertThat(stored - start - field(report, "numbers")).as("numbers consumed but not acknowledged")
-                    .isBetween(0L, errors);
+                .isBetween(0L, errors);
         }
     }
 
@@ -57,7 +62,9 @@ class SoakIntegrationTests {
                 "--clients", "64", "--duration", Integer.toString(SECONDS));
         Path output = Files.createTempFile("soak-", ".log");
         try {
-            Process loadTest = new ProcessBuilder(command).redirectErrorStream(true).redirectOutput(output.toFile()).start();
+            Process loadTest = new ProcessBuilder(command).redirectErrorStream(true)
+                .redirectOutput(output.toFile())
+                .start();
             boolean finished = loadTest.waitFor(SECONDS + 120, TimeUnit.SECONDS);
             String report = Files.readString(output);
             System.out.println(report);
@@ -79,4 +86,5 @@ class SoakIntegrationTests {
     private long stored() {
         return database.queryForLong("SELECT value FROM counter WHERE name = 'soak'");
     }
+
 }

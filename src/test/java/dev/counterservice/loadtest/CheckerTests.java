@@ -7,9 +7,10 @@ import org.junit.jupiter.api.Test;
 import static org.assertj.core.api.Assertions.assertThat;
 
 /**
- * The load tester's checks at their boundaries, in process: a block that touches another is fine, one that shares
- * a single number is not; a request sent at the instant a response arrived is concurrent with it, one sent a
- * nanosecond later is not. A check that compared the wrong end of a block, or {@code <} for {@code <=}, fails here.
+ * The load tester's checks at their boundaries, in process: a block that touches another
+ * is fine, one that shares a single number is not; a request sent at the instant a
+ * response arrived is concurrent with it, one sent a nanosecond later is not. A check
+ * that compared the wrong end of a block, or {@code <} for {@code <=}, fails here.
  */
 class CheckerTests {
 
@@ -26,7 +27,8 @@ class CheckerTests {
 
     @Test
     void aBlockInsideAWiderOneIsADuplicateEvenAfterANarrowerOne() {
-        // Sorted by first: 1..10, 2..3, 5..6; the last overlaps only the first, which must stay the highest seen
+        // Sorted by first: 1..10, 2..3, 5..6; the last overlaps only the first, which
+        // must stay the highest seen
         Checker.Verdict verdict = check(row(0, 0, 1, 1, 10), row(1, 0, 1, 2, 3), row(2, 0, 1, 5, 6));
 
         assertThat(verdict.duplicates()).isEqualTo(2);
@@ -44,13 +46,14 @@ class CheckerTests {
 
         assertThat(repeated.clientOrder()).isOne();
         assertThat(overlapping.clientOrder()).isOne();
-        assertThat(overlapping.examples()).contains(
-                "per-client order: client 0 (request 2) got 2..5 after its previous request got 1..3");
+        assertThat(overlapping.examples())
+            .contains("per-client order: client 0 (request 2) got 2..5 after its previous request got 1..3");
     }
 
     @Test
     void aRequestSentWhenAResponseArrivedIsConcurrentWithItButOneSentLaterMustGetLargerNumbers() {
-        // Client 0 is answered 1..3 at t=10; client 1 sends at t=10 (concurrent: any number), or at t=11 (after)
+        // Client 0 is answered 1..3 at t=10; client 1 sends at t=10 (concurrent: any
+        // number), or at t=11 (after)
         assertThat(check(row(0, 0, 10, 2, 3), row(1, 10, 20, 1, 1)).violations()).isZero();
         assertThat(check(row(0, 0, 10, 1, 3), row(1, 11, 20, 4, 4)).violations()).isZero();
 
@@ -70,9 +73,10 @@ class CheckerTests {
         Checker.Verdict verdict = check(row(0, 0, 5, 10, 10), row(1, 0, 6, 2, 2), row(2, 7, 8, 5, 5));
 
         assertThat(verdict.realTime()).isOne();
-        assertThat(verdict.examples()).singleElement().asString()
-                .startsWith("real-time order: client 2 (request 1) sent at 0.000000s got 5, but client 0 (request 1) had"
-                        + " already received 10 at");
+        assertThat(verdict.examples()).singleElement()
+            .asString()
+            .startsWith("real-time order: client 2 (request 1) sent at 0.000000s got 5, but client 0 (request 1) had"
+                    + " already received 10 at");
     }
 
     @Test
@@ -88,7 +92,8 @@ class CheckerTests {
 
     @Test
     void countsEveryViolationOfEveryKindButDescribesOnlyTheFirstFewOfEachKind() {
-        // Client 0 goes backwards twice (also breaking real-time order twice); clients 1 and 2 each repeat a number
+        // Client 0 goes backwards twice (also breaking real-time order twice); clients 1
+        // and 2 each repeat a number
         // of client 0's; client 3 gets two inverted blocks
         Checker.Verdict verdict = Checker.check(responses(row(0, 0, 1, 9, 9), row(0, 2, 3, 8, 8), row(0, 4, 5, 7, 7),
                 row(1, 0, 1, 9, 9), row(2, 0, 1, 9, 9), row(3, 0, 1, 30, 20), row(3, 2, 3, 40, 35)), 0, 1);
@@ -98,8 +103,9 @@ class CheckerTests {
         assertThat(verdict.clientOrder()).isEqualTo(2);
         assertThat(verdict.realTime()).isEqualTo(2);
         assertThat(verdict.violations()).isEqualTo(8);
-        assertThat(verdict.examples()).hasSize(4).extracting(example -> example.substring(0, example.indexOf(':')))
-                .containsExactly("inverted block", "duplicate", "per-client order", "real-time order");
+        assertThat(verdict.examples()).hasSize(4)
+            .extracting(example -> example.substring(0, example.indexOf(':')))
+            .containsExactly("inverted block", "duplicate", "per-client order", "real-time order");
     }
 
     @Test
@@ -115,12 +121,12 @@ class CheckerTests {
     @Test
     void namesTheClientAndRequestOfEachViolationWhenSomeClientsGotNothing() {
         // Clients 0 and 2 got nothing; client 1's second request went backwards
-        Responses responses = Responses.grouped(new int[] {1, 1, 3}, new long[] {0, 2, 0}, new long[] {1, 3, 9},
-                new long[] {5, 4, 9}, new long[] {5, 4, 9});
+        Responses responses = Responses.grouped(new int[] { 1, 1, 3 }, new long[] { 0, 2, 0 }, new long[] { 1, 3, 9 },
+                new long[] { 5, 4, 9 }, new long[] { 5, 4, 9 });
 
         assertThat(responses.offsets()).containsExactly(0, 0, 2, 2, 3);
         assertThat(Checker.check(responses, 0, 5).examples())
-                .contains("per-client order: client 1 (request 2) got 4 after its previous request got 5");
+            .contains("per-client order: client 1 (request 2) got 4 after its previous request got 5");
     }
 
     @Test
@@ -129,13 +135,13 @@ class CheckerTests {
 
         assertThat(Checker.checkKeyed(blocks, 0, 5, 10, 14).violations()).isZero();
         assertThat(Checker.checkKeyed(blocks, 0, 5, 9, 14).examples())
-                .containsExactly("gap: numbers 10..10 belong to no key (client 0 (request 1) got 11..12 next)");
+            .containsExactly("gap: numbers 10..10 belong to no key (client 0 (request 1) got 11..12 next)");
         assertThat(Checker.checkKeyed(blocks, 0, 5, 10, 16).examples())
-                .containsExactly("gap: the blocks end at 14 but the counter holds 16");
+            .containsExactly("gap: the blocks end at 14 but the counter holds 16");
         assertThat(Checker.checkKeyed(blocks, 0, 5, 10, 13).examples())
-                .containsExactly("gap: the blocks end at 14 but the counter holds only 13");
+            .containsExactly("gap: the blocks end at 14 but the counter holds only 13");
         assertThat(Checker.checkKeyed(responses(row(0, 0, 1, 11, 11), row(1, 0, 1, 13, 13)), 0, 5, 10, 13).gaps())
-                .isOne();
+            .isOne();
     }
 
     @Test
@@ -144,12 +150,12 @@ class CheckerTests {
         assertThat(Checker.replay("k", "1\n2\n", "3\n4\n", true)).isEqualTo("replay: key k was answered 1,2, then 3,4");
         assertThat(Checker.replay("k", "1\n2\n", "1\r\n2\r\n", true)).startsWith("replay: key k was answered");
         assertThat(Checker.replay("k", "1\n2\n", "1\n2\n", false))
-                .isEqualTo("replay: key k answered again without Idempotent-Replayed: true");
+            .isEqualTo("replay: key k answered again without Idempotent-Replayed: true");
     }
 
     @Test
     void ordersIndicesByKeyKeepingTiesInIndexOrder() {
-        long[] keys = {5, 1, 4, 1, 5, 9, 2, 6, 5};
+        long[] keys = { 5, 1, 4, 1, 5, 9, 2, 6, 5 };
 
         assertThat(Checker.order(keys)).containsExactly(1, 3, 6, 2, 0, 4, 8, 7, 5);
         assertThat(Checker.order(new long[0])).isEmpty();
@@ -161,7 +167,7 @@ class CheckerTests {
 
     /** One response: client, sent, received, first, last. */
     private static long[] row(long client, long sent, long received, long first, long last) {
-        return new long[] {client, sent, received, first, last};
+        return new long[] { client, sent, received, first, last };
     }
 
     /** Rows given client after client, each client's in send order. */
@@ -173,4 +179,5 @@ class CheckerTests {
     private static long[] column(long[][] rows, int column) {
         return Arrays.stream(rows).mapToLong(row -> row[column]).toArray();
     }
+
 }

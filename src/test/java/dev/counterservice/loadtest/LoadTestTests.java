@@ -31,10 +31,11 @@ import org.junit.jupiter.api.io.TempDir;
 import static org.assertj.core.api.Assertions.assertThat;
 
 /**
- * Proves that {@code bench/LoadTest.java} catches what it claims to: each test runs the load tester for two seconds,
- * as a separate process, against a tiny fake counter that is either correct or wrong in one deliberate way, and
- * checks the exit status and what the tester printed. With {@code --idempotency-keys} the fake keeps keys, and is
- * wrong by giving a key two blocks, not marking a replay, leaving a gap, or never answering a key.
+ * Proves that {@code bench/LoadTest.java} catches what it claims to: each test runs the
+ * load tester for two seconds, as a separate process, against a tiny fake counter that is
+ * either correct or wrong in one deliberate way, and checks the exit status and what the
+ * tester printed. With {@code --idempotency-keys} the fake keeps keys, and is wrong by
+ * giving a key two blocks, not marking a replay, leaving a gap, or never answering a key.
  */
 class LoadTestTests {
 
@@ -55,13 +56,14 @@ class LoadTestTests {
     private ExecutorService executor;
 
     /**
-     * Compiled once, so that each test pays for a JVM start but not for compiling the tester again; from its
-     * sources alone (an empty class path), as users compile it.
+     * Compiled once, so that each test pays for a JVM start but not for compiling the
+     * tester again; from its sources alone (an empty class path), as users compile it.
      */
     @BeforeAll
     static void compile() {
-        int status = ToolProvider.getSystemJavaCompiler().run(null, null, null, "-d", classes.toString(),
-                "-cp", classes.toString(), "-sourcepath", SOURCE.getParent().toString(), SOURCE.toString());
+        int status = ToolProvider.getSystemJavaCompiler()
+            .run(null, null, null, "-d", classes.toString(), "-cp", classes.toString(), "-sourcepath",
+                    SOURCE.getParent().toString(), SOURCE.toString());
         assertThat(status).as("javac " + SOURCE).isZero();
     }
 
@@ -79,7 +81,8 @@ class LoadTestTests {
     void passesACorrectCounterRunFromItsSourceFileAndWritesTheReport() throws Exception {
         AtomicLong value = new AtomicLong();
         AtomicLong requests = new AtomicLong();
-        // Chunked bodies, and now and then Connection: close, which the tester must follow by reconnecting
+        // Chunked bodies, and now and then Connection: close, which the tester must
+        // follow by reconnecting
         start(exchange -> {
             int count = count(exchange);
             long last = value.addAndGet(count);
@@ -138,7 +141,8 @@ class LoadTestTests {
 
     @Test
     void reportsNumbersThatBreakRealTimeOrderAcrossClients() throws Exception {
-        // Unique and increasing per client, yet a client on a low range is handed numbers below what a client on
+        // Unique and increasing per client, yet a client on a low range is handed numbers
+        // below what a client on
         // a higher range already received
         startWithARangePerConnection(AtomicLong::incrementAndGet);
 
@@ -195,8 +199,10 @@ class LoadTestTests {
 
     @Test
     void passesACorrectKeyedCounterThroughAmbiguousFailuresRetryingEachKey() throws Exception {
-        // Every seventh new key is stored and then answered 503, as after a commit whose answer was lost, and every
-        // eleventh request is refused with 409: the tester must retry those keys and be replayed their blocks
+        // Every seventh new key is stored and then answered 503, as after a commit whose
+        // answer was lost, and every
+        // eleventh request is refused with 409: the tester must retry those keys and be
+        // replayed their blocks
         KeyedCounter counter = startKeyed((fake, exchange, key, count) -> {
             if (fake.requests.incrementAndGet() % 11 == 0) {
                 reply(exchange, 409, "{\"status\":409}", false);
@@ -228,7 +234,8 @@ class LoadTestTests {
             boolean stored = fake.bodies.containsKey(key);
             replyToKey(exchange, fake.bodies.computeIfAbsent(key, k -> fake.take(count)), stored);
         });
-        // Half the clients start on an instance that refuses everything: only a retry elsewhere answers their keys
+        // Half the clients start on an instance that refuses everything: only a retry
+        // elsewhere answers their keys
         HttpServer refusing = HttpServer.create(new InetSocketAddress("127.0.0.1", 0), 128);
         refusing.createContext("/next", exchange -> {
             try (exchange) {
@@ -263,8 +270,8 @@ class LoadTestTests {
 
     @Test
     void reportsAReplayNotMarkedAsOne() throws Exception {
-        startKeyed((fake, exchange, key, count) ->
-                replyToKey(exchange, fake.bodies.computeIfAbsent(key, k -> fake.take(count)), false));
+        startKeyed((fake, exchange, key, count) -> replyToKey(exchange,
+                fake.bodies.computeIfAbsent(key, k -> fake.take(count)), false));
 
         Run run = run("--idempotency-keys");
 
@@ -276,7 +283,8 @@ class LoadTestTests {
 
     @Test
     void reportsAGapLeftByAKeyWhoseNumbersWereTakenButNotStored() throws Exception {
-        // Every fiftieth new key takes a block and answers 503 without storing the key: its retry takes another
+        // Every fiftieth new key takes a block and answers 503 without storing the key:
+        // its retry takes another
         startKeyed((fake, exchange, key, count) -> {
             boolean stored = fake.bodies.containsKey(key);
             if (!stored && fake.requests.incrementAndGet() % 50 == 0) {
@@ -319,6 +327,7 @@ class LoadTestTests {
     interface Handler {
 
         void handle(HttpExchange exchange) throws IOException;
+
     }
 
     private void start(Handler handler) throws IOException {
@@ -333,11 +342,16 @@ class LoadTestTests {
         server.start();
     }
 
-    /** A fake counter that keeps keys: {@code bodies} by key, and the value {@code GET /counters/default} reads. */
+    /**
+     * A fake counter that keeps keys: {@code bodies} by key, and the value
+     * {@code GET /counters/default} reads.
+     */
     static final class KeyedCounter {
 
         final AtomicLong value = new AtomicLong();
+
         final AtomicLong requests = new AtomicLong();
+
         final Map<String, String> bodies = new ConcurrentHashMap<>();
 
         /** Takes the next {@code count} numbers. */
@@ -345,14 +359,19 @@ class LoadTestTests {
             long last = value.addAndGet(count);
             return numbers(last - count + 1, last);
         }
+
     }
 
     interface KeyedHandler {
 
         void handle(KeyedCounter counter, HttpExchange exchange, String key, int count) throws IOException;
+
     }
 
-    /** Serves {@code /next} with the key each request carries, and {@code /counters/default} with the value. */
+    /**
+     * Serves {@code /next} with the key each request carries, and
+     * {@code /counters/default} with the value.
+     */
     private KeyedCounter startKeyed(KeyedHandler handler) throws IOException {
         KeyedCounter counter = new KeyedCounter();
         start(exchange -> handler.handle(counter, exchange, exchange.getRequestHeaders().getFirst("Idempotency-Key"),
@@ -372,7 +391,10 @@ class LoadTestTests {
         reply(exchange, 200, body, false);
     }
 
-    /** A fake where each connection draws from its own range, a billion apart, moving by {@code step}. */
+    /**
+     * A fake where each connection draws from its own range, a billion apart, moving by
+     * {@code step}.
+     */
     private void startWithARangePerConnection(ToLongFunction<AtomicLong> step) throws IOException {
         Map<String, AtomicLong> connections = new ConcurrentHashMap<>();
         AtomicLong ranges = new AtomicLong();
@@ -443,4 +465,5 @@ class LoadTestTests {
             return Long.parseLong(matcher.group(1));
         }
     }
+
 }

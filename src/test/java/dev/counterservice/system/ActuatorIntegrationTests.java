@@ -14,7 +14,10 @@ import tools.jackson.databind.json.JsonMapper;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
-/** Probes and metrics live on the management port, and nothing else of the actuator is reachable anywhere. */
+/**
+ * Probes and metrics live on the management port, and nothing else of the actuator is
+ * reachable anywhere.
+ */
 class ActuatorIntegrationTests {
 
     private static final JsonMapper JSON = JsonMapper.builder().build();
@@ -36,8 +39,9 @@ class ActuatorIntegrationTests {
         assertThat(instance.management("/actuator/health/liveness").body()).isEqualTo("{\"status\":\"UP\"}");
         assertThat(instance.management("/actuator/health/readiness").body()).isEqualTo("{\"status\":\"UP\"}");
         assertThat(instance.management("/actuator/health").statusCode()).isEqualTo(200);
-        assertThat(instance.context().getEnvironment().getProperty("management.endpoint.health.group.readiness.include"))
-                .contains("database");
+        assertThat(
+                instance.context().getEnvironment().getProperty("management.endpoint.health.group.readiness.include"))
+            .contains("database");
     }
 
     @Test
@@ -46,18 +50,19 @@ class ActuatorIntegrationTests {
         var response = instance.management("/actuator/prometheus");
 
         assertThat(response.statusCode()).isEqualTo(200);
-        assertThat(response.body()).contains("http_server_requests").contains("hikaricp_connections")
-                .contains("counter_numbers_issued_total{counter=\"default\"}")
-                .contains("counter_batch_size_count{counter=\"default\"}")
-                .contains("counter_commit_seconds_count{counter=\"default\",error=\"none\"}")
-                .contains("counter_commit_seconds_bucket{counter=\"default\",error=\"none\",le=")
-                .contains("counter_requests_waiting{counter=\"default\"}")
-                .contains("counter_fences_total{counter=\"default\"} 0.0")
-                .contains("counter_regressions_total{counter=\"default\"} 0.0")
-                .contains("counter_database_synchronous 0.0")
-                .contains("counter_database_standbys 0.0")
-                .contains("counter_high_water_mark{counter=\"default\"}")
-                .doesNotContain("counter_commit_active");
+        assertThat(response.body()).contains("http_server_requests")
+            .contains("hikaricp_connections")
+            .contains("counter_numbers_issued_total{counter=\"default\"}")
+            .contains("counter_batch_size_count{counter=\"default\"}")
+            .contains("counter_commit_seconds_count{counter=\"default\",error=\"none\"}")
+            .contains("counter_commit_seconds_bucket{counter=\"default\",error=\"none\",le=")
+            .contains("counter_requests_waiting{counter=\"default\"}")
+            .contains("counter_fences_total{counter=\"default\"} 0.0")
+            .contains("counter_regressions_total{counter=\"default\"} 0.0")
+            .contains("counter_database_synchronous 0.0")
+            .contains("counter_database_standbys 0.0")
+            .contains("counter_high_water_mark{counter=\"default\"}")
+            .doesNotContain("counter_commit_active");
     }
 
     @Test
@@ -70,23 +75,24 @@ class ActuatorIntegrationTests {
         var response = instance.management("/actuator");
 
         assertThat(response.statusCode()).isEqualTo(200);
-        assertThat(JSON.readTree(response.body()).get("_links").propertyNames())
-                .containsExactlyInAnyOrder("self", "health", "health-path", "info", "prometheus");
+        assertThat(JSON.readTree(response.body()).get("_links").propertyNames()).containsExactlyInAnyOrder("self",
+                "health", "health-path", "info", "prometheus");
     }
 
     @Test
     void sensitiveEndpointsAreNotReachableOnEitherPort() {
-        for (String endpoint : List.of("env", "heapdump", "configprops", "beans", "mappings", "threaddump", "loggers", "shutdown",
-                "conditions", "scheduledtasks", "metrics", "caches", "startup", "sbom", "httpexchanges", "auditevents", "flyway",
-                "logfile", "sessions", "liquibase", "quartz", "integrationgraph", "jolokia")) {
+        for (String endpoint : List.of("env", "heapdump", "configprops", "beans", "mappings", "threaddump", "loggers",
+                "shutdown", "conditions", "scheduledtasks", "metrics", "caches", "startup", "sbom", "httpexchanges",
+                "auditevents", "flyway", "logfile", "sessions", "liquibase", "quartz", "integrationgraph", "jolokia")) {
             assertThat(instance.management("/actuator/" + endpoint).statusCode()).as(endpoint).isEqualTo(404);
             assertThat(instance.send("GET", "/actuator/" + endpoint).statusCode()).as(endpoint).isEqualTo(404);
         }
         assertThat(instance.send("GET", "/actuator/health").statusCode()).isEqualTo(404);
         assertThat(instance.send("GET", "/actuator").statusCode()).isEqualTo(404);
         for (String url : List.of(instance.managementUrl(), instance.baseUrl())) {
-            var shutdown = RawHttp.send(url, "POST /actuator/shutdown HTTP/1.1\r\nHost: localhost\r\nContent-Length: 0\r\nConnection: close\r\n\r\n"
-                    .getBytes(StandardCharsets.US_ASCII));
+            var shutdown = RawHttp.send(url,
+                    "POST /actuator/shutdown HTTP/1.1\r\nHost: localhost\r\nContent-Length: 0\r\nConnection: close\r\n\r\n"
+                        .getBytes(StandardCharsets.US_ASCII));
             assertThat(shutdown.status()).as(url).isEqualTo(404);
         }
         assertThat(instance.management("/actuator/health").statusCode()).as("still running").isEqualTo(200);
@@ -99,6 +105,8 @@ class ActuatorIntegrationTests {
         for (String path : List.of("/", "/next", "/counters", "/counters/default/next")) {
             assertThat(instance.management(path).statusCode()).as(path).isEqualTo(404);
         }
-        assertThat(TestDatabase.shared().queryForLong("SELECT value FROM counter WHERE name = 'default'")).isEqualTo(before);
+        assertThat(TestDatabase.shared().queryForLong("SELECT value FROM counter WHERE name = 'default'"))
+            .isEqualTo(before);
     }
+
 }

@@ -19,19 +19,20 @@ import org.springframework.boot.test.system.OutputCaptureExtension;
 import static org.assertj.core.api.Assertions.assertThat;
 
 /**
- * The database password never reaches the log, on the paths where it could: start-up with the pool and Flyway at
- * DEBUG, serving, the actuator, and a start against a database that cannot be reached.
+ * The database password never reaches the log, on the paths where it could: start-up with
+ * the pool and Flyway at DEBUG, serving, the actuator, and a start against a database
+ * that cannot be reached.
  */
 @ExtendWith(OutputCaptureExtension.class)
 class CredentialsNotLoggedIntegrationTests {
 
-    /** Loggers that see the connection settings, turned up so that anything they could print, they do. */
-    private static final Map<String, String> VERBOSE = Map.of(
-            "logging.level.com.zaxxer.hikari", "DEBUG",
-            "logging.level.org.postgresql", "DEBUG",
-            "logging.level.org.flywaydb", "DEBUG",
-            "logging.level.org.springframework.jdbc", "DEBUG",
-            "logging.level.org.springframework.boot.jdbc", "DEBUG");
+    /**
+     * Loggers that see the connection settings, turned up so that anything they could
+     * print, they do.
+     */
+    private static final Map<String, String> VERBOSE = Map.of("logging.level.com.zaxxer.hikari", "DEBUG",
+            "logging.level.org.postgresql", "DEBUG", "logging.level.org.flywaydb", "DEBUG",
+            "logging.level.org.springframework.jdbc", "DEBUG", "logging.level.org.springframework.boot.jdbc", "DEBUG");
 
     private final String password = "pw-" + UUID.randomUUID();
 
@@ -44,12 +45,16 @@ class CredentialsNotLoggedIntegrationTests {
     @Test
     void thePasswordIsNeverLoggedWhileServing(CapturedOutput output) {
         TestDatabase database = TestDatabase.shared();
-        // The tests' local PostgreSQL trusts 127.0.0.1, so it accepts any password; a database that checks it
-        // refuses this one, and the start-up failure is the logged path this test then covers
-        TestDatabase withPassword = new TestDatabase(database.jdbcUrl(), database.username(), password, database.source());
+        // The tests' local PostgreSQL trusts 127.0.0.1, so it accepts any password; a
+        // database that checks it
+        // refuses this one, and the start-up failure is the logged path this test then
+        // covers
+        TestDatabase withPassword = new TestDatabase(database.jdbcUrl(), database.username(), password,
+                database.source());
         try (AppInstance instance = AppInstance.start(withPassword, VERBOSE)) {
             assertThat(instance.send("GET", "/next").statusCode()).isEqualTo(200);
-            for (String endpoint : new String[] {"/actuator/health", "/actuator/health/readiness", "/actuator/info", "/actuator/prometheus"}) {
+            for (String endpoint : new String[] { "/actuator/health", "/actuator/health/readiness", "/actuator/info",
+                    "/actuator/prometheus" }) {
                 assertThat(instance.management(endpoint).body()).as(endpoint).doesNotContain(password);
             }
         }
@@ -62,10 +67,11 @@ class CredentialsNotLoggedIntegrationTests {
 
     @Test
     void thePasswordIsNeverLoggedWhenTheDatabaseIsUnreachable(CapturedOutput output) {
-        TestDatabase unreachable = new TestDatabase("jdbc:postgresql://127.0.0.1:" + closedPort() + "/counter", "counter", password,
-                "a closed port");
+        TestDatabase unreachable = new TestDatabase("jdbc:postgresql://127.0.0.1:" + closedPort() + "/counter",
+                "counter", password, "a closed port");
         try (AppInstance instance = AppInstance.start(unreachable, VERBOSE)) {
-            // Whether the service starts without its database is another test's concern; only the log matters here
+            // Whether the service starts without its database is another test's concern;
+            // only the log matters here
             instance.management("/actuator/health/readiness");
         }
         catch (RuntimeException expected) {
@@ -83,4 +89,5 @@ class CredentialsNotLoggedIntegrationTests {
             throw new UncheckedIOException(ex);
         }
     }
+
 }

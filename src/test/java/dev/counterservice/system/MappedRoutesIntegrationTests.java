@@ -24,22 +24,22 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.fail;
 
 /**
- * Every route the API port answers, read from the running application's handler mappings: a new endpoint, a static
- * resource handler or a welcome page fails this test until it is added here on purpose. (The management port is
- * covered by {@link ActuatorIntegrationTests}.)
+ * Every route the API port answers, read from the running application's handler mappings:
+ * a new endpoint, a static resource handler or a welcome page fails this test until it is
+ * added here on purpose. (The management port is covered by
+ * {@link ActuatorIntegrationTests}.)
  */
 class MappedRoutesIntegrationTests {
 
-    /** "METHOD path"; "*" for a mapping that takes every method. GET mappings answer HEAD too, unless mapped apart. */
-    private static final Set<String> EXPECTED = Set.of(
-            "GET /",
-            "GET /next", "POST /next", "HEAD /next",
+    /**
+     * "METHOD path"; "*" for a mapping that takes every method. GET mappings answer HEAD
+     * too, unless mapped apart.
+     */
+    private static final Set<String> EXPECTED = Set.of("GET /", "GET /next", "POST /next", "HEAD /next",
             "GET /counters/{name}/next", "POST /counters/{name}/next", "HEAD /counters/{name}/next",
-            "GET /counters/{name}",
-            "GET /counters",
+            "GET /counters/{name}", "GET /counters",
             // springdoc's OpenAPI document (no Swagger UI), see CounterApiDocumentation
-            "GET /v3/api-docs", "GET /v3/api-docs.yaml",
-            "* /error");
+            "GET /v3/api-docs", "GET /v3/api-docs.yaml", "* /error");
 
     @AutoClose
     private static AppInstance instance = AppInstance.start(TestDatabase.shared(), Map.of());
@@ -49,17 +49,22 @@ class MappedRoutesIntegrationTests {
         Set<String> routes = new TreeSet<>();
         instance.context().getBeansOfType(HandlerMapping.class).forEach((name, mapping) -> {
             switch (mapping) {
-                case RequestMappingInfoHandlerMapping methods -> methods.getHandlerMethods().keySet().forEach(info -> routes.addAll(describe(info)));
-                // Static resources, webjars, a welcome page or bean-name URLs would all show up here
+                case RequestMappingInfoHandlerMapping methods ->
+                    methods.getHandlerMethods().keySet().forEach(info -> routes.addAll(describe(info)));
+                // Static resources, webjars, a welcome page or bean-name URLs would all
+                // show up here
                 case AbstractUrlHandlerMapping urls -> {
                     urls.getHandlerMap().keySet().forEach(path -> routes.add("* " + path + " (" + name + ")"));
-                    urls.getPathPatternHandlerMap().keySet().forEach(path -> routes.add("* " + path + " (" + name + ")"));
+                    urls.getPathPatternHandlerMap()
+                        .keySet()
+                        .forEach(path -> routes.add("* " + path + " (" + name + ")"));
                     if (urls.getRootHandler() != null) {
                         routes.add("* / (root handler of " + name + ")");
                     }
                 }
                 case RouterFunctionMapping functions -> assertThat(functions.getRouterFunction()).as(name).isNull();
-                default -> fail("Handler mapping %s (%s) is new to this test: list its routes", name, mapping.getClass().getName());
+                default -> fail("Handler mapping %s (%s) is new to this test: list its routes", name,
+                        mapping.getClass().getName());
             }
         });
 
@@ -78,14 +83,19 @@ class MappedRoutesIntegrationTests {
         }
     }
 
-    /** Spring Security is on the class path for ApiSecurity, but without a JWT issuer or key it is in no request's path. */
+    /**
+     * Spring Security is on the class path for ApiSecurity, but without a JWT issuer or
+     * key it is in no request's path.
+     */
     @Test
     void withoutAJwtIssuerOrKeySpringSecurityFiltersNothing() {
         assertThat(instance.context().getBeansOfType(SecurityFilterChain.class)).isEmpty();
-        assertThat(instance.context().containsBean(AbstractSecurityWebApplicationInitializer.DEFAULT_FILTER_NAME)).isFalse();
+        assertThat(instance.context().containsBean(AbstractSecurityWebApplicationInitializer.DEFAULT_FILTER_NAME))
+            .isFalse();
         HttpResponse<String> post = instance.send("POST", "/next");
         assertThat(post.statusCode()).as("no CSRF token, no credentials").isEqualTo(200);
-        assertThat(post.headers().map().keySet()).doesNotContain("x-frame-options", "www-authenticate", "pragma", "expires");
+        assertThat(post.headers().map().keySet()).doesNotContain("x-frame-options", "www-authenticate", "pragma",
+                "expires");
     }
 
     private static Set<String> describe(RequestMappingInfo info) {
@@ -99,4 +109,5 @@ class MappedRoutesIntegrationTests {
         }
         return routes;
     }
+
 }

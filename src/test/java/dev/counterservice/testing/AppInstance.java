@@ -12,8 +12,9 @@ import org.springframework.boot.web.server.context.WebServerApplicationContext;
 import org.springframework.context.ConfigurableApplicationContext;
 
 /**
- * One running instance of the service on random loopback ports, as a separate replica would be: its own
- * application context, connection pool and web server, sharing only the database with other instances.
+ * One running instance of the service on random loopback ports, as a separate replica
+ * would be: its own application context, connection pool and web server, sharing only the
+ * database with other instances.
  */
 public final class AppInstance implements AutoCloseable {
 
@@ -24,21 +25,23 @@ public final class AppInstance implements AutoCloseable {
     }
 
     /**
-     * Starts an instance on {@code database}; {@code properties} override application.properties, and
-     * {@code configurations} add beans (such as an in-memory span exporter).
+     * Starts an instance on {@code database}; {@code properties} override
+     * application.properties, and {@code configurations} add beans (such as an in-memory
+     * span exporter).
      */
     public static AppInstance start(TestDatabase database, Map<String, String> properties, Class<?>... configurations) {
         return new AppInstance(new SpringApplicationBuilder(CounterServiceApplication.class).sources(configurations)
-                .run(arguments(database, properties, 0, 0).toArray(String[]::new)));
+            .run(arguments(database, properties, 0, 0).toArray(String[]::new)));
     }
 
-    /** Command-line arguments for an instance on loopback ports (0: any free port) and {@code database}. */
+    /**
+     * Command-line arguments for an instance on loopback ports (0: any free port) and
+     * {@code database}.
+     */
     static List<String> arguments(TestDatabase database, Map<String, String> properties, int port, int managementPort) {
-        List<String> args = new ArrayList<>(List.of(
-                "--server.port=" + port, "--server.address=127.0.0.1",
+        List<String> args = new ArrayList<>(List.of("--server.port=" + port, "--server.address=127.0.0.1",
                 "--management.server.port=" + managementPort, "--management.server.address=127.0.0.1",
-                "--spring.datasource.url=" + database.jdbcUrl(),
-                "--spring.datasource.username=" + database.username(),
+                "--spring.datasource.url=" + database.jdbcUrl(), "--spring.datasource.username=" + database.username(),
                 "--spring.datasource.password=" + database.password()));
         properties.forEach((key, value) -> args.add("--" + key + "=" + value));
         return args;
@@ -52,7 +55,10 @@ public final class AppInstance implements AutoCloseable {
         return "http://127.0.0.1:" + context.getEnvironment().getProperty("local.management.port");
     }
 
-    /** Sends one request to this instance's API and waits for the whole response, at most 30 seconds. */
+    /**
+     * Sends one request to this instance's API and waits for the whole response, at most
+     * 30 seconds.
+     */
     public HttpResponse<String> send(String method, String path) {
         return Http.send(method, baseUrl() + path);
     }
@@ -70,4 +76,5 @@ public final class AppInstance implements AutoCloseable {
     public void close() {
         context.close();
     }
+
 }

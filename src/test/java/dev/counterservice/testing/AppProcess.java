@@ -14,15 +14,20 @@ import java.util.concurrent.TimeUnit;
 import dev.counterservice.CounterServiceApplication;
 
 /**
- * The service in a JVM of its own, so a test can do to it what happens to a pod: SIGKILL, SIGTERM, a start-up
- * without its database. Runs the test class path's application on loopback ports; output goes to a file.
+ * The service in a JVM of its own, so a test can do to it what happens to a pod: SIGKILL,
+ * SIGTERM, a start-up without its database. Runs the test class path's application on
+ * loopback ports; output goes to a file.
  */
 public final class AppProcess implements AutoCloseable {
 
     private final List<String> command;
+
     private final Process process;
+
     private final Path output;
+
     private final int port;
+
     private final int managementPort;
 
     private AppProcess(List<String> command, int port, int managementPort) throws IOException {
@@ -39,11 +44,12 @@ public final class AppProcess implements AutoCloseable {
         try {
             int port = Ports.free();
             int managementPort = Ports.free();
-            List<String> command = new ArrayList<>(List.of(
-                    Path.of(System.getProperty("java.home"), "bin", "java").toString(),
-                    // The heap the chart gives the container: resources.limits.memory 1Gi, MaxRAMPercentage=50
-                    "-Xmx512m", "-XX:TieredStopAtLevel=1", "-cp", System.getProperty("java.class.path"),
-                    CounterServiceApplication.class.getName()));
+            List<String> command = new ArrayList<>(
+                    List.of(Path.of(System.getProperty("java.home"), "bin", "java").toString(),
+                            // The heap the chart gives the container:
+                            // resources.limits.memory 1Gi, MaxRAMPercentage=50
+                            "-Xmx512m", "-XX:TieredStopAtLevel=1", "-cp", System.getProperty("java.class.path"),
+                            CounterServiceApplication.class.getName()));
             command.addAll(AppInstance.arguments(database, properties, port, managementPort));
             return new AppProcess(command, port, managementPort);
         }
@@ -52,7 +58,10 @@ public final class AppProcess implements AutoCloseable {
         }
     }
 
-    /** Starts the same service again, on the same ports, as Kubernetes restarts a container in its pod. */
+    /**
+     * Starts the same service again, on the same ports, as Kubernetes restarts a
+     * container in its pod.
+     */
     public AppProcess restart() {
         try {
             return new AppProcess(command, port, managementPort);
@@ -99,13 +108,19 @@ public final class AppProcess implements AutoCloseable {
         return Http.send("GET", "http://127.0.0.1:" + managementPort + path);
     }
 
-    /** SIGKILL: no shutdown hook, no graceful anything, as when a node dies or the OOM killer strikes. */
+    /**
+     * SIGKILL: no shutdown hook, no graceful anything, as when a node dies or the OOM
+     * killer strikes.
+     */
     public void kill() {
         process.destroyForcibly();
         awaitExit(Duration.ofSeconds(10));
     }
 
-    /** SIGSTOP: the process stands still, as in a long pause or on a frozen node, until {@link #resume()}. */
+    /**
+     * SIGSTOP: the process stands still, as in a long pause or on a frozen node, until
+     * {@link #resume()}.
+     */
     public void pause() {
         signal("STOP");
     }
@@ -136,7 +151,10 @@ public final class AppProcess implements AutoCloseable {
         process.destroy();
     }
 
-    /** Waits for the process to end and returns its exit code; fails if it is still running after {@code limit}. */
+    /**
+     * Waits for the process to end and returns its exit code; fails if it is still
+     * running after {@code limit}.
+     */
     public int awaitExit(Duration limit) {
         try {
             if (!process.waitFor(limit.toMillis(), TimeUnit.MILLISECONDS)) {
@@ -183,4 +201,5 @@ public final class AppProcess implements AutoCloseable {
             throw new IllegalStateException(ex);
         }
     }
+
 }

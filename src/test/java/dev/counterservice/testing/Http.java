@@ -11,16 +11,23 @@ import java.time.Duration;
 /** Plain HTTP/1.1 calls for tests that talk to real servers, each bounded in time. */
 public final class Http {
 
-    private static final HttpClient CLIENT = HttpClient.newBuilder().version(HttpClient.Version.HTTP_1_1)
-            .connectTimeout(Duration.ofSeconds(5)).build();
+    private static final HttpClient CLIENT = HttpClient.newBuilder()
+        .version(HttpClient.Version.HTTP_1_1)
+        .connectTimeout(Duration.ofSeconds(5))
+        .build();
 
     private Http() {
     }
 
-    /** Sends one request and waits for the whole response, at most 30 seconds; I/O failures are thrown. */
+    /**
+     * Sends one request and waits for the whole response, at most 30 seconds; I/O
+     * failures are thrown.
+     */
     public static HttpResponse<String> send(String method, String url) {
-        HttpRequest request = HttpRequest.newBuilder(URI.create(url)).timeout(Duration.ofSeconds(30))
-                .method(method, HttpRequest.BodyPublishers.noBody()).build();
+        HttpRequest request = HttpRequest.newBuilder(URI.create(url))
+            .timeout(Duration.ofSeconds(30))
+            .method(method, HttpRequest.BodyPublishers.noBody())
+            .build();
         try {
             return CLIENT.send(request, HttpResponse.BodyHandlers.ofString());
         }
@@ -32,4 +39,5 @@ public final class Http {
             throw new IllegalStateException(ex);
         }
     }
+
 }

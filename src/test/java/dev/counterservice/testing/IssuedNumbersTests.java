@@ -5,9 +5,10 @@ import org.junit.jupiter.api.Test;
 import static org.assertj.core.api.Assertions.assertThat;
 
 /**
- * What {@link IssuedNumbers} adds to the load tester's checker, whose boundaries {@code CheckerTests} pins: it hands
- * the checker each client's responses in send order whatever order they were recorded in, reports malformed answers,
- * and compares with the value the database holds.
+ * What {@link IssuedNumbers} adds to the load tester's checker, whose boundaries
+ * {@code CheckerTests} pins: it hands the checker each client's responses in send order
+ * whatever order they were recorded in, reports malformed answers, and compares with the
+ * value the database holds.
  */
 class IssuedNumbersTests {
 
@@ -39,7 +40,7 @@ class IssuedNumbersTests {
         numbers.record(0, 0, 1, 5, 5);
 
         assertThat(numbers.guaranteeViolations(5))
-                .contains("per-client order: client 0 (request 2) got 4 after its previous request got 5");
+            .contains("per-client order: client 0 (request 2) got 4 after its previous request got 5");
     }
 
     @Test
@@ -50,8 +51,9 @@ class IssuedNumbersTests {
 
         assertThat(numbers.duplicates()).containsExactly(
                 "duplicate: number 3 handed out twice: client 0 (request 1) got 1..3, client 0 (request 2) got 3");
-        assertThat(numbers.realTimeOrderViolations()).singleElement().asString()
-                .startsWith("real-time order: client 0 (request 2)");
+        assertThat(numbers.realTimeOrderViolations()).singleElement()
+            .asString()
+            .startsWith("real-time order: client 0 (request 2)");
         assertThat(numbers.issues()).extracting(IssuedNumbers.Issue::client).containsExactly(-1, -1);
     }
 
@@ -61,8 +63,9 @@ class IssuedNumbersTests {
         numbers.record(1, 0, 5, 7, 8);
         numbers.record(3, 6, 9, 6, 6);
 
-        assertThat(numbers.guaranteeViolations(8)).singleElement().asString()
-                .startsWith("real-time order: client 3 (request 1)");
+        assertThat(numbers.guaranteeViolations(8)).singleElement()
+            .asString()
+            .startsWith("real-time order: client 3 (request 1)");
     }
 
     @Test
@@ -98,9 +101,9 @@ class IssuedNumbersTests {
 
         assertThat(numbers.cleanRunViolations(10, 14)).isEmpty();
         assertThat(numbers.cleanRunViolations(10, 15))
-                .containsExactly("the counter moved from 10 to 15 but 4 numbers were acknowledged");
-        assertThat(numbers.cleanRunViolations(11, 14)).containsExactly(
-                "the counter moved from 11 to 14 but 4 numbers were acknowledged");
+            .containsExactly("the counter moved from 10 to 15 but 4 numbers were acknowledged");
+        assertThat(numbers.cleanRunViolations(11, 14))
+            .containsExactly("the counter moved from 11 to 14 but 4 numbers were acknowledged");
     }
 
     @Test
@@ -110,4 +113,5 @@ class IssuedNumbersTests {
         assertThat(numbers.max()).isZero();
         assertThat(numbers.cleanRunViolations(7, 7)).isEmpty();
     }
+
 }

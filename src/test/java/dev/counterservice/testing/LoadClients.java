@@ -23,27 +23,37 @@ import dev.counterservice.loadtest.Numbers;
 import static org.assertj.core.api.Assertions.assertThat;
 
 /**
- * Clients that keep asking for numbers while a test breaks things, spread over several instances. Every
- * acknowledged number goes into {@link #numbers()} with its send and receive times. Every other answer is a
- * failure counted by kind: {@code "503"} (a 503 problem with {@code Retry-After}, what the service promises when in
- * doubt), any other status as its number ({@code "503 without problem+json and Retry-After"} included),
- * {@code "malformed 200"} (also a violation in {@link #numbers()}), {@code "timeout"}, or {@code "connection"}.
- * Stops when told to, and at the latest after a minute.
+ * Clients that keep asking for numbers while a test breaks things, spread over several
+ * instances. Every acknowledged number goes into {@link #numbers()} with its send and
+ * receive times. Every other answer is a failure counted by kind: {@code "503"} (a 503
+ * problem with {@code Retry-After}, what the service promises when in doubt), any other
+ * status as its number ({@code "503 without problem+json and Retry-After"} included),
+ * {@code "malformed 200"} (also a violation in {@link #numbers()}), {@code "timeout"}, or
+ * {@code "connection"}. Stops when told to, and at the latest after a minute.
  */
 public final class LoadClients implements AutoCloseable {
 
     private static final Duration LONGEST = Duration.ofMinutes(1);
+
     private static final Pattern COUNT = Pattern.compile("[?&]count=(\\d+)");
 
     private final IssuedNumbers numbers = new IssuedNumbers();
+
     private final Map<String, LongAdder> failures = new ConcurrentHashMap<>();
+
     private final AtomicLong lastFailureNanos = new AtomicLong();
+
     private final AtomicLong slowestNanos = new AtomicLong();
+
     /** Per base URL, how many of its answers carried numbers. */
     private final AtomicLongArray served;
+
     private final AtomicBoolean running = new AtomicBoolean(true);
+
     private final List<String> baseUrls;
+
     private final int count;
+
     private final ExecutorService threads;
 
     private LoadClients(int clients, List<String> baseUrls, String path) {
@@ -97,8 +107,10 @@ public final class LoadClients implements AutoCloseable {
     }
 
     private static String kind(HttpResponse<String> response) {
-        boolean promised503 = response.headers().firstValue("Content-Type").orElse("").equals("application/problem+json")
-                && response.headers().firstValue("Retry-After").isPresent();
+        boolean promised503 = response.headers()
+            .firstValue("Content-Type")
+            .orElse("")
+            .equals("application/problem+json") && response.headers().firstValue("Retry-After").isPresent();
         return response.statusCode() != 503 || promised503 ? Integer.toString(response.statusCode())
                 : "503 without problem+json and Retry-After";
     }
@@ -141,8 +153,9 @@ public final class LoadClients implements AutoCloseable {
     }
 
     /**
-     * Waits until every instance has answered these clients with numbers again, after a fault: the answers that
-     * show recovery are the clients' own, so they are checked with all the others.
+     * Waits until every instance has answered these clients with numbers again, after a
+     * fault: the answers that show recovery are the clients' own, so they are checked
+     * with all the others.
      */
     public LoadClients awaitServing(Duration limit) {
         long deadline = System.nanoTime() + limit.toNanos();
@@ -150,7 +163,7 @@ public final class LoadClients implements AutoCloseable {
             long before = served.get(instance);
             while (served.get(instance) == before) {
                 assertThat(System.nanoTime()).as("%s serving again within %s", baseUrls.get(instance), limit)
-                        .isLessThan(deadline);
+                    .isLessThan(deadline);
                 AppProcess.sleep(Duration.ofMillis(10));
             }
         }
@@ -162,4 +175,5 @@ public final class LoadClients implements AutoCloseable {
         running.set(false);
         threads.close();
     }
+
 }

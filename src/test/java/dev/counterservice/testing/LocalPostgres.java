@@ -15,10 +15,11 @@ import java.util.concurrent.TimeUnit;
 import java.util.stream.Stream;
 
 /**
- * A throwaway PostgreSQL cluster started from the server binaries on this machine, for machines without Docker.
- * PostgreSQL refuses to run as root, so as root the cluster belongs to the unprivileged {@code postgres} user and
- * every command runs through {@code runuser}. The cluster listens on 127.0.0.1 only, on a free port, and is
- * removed when the JVM exits.
+ * A throwaway PostgreSQL cluster started from the server binaries on this machine, for
+ * machines without Docker. PostgreSQL refuses to run as root, so as root the cluster
+ * belongs to the unprivileged {@code postgres} user and every command runs through
+ * {@code runuser}. The cluster listens on 127.0.0.1 only, on a free port, and is removed
+ * when the JVM exits.
  */
 public final class LocalPostgres {
 
@@ -27,7 +28,9 @@ public final class LocalPostgres {
     private static final String SERVICE_USER = "postgres";
 
     private final Path bin;
+
     private final Path dataDir;
+
     private final int port;
 
     private LocalPostgres(Path bin, Path dataDir, int port) {
@@ -54,8 +57,9 @@ public final class LocalPostgres {
     }
 
     /**
-     * Copies this running server with {@code pg_basebackup -R} into a new cluster and starts it: a hot standby that
-     * streams from this one, connecting as {@code applicationName} (the name {@code synchronous_standby_names} uses).
+     * Copies this running server with {@code pg_basebackup -R} into a new cluster and
+     * starts it: a hot standby that streams from this one, connecting as
+     * {@code applicationName} (the name {@code synchronous_standby_names} uses).
      */
     public LocalPostgres startStandby(String applicationName) {
         LocalPostgres standby = inNewDirectory(bin);
@@ -64,15 +68,16 @@ public final class LocalPostgres {
     }
 
     /**
-     * Throws this server's data away and starts it, on the same port, as a fresh standby of {@code primary}: how a
-     * failed primary rejoins after a failover.
+     * Throws this server's data away and starts it, on the same port, as a fresh standby
+     * of {@code primary}: how a failed primary rejoins after a failover.
      */
     public void restartAsStandbyOf(LocalPostgres primary, String applicationName) {
         close();
-        // pg_basebackup creates the directory, owned by the user it runs as and with the permissions PostgreSQL wants
+        // pg_basebackup creates the directory, owned by the user it runs as and with the
+        // permissions PostgreSQL wants
         run(bin.resolve("pg_basebackup").toString(), "-D", dataDir.toString(), "-R", "-X", "stream", "-c", "fast",
-                "--no-sync", "-d", "host=127.0.0.1 port=%d user=postgres application_name=%s".formatted(primary.port,
-                        applicationName));
+                "--no-sync", "-d",
+                "host=127.0.0.1 port=%d user=postgres application_name=%s".formatted(primary.port, applicationName));
         startServer();
     }
 
@@ -88,7 +93,10 @@ public final class LocalPostgres {
         }
     }
 
-    /** Creates a database owned by a new login role of the same name, and returns how to reach it. */
+    /**
+     * Creates a database owned by a new login role of the same name, and returns how to
+     * reach it.
+     */
     public TestDatabase createDatabase(String name) {
         try (Connection admin = DriverManager.getConnection(jdbcUrl("postgres"), "postgres", "");
                 var statement = admin.createStatement()) {
@@ -101,7 +109,10 @@ public final class LocalPostgres {
         return new TestDatabase(jdbcUrl(name), name, name, "local cluster " + dataDir);
     }
 
-    /** {@code database} on this server as the superuser, e.g. to read a standby or change the server's settings. */
+    /**
+     * {@code database} on this server as the superuser, e.g. to read a standby or change
+     * the server's settings.
+     */
     public TestDatabase asSuperuser(String database) {
         return new TestDatabase(jdbcUrl(database), "postgres", "", "local cluster " + dataDir);
     }
@@ -110,36 +121,52 @@ public final class LocalPostgres {
         return port;
     }
 
-    /** Starts the server on the existing data directory, e.g. after {@link #kill()}, as a restarted pod would. */
+    /**
+     * Starts the server on the existing data directory, e.g. after {@link #kill()}, as a
+     * restarted pod would.
+     */
     public void startServer() {
         run(bin.resolve("pg_ctl").toString(), "-D", dataDir.toString(), "-l", dataDir.resolve("server.log").toString(),
-                "-o", "-p %d -k %s -c listen_addresses=127.0.0.1 -c max_connections=200".formatted(port, dataDir),
-                "-w", "-t", "30", "start");
+                "-o", "-p %d -k %s -c listen_addresses=127.0.0.1 -c max_connections=200".formatted(port, dataDir), "-w",
+                "-t", "30", "start");
     }
 
-    /** Stops the server the polite way ({@code -m fast}): it finishes writing what it has, as a drained pod would. */
+    /**
+     * Stops the server the polite way ({@code -m fast}): it finishes writing what it has,
+     * as a drained pod would.
+     */
     public void stopServer() {
         stop("fast");
     }
 
-    /** Stops the server at once ({@code -m immediate}), as a lost node would, but its data directory stays. */
+    /**
+     * Stops the server at once ({@code -m immediate}), as a lost node would, but its data
+     * directory stays.
+     */
     public void stopServerImmediately() {
         stop("immediate");
     }
 
-    /** Ends recovery: a standby becomes a primary on a new timeline; returns once it accepts writes. */
+    /**
+     * Ends recovery: a standby becomes a primary on a new timeline; returns once it
+     * accepts writes.
+     */
     public void promote() {
         run(bin.resolve("pg_ctl").toString(), "-D", dataDir.toString(), "-w", "-t", "30", "promote");
     }
 
-    /** Kills the postmaster with SIGKILL, as a crashed pod would be; committed data stays on disk. */
+    /**
+     * Kills the postmaster with SIGKILL, as a crashed pod would be; committed data stays
+     * on disk.
+     */
     public void kill() {
         try {
             long pid = Long.parseLong(Files.readAllLines(dataDir.resolve("postmaster.pid")).getFirst().trim());
             ProcessHandle.of(pid).ifPresent(postmaster -> {
                 List<ProcessHandle> backends = postmaster.children().toList();
                 run("kill", "-KILL", Long.toString(pid));
-                // Without the postmaster, backends exit on their own; wait so the port is free for a restart
+                // Without the postmaster, backends exit on their own; wait so the port is
+                // free for a restart
                 backends.forEach(backend -> backend.onExit().orTimeout(10, TimeUnit.SECONDS).join());
                 postmaster.onExit().orTimeout(10, TimeUnit.SECONDS).join();
             });
@@ -175,7 +202,9 @@ public final class LocalPostgres {
 
     private void chownToServiceUser() throws IOException {
         if (isRoot()) {
-            UserPrincipal owner = dataDir.getFileSystem().getUserPrincipalLookupService().lookupPrincipalByName(SERVICE_USER);
+            UserPrincipal owner = dataDir.getFileSystem()
+                .getUserPrincipalLookupService()
+                .lookupPrincipalByName(SERVICE_USER);
             Files.setOwner(dataDir, owner);
         }
     }
@@ -213,12 +242,14 @@ public final class LocalPostgres {
         }
         try (Stream<Path> versions = Files.list(Path.of("/usr/lib/postgresql"))) {
             return versions.map(version -> version.resolve("bin"))
-                    .filter(bin -> Files.isExecutable(bin.resolve("initdb")))
-                    .max(Comparator.comparing(bin -> Integer.parseInt(bin.getParent().getFileName().toString().replaceAll("\\D", "0"))))
-                    .orElse(null);
+                .filter(bin -> Files.isExecutable(bin.resolve("initdb")))
+                .max(Comparator.comparing(
+                        bin -> Integer.parseInt(bin.getParent().getFileName().toString().replaceAll("\\D", "0"))))
+                .orElse(null);
         }
         catch (IOException ex) {
             return null;
         }
     }
+
 }

@@ -18,4 +18,5 @@ final class Ports {
             throw new UncheckedIOException(ex);
         }
     }
+
 }

@@ -14,21 +14,28 @@ import java.util.Locale;
 import java.util.Map;
 
 /**
- * HTTP/1.1 over a plain socket, byte for byte as given: for requests a client library would refuse to build or
- * would quietly repair (dot segments, raw non-ASCII, oversized or missing headers, TRACE, made-up methods).
- * One request per connection: send {@code Connection: close}, or a request the server closes the connection for.
+ * HTTP/1.1 over a plain socket, byte for byte as given: for requests a client library
+ * would refuse to build or would quietly repair (dot segments, raw non-ASCII, oversized
+ * or missing headers, TRACE, made-up methods). One request per connection: send
+ * {@code Connection: close}, or a request the server closes the connection for.
  */
 public final class RawHttp {
 
     private RawHttp() {
     }
 
-    /** Sends exactly these bytes, which need not be a valid request, and reads until the server closes. */
+    /**
+     * Sends exactly these bytes, which need not be a valid request, and reads until the
+     * server closes.
+     */
     public static Response send(String baseUrl, byte[] request) {
         return send(baseUrl, request, Duration.ofSeconds(30));
     }
 
-    /** As {@link #send(String, byte[])}, failing if connecting or any read takes longer than {@code timeout}. */
+    /**
+     * As {@link #send(String, byte[])}, failing if connecting or any read takes longer
+     * than {@code timeout}.
+     */
     public static Response send(String baseUrl, byte[] request, Duration timeout) {
         URI base = URI.create(baseUrl);
         try (Socket socket = new Socket()) {
@@ -43,7 +50,10 @@ public final class RawHttp {
         }
     }
 
-    /** A parsed response; header names are lower case, the body is de-chunked and decoded as UTF-8. */
+    /**
+     * A parsed response; header names are lower case, the body is de-chunked and decoded
+     * as UTF-8.
+     */
     public record Response(int status, Map<String, String> headers, String body) {
 
         public String header(String name) {
@@ -61,8 +71,8 @@ public final class RawHttp {
             Map<String, String> headers = new LinkedHashMap<>();
             for (int i = 1; i < lines.length; i++) {
                 int colon = lines[i].indexOf(':');
-                headers.merge(lines[i].substring(0, colon).trim().toLowerCase(Locale.ROOT), lines[i].substring(colon + 1).trim(),
-                        (first, second) -> first + ", " + second);
+                headers.merge(lines[i].substring(0, colon).trim().toLowerCase(Locale.ROOT),
+                        lines[i].substring(colon + 1).trim(), (first, second) -> first + ", " + second);
             }
             byte[] body = Arrays.copyOfRange(raw, end + 4, raw.length);
             if ("chunked".equalsIgnoreCase(headers.get("transfer-encoding"))) {
@@ -76,7 +86,8 @@ public final class RawHttp {
             int position = 0;
             while (true) {
                 int lineEnd = indexOfCrlf(chunked, position);
-                int size = Integer.parseInt(new String(chunked, position, lineEnd - position, StandardCharsets.ISO_8859_1).trim(), 16);
+                int size = Integer.parseInt(
+                        new String(chunked, position, lineEnd - position, StandardCharsets.ISO_8859_1).trim(), 16);
                 if (size == 0) {
                     return body.toByteArray();
                 }
@@ -94,4 +105,5 @@ public final class RawHttp {
             throw new IllegalStateException("Truncated chunked body");
         }
     }
+
 }

@@ -18,15 +18,18 @@ import java.util.concurrent.atomic.LongAdder;
 import dev.counterservice.loadtest.Checker;
 
 /**
- * Clients that give every request an {@code Idempotency-Key} and retry it, on the next instance, after any 503,
- * 409, timeout or dropped connection, until it is answered 200: the client exactly-once numbering needs. Every
- * fifth answered key is sent once more, to check that the replay is identical. {@link #violations} checks the
- * whole promise: one block per key, no number in two keys, real-time order between logical requests (a key's
- * request spans from its first send to its final answer), and the blocks forming one contiguous range.
+ * Clients that give every request an {@code Idempotency-Key} and retry it, on the next
+ * instance, after any 503, 409, timeout or dropped connection, until it is answered 200:
+ * the client exactly-once numbering needs. Every fifth answered key is sent once more, to
+ * check that the replay is identical. {@link #violations} checks the whole promise: one
+ * block per key, no number in two keys, real-time order between logical requests (a key's
+ * request spans from its first send to its final answer), and the blocks forming one
+ * contiguous range.
  */
 public final class RetryingClients implements AutoCloseable {
 
     private static final Duration LONGEST = Duration.ofMinutes(1);
+
     private static final Duration REQUEST_TIMEOUT = Duration.ofSeconds(5);
 
     /** A key's logical request: its block and the exact body of its first answer. */
@@ -34,13 +37,21 @@ public final class RetryingClients implements AutoCloseable {
             String body) {
     }
 
-    private final HttpClient http = HttpClient.newBuilder().version(HttpClient.Version.HTTP_1_1)
-            .connectTimeout(Duration.ofSeconds(2)).build();
+    private final HttpClient http = HttpClient.newBuilder()
+        .version(HttpClient.Version.HTTP_1_1)
+        .connectTimeout(Duration.ofSeconds(2))
+        .build();
+
     private final List<Answer> answers = new ArrayList<>();
+
     private final List<String> replayMismatches = new ArrayList<>();
+
     private final List<String> garbled = new ArrayList<>();
+
     private final Map<String, LongAdder> retries = new ConcurrentHashMap<>();
+
     private final AtomicBoolean running = new AtomicBoolean(true);
+
     private final ExecutorService threads;
 
     private RetryingClients(int clients, List<String> baseUrls, String path) {
@@ -54,19 +65,25 @@ public final class RetryingClients implements AutoCloseable {
                 for (int request = 0; running.get() && System.nanoTime() < deadline; request++) {
                     String key = run + "-c" + id + "-r" + request;
                     int count = 1 + request % 3;
-                    // A key once sent is retried until answered, even after close() asked the clients to stop
-                    take(id, key, count, baseUrls, (id + request) % baseUrls.size(), path + "?count=" + count, deadline);
+                    // A key once sent is retried until answered, even after close() asked
+                    // the clients to stop
+                    take(id, key, count, baseUrls, (id + request) % baseUrls.size(), path + "?count=" + count,
+                            deadline);
                 }
             });
         }
     }
 
-    /** {@code clients} threads taking numbers from {@code path}, starting on each base URL in turn. */
+    /**
+     * {@code clients} threads taking numbers from {@code path}, starting on each base URL
+     * in turn.
+     */
     public static RetryingClients start(int clients, List<String> baseUrls, String path) {
         return new RetryingClients(clients, baseUrls, path);
     }
 
-    private void take(int client, String key, int count, List<String> baseUrls, int firstInstance, String path, long deadline) {
+    private void take(int client, String key, int count, List<String> baseUrls, int firstInstance, String path,
+            long deadline) {
         long firstSent = System.nanoTime();
         for (int attempt = 0; System.nanoTime() < deadline; attempt++) {
             String url = baseUrls.get((firstInstance + attempt) % baseUrls.size()) + path;
@@ -84,12 +101,15 @@ public final class RetryingClients implements AutoCloseable {
                     }
                 }
                 if (key.hashCode() % 5 == 0) {
-                    checkReplay(baseUrls.get((firstInstance + attempt + 1) % baseUrls.size()) + path, key, response.body());
+                    checkReplay(baseUrls.get((firstInstance + attempt + 1) % baseUrls.size()) + path, key,
+                            response.body());
                 }
                 return;
             }
-            retries.computeIfAbsent(response == null ? "connection or timeout" : Integer.toString(response.statusCode()),
-                    kind -> new LongAdder()).increment();
+            retries
+                .computeIfAbsent(response == null ? "connection or timeout" : Integer.toString(response.statusCode()),
+                        kind -> new LongAdder())
+                .increment();
             AppProcess.sleep(Duration.ofMillis(20));
         }
     }
@@ -112,8 +132,11 @@ public final class RetryingClients implements AutoCloseable {
     }
 
     private HttpResponse<String> send(String url, String key) {
-        HttpRequest request = HttpRequest.newBuilder(URI.create(url)).timeout(REQUEST_TIMEOUT).header("Idempotency-Key", key)
-                .GET().build();
+        HttpRequest request = HttpRequest.newBuilder(URI.create(url))
+            .timeout(REQUEST_TIMEOUT)
+            .header("Idempotency-Key", key)
+            .GET()
+            .build();
         try {
             return http.send(request, HttpResponse.BodyHandlers.ofString());
         }
@@ -130,15 +153,21 @@ public final class RetryingClients implements AutoCloseable {
         return List.copyOf(answers);
     }
 
-    /** Failed attempts by kind ("503", "409", "connection or timeout"), each followed by a retry. */
+    /**
+     * Failed attempts by kind ("503", "409", "connection or timeout"), each followed by a
+     * retry.
+     */
     public Map<String, Long> retries() {
-        return retries.entrySet().stream().collect(java.util.stream.Collectors.toMap(Map.Entry::getKey, e -> e.getValue().sum()));
+        return retries.entrySet()
+            .stream()
+            .collect(java.util.stream.Collectors.toMap(Map.Entry::getKey, e -> e.getValue().sum()));
     }
 
     /**
-     * Every way the answers break the exactly-once promise, given the counter's value before the clients started
-     * and its value now: each key one block, no number in two blocks, real-time order, and no gap: the blocks
-     * cover {@code before + 1 .. storedNow} exactly. Empty when the promise held.
+     * Every way the answers break the exactly-once promise, given the counter's value
+     * before the clients started and its value now: each key one block, no number in two
+     * blocks, real-time order, and no gap: the blocks cover
+     * {@code before + 1 .. storedNow} exactly. Empty when the promise held.
      */
     public synchronized List<String> violations(long before, long storedNow) {
         List<String> violations = new ArrayList<>(replayMismatches);
@@ -147,7 +176,10 @@ public final class RetryingClients implements AutoCloseable {
         return violations;
     }
 
-    /** The checks of {@link #violations(long, long)} on answers alone: the load tester's keyed checks. */
+    /**
+     * The checks of {@link #violations(long, long)} on answers alone: the load tester's
+     * keyed checks.
+     */
     static List<String> violations(List<Answer> answers, long before, long storedNow) {
         IssuedNumbers spans = new IssuedNumbers();
         answers.forEach(answer -> spans.record(answer.client(), answer.firstSentNanos(), answer.receivedNanos(),
@@ -155,10 +187,14 @@ public final class RetryingClients implements AutoCloseable {
         return spans.keyedViolations(before, storedNow);
     }
 
-    /** Lets the clients finish the key each is on, then stops them; bounded by the one-minute limit. */
+    /**
+     * Lets the clients finish the key each is on, then stops them; bounded by the
+     * one-minute limit.
+     */
     @Override
     public void close() {
         running.set(false);
         threads.close();
     }
+
 }

@@ -12,28 +12,40 @@ import java.util.Set;
 import java.util.concurrent.ConcurrentHashMap;
 
 /**
- * A TCP proxy on 127.0.0.1 between the service and PostgreSQL, to fail the network on purpose: refuse new
- * connections, cut the open ones (and tell whether a cut fell inside a COMMIT), or stall every byte in flight
- * until resumed. While refusing, or while PostgreSQL is down, an accepted connection is reset at once, as a
- * refused connection would be, never left hanging.
+ * A TCP proxy on 127.0.0.1 between the service and PostgreSQL, to fail the network on
+ * purpose: refuse new connections, cut the open ones (and tell whether a cut fell inside
+ * a COMMIT), or stall every byte in flight until resumed. While refusing, or while
+ * PostgreSQL is down, an accepted connection is reset at once, as a refused connection
+ * would be, never left hanging.
  */
 public final class TcpProxy implements AutoCloseable {
 
     private static final byte[] COMMIT = "COMMIT".getBytes(StandardCharsets.US_ASCII);
 
     private final ServerSocket server;
+
     private final String targetHost;
+
     private final int targetPort;
+
     private final Set<Link> links = ConcurrentHashMap.newKeySet();
+
     private final Object stallLock = new Object();
+
     private volatile boolean stalled;
+
     private volatile boolean refusing;
 
-    /** One proxied connection; {@code commitUnanswered} while the service's COMMIT has had no reply yet. */
+    /**
+     * One proxied connection; {@code commitUnanswered} while the service's COMMIT has had
+     * no reply yet.
+     */
     private static final class Link {
 
         final Socket client;
+
         final Socket upstream;
+
         volatile boolean commitUnanswered;
 
         Link(Socket client, Socket upstream) {
@@ -45,6 +57,7 @@ public final class TcpProxy implements AutoCloseable {
             closeQuietly(client);
             closeQuietly(upstream);
         }
+
     }
 
     private TcpProxy(String targetHost, int targetPort) throws IOException {
@@ -74,9 +87,8 @@ public final class TcpProxy implements AutoCloseable {
 
     /**
      * Closes every open connection in both directions, wherever its conversation stands.
-     *
-     * @return how many of them had sent a COMMIT that was not answered yet: cuts inside a COMMIT, whose outcome
-     *         the service cannot know
+     * @return how many of them had sent a COMMIT that was not answered yet: cuts inside a
+     * COMMIT, whose outcome the service cannot know
      */
     public int cutConnections() {
         int insideCommit = 0;
@@ -88,7 +100,10 @@ public final class TcpProxy implements AutoCloseable {
         return insideCommit;
     }
 
-    /** Holds every byte, in both directions, until {@link #resume()}: a database that stopped answering. */
+    /**
+     * Holds every byte, in both directions, until {@link #resume()}: a database that
+     * stopped answering.
+     */
     public void stall() {
         stalled = true;
     }
@@ -138,7 +153,10 @@ public final class TcpProxy implements AutoCloseable {
         }
     }
 
-    /** Closes with an RST, so the client sees "connection reset" at once rather than waiting for data. */
+    /**
+     * Closes with an RST, so the client sees "connection reset" at once rather than
+     * waiting for data.
+     */
     private static void reset(Socket socket) {
         try {
             socket.setSoLinger(true, 0);
@@ -156,7 +174,8 @@ public final class TcpProxy implements AutoCloseable {
             int read;
             while ((read = in.read(buffer)) >= 0) {
                 awaitNotStalled();
-                // The first reply after a COMMIT answers it (the driver waits for it before sending more)
+                // The first reply after a COMMIT answers it (the driver waits for it
+                // before sending more)
                 if (fromService) {
                     link.commitUnanswered |= contains(buffer, read, COMMIT);
                 }
@@ -201,4 +220,5 @@ public final class TcpProxy implements AutoCloseable {
             // already closed
         }
     }
+
 }

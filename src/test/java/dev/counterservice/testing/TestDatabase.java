@@ -9,16 +9,20 @@ import org.testcontainers.DockerClientFactory;
 import org.testcontainers.postgresql.PostgreSQLContainer;
 
 /**
- * A real PostgreSQL for tests, found in this order: an explicit {@code TEST_DATABASE_URL} (with
- * {@code TEST_DATABASE_USERNAME} and {@code TEST_DATABASE_PASSWORD}); a Testcontainers container when Docker runs;
- * otherwise a throwaway cluster from the PostgreSQL binaries on this machine. Never skips: without any of them it
- * fails with a message that says how to get one.
+ * A real PostgreSQL for tests, found in this order: an explicit {@code TEST_DATABASE_URL}
+ * (with {@code TEST_DATABASE_USERNAME} and {@code TEST_DATABASE_PASSWORD}); a
+ * Testcontainers container when Docker runs; otherwise a throwaway cluster from the
+ * PostgreSQL binaries on this machine. Never skips: without any of them it fails with a
+ * message that says how to get one.
  */
 public record TestDatabase(String jdbcUrl, String username, String password, String source) {
 
     private static TestDatabase shared;
 
-    /** One database for the whole test JVM, started on first use and removed when the JVM exits. */
+    /**
+     * One database for the whole test JVM, started on first use and removed when the JVM
+     * exits.
+     */
     public static synchronized TestDatabase shared() {
         if (shared == null) {
             shared = find();
@@ -45,7 +49,7 @@ public record TestDatabase(String jdbcUrl, String username, String password, Str
                   - TEST_DATABASE_URL=jdbc:postgresql://host:5432/db (+ TEST_DATABASE_USERNAME, TEST_DATABASE_PASSWORD);
                   - a running Docker engine, for Testcontainers;
                   - the PostgreSQL server binaries (Debian: apt-get install -y postgresql), found under %s."""
-                .formatted(LocalPostgres.BINARIES_GLOB));
+            .formatted(LocalPostgres.BINARIES_GLOB));
     }
 
     @SuppressWarnings("resource") // stopped by Testcontainers' Ryuk when the JVM exits
@@ -64,13 +68,18 @@ public record TestDatabase(String jdbcUrl, String username, String password, Str
         return java.net.URI.create(jdbcUrl.substring("jdbc:".length())).getPort();
     }
 
-    /** The same database reached through another port on 127.0.0.1, such as a {@link TcpProxy}'s. */
+    /**
+     * The same database reached through another port on 127.0.0.1, such as a
+     * {@link TcpProxy}'s.
+     */
     public TestDatabase via(int localPort) {
         String url = jdbcUrl.replaceFirst("//[^/]+/", "//127.0.0.1:" + localPort + "/");
         return new TestDatabase(url, username, password, source + " via port " + localPort);
     }
 
-    /** Runs one statement as this database's user, e.g. to set up a state a test needs. */
+    /**
+     * Runs one statement as this database's user, e.g. to set up a state a test needs.
+     */
     public void execute(String sql) {
         try (Connection connection = DriverManager.getConnection(jdbcUrl, username, password);
                 Statement statement = connection.createStatement()) {

@@ -15,9 +15,10 @@ import tools.jackson.databind.json.JsonMapper;
 import static org.assertj.core.api.Assertions.assertThat;
 
 /**
- * Authorization on: the service verifies tokens against a public key (spring.security.oauth2.resourceserver.jwt.
- * public-key-location), and the test signs them with the private key of a pair it generates, as an identity provider
- * would. Every refusal is an RFC 9457 problem with the API's headers, and moves no counter.
+ * Authorization on: the service verifies tokens against a public key
+ * (spring.security.oauth2.resourceserver.jwt. public-key-location), and the test signs
+ * them with the private key of a pair it generates, as an identity provider would. Every
+ * refusal is an RFC 9457 problem with the API's headers, and moves no counter.
  */
 class ApiSecurityIntegrationTests {
 
@@ -26,15 +27,16 @@ class ApiSecurityIntegrationTests {
     private static final TestIssuer ISSUER = TestIssuer.generate();
 
     @AutoClose
-    private static AppInstance instance = AppInstance.start(TestDatabase.shared(), Map.of(
-            "counter.names", "default,orders,invoices", TestIssuer.PUBLIC_KEY_LOCATION, ISSUER.publicKeyLocation()));
+    private static AppInstance instance = AppInstance.start(TestDatabase.shared(), Map.of("counter.names",
+            "default,orders,invoices", TestIssuer.PUBLIC_KEY_LOCATION, ISSUER.publicKeyLocation()));
 
     private final TestDatabase database = TestDatabase.shared();
 
     @Test
     void withoutATokenEveryApiRequestIs401WithWwwAuthenticateBearer() {
-        for (String request : new String[] {"GET /next", "POST /next", "HEAD /next", "GET /counters/orders/next",
-                "POST /counters/orders/next", "GET /counters/orders", "GET /counters", "GET /counters/nowhere", "GET /elsewhere"}) {
+        for (String request : new String[] { "GET /next", "POST /next", "HEAD /next", "GET /counters/orders/next",
+                "POST /counters/orders/next", "GET /counters/orders", "GET /counters", "GET /counters/nowhere",
+                "GET /elsewhere" }) {
             RawHttp.Response response = assertRefused(request, null, 401);
             assertThat(response.header("WWW-Authenticate")).as(request).startsWith("Bearer ");
         }
@@ -43,14 +45,16 @@ class ApiSecurityIntegrationTests {
     @Test
     void aBadTokenIs401() {
         String otherKeys = TestIssuer.generate().token("counter:default:next", Instant.now().plusSeconds(60));
-        for (String token : new String[] {"not-a-jwt", ISSUER.token("counter:default:next", Instant.now().minusSeconds(120)), otherKeys,
-                otherKeys.substring(0, otherKeys.lastIndexOf('.')) + ".", token("counter:default:next") + "x"}) {
+        for (String token : new String[] { "not-a-jwt",
+                ISSUER.token("counter:default:next", Instant.now().minusSeconds(120)), otherKeys,
+                otherKeys.substring(0, otherKeys.lastIndexOf('.')) + ".", token("counter:default:next") + "x" }) {
             RawHttp.Response response = assertRefused("GET /next", token, 401);
             assertThat(response.header("WWW-Authenticate")).startsWith("Bearer error=\"invalid_token\"");
         }
         RawHttp.Response basic = assertRefused(request("GET /next", null, "Authorization: Basic dXNlcjpwYXNz"), 401);
         assertThat(basic.header("WWW-Authenticate")).startsWith("Bearer ");
-        // Only the Authorization header counts: a token in the query string would end up in access logs
+        // Only the Authorization header counts: a token in the query string would end up
+        // in access logs
         assertRefused("GET /next?access_token=" + token("counter:default:next"), null, 401);
     }
 
@@ -60,24 +64,30 @@ class ApiSecurityIntegrationTests {
         long before = stored("orders");
 
         assertThat(send("POST /counters/orders/next", orders).body()).isEqualTo((before + 1) + "\n");
-        assertThat(send("GET /counters/orders/next?count=2", orders).body()).isEqualTo((before + 2) + "\n" + (before + 3) + "\n");
+        assertThat(send("GET /counters/orders/next?count=2", orders).body())
+            .isEqualTo((before + 2) + "\n" + (before + 3) + "\n");
         assertThat(send("HEAD /counters/orders/next", orders).status()).isEqualTo(200);
 
-        for (String other : new String[] {"GET /next", "POST /counters/invoices/next", "GET /counters/orders", "GET /counters/invoices"}) {
+        for (String other : new String[] { "GET /next", "POST /counters/invoices/next", "GET /counters/orders",
+                "GET /counters/invoices" }) {
             RawHttp.Response response = assertRefused(other, orders, 403);
             assertThat(response.header("WWW-Authenticate")).as(other).startsWith("Bearer error=\"insufficient_scope\"");
         }
         assertThat(send("GET /next", token("counter:default:next")).status()).isEqualTo(200);
     }
 
-    /** However a path spells a counter, a token's scope for one counter never takes numbers from another. */
+    /**
+     * However a path spells a counter, a token's scope for one counter never takes
+     * numbers from another.
+     */
     @Test
     void anEncodedPathCannotBorrowAnotherCountersScope() {
         String orders = token("counter:orders:next");
         long invoices = stored("invoices");
         long defaults = stored("default");
-        for (String path : new String[] {"/counters/%69nvoices/next", "/counters/invoices;orders/next", "/counters/orders/../invoices/next",
-                "/counters/./invoices/next", "/counters//invoices/next", "/counters/invoices/next/", "/next;/counters/orders/next"}) {
+        for (String path : new String[] { "/counters/%69nvoices/next", "/counters/invoices;orders/next",
+                "/counters/orders/../invoices/next", "/counters/./invoices/next", "/counters//invoices/next",
+                "/counters/invoices/next/", "/next;/counters/orders/next" }) {
             RawHttp.Response response = RawHttp.send(instance.baseUrl(), request("POST " + path, orders, null));
             assertThat(response.status()).as(path).isIn(400, 403, 404);
         }
@@ -100,9 +110,10 @@ class ApiSecurityIntegrationTests {
         String token = token("counter:orders:read counter:invoices:next counter:default:read");
 
         RawHttp.Response json = send("GET /counters", token, "Accept: application/json");
-        assertThat(JSON.readTree(json.body()).findValuesAsString("counter")).containsExactlyInAnyOrder("default", "orders");
+        assertThat(JSON.readTree(json.body()).findValuesAsString("counter")).containsExactlyInAnyOrder("default",
+                "orders");
         assertThat(send("GET /counters", token).body().lines()).extracting(line -> line.split(" ")[0])
-                .containsExactlyInAnyOrder("default", "orders");
+            .containsExactlyInAnyOrder("default", "orders");
         assertThat(send("GET /counters", token("counter:invoices:next")).body()).isEmpty();
     }
 
@@ -111,8 +122,10 @@ class ApiSecurityIntegrationTests {
         assertThat(send("GET /", null).status()).isEqualTo(200);
         assertThat(send("GET /v3/api-docs", null).status()).isEqualTo(200);
         RawHttp.Response metadata = send("GET /.well-known/oauth-protected-resource", null);
-        assertThat(JSON.readTree(metadata.body()).path("bearer_methods_supported").toString()).isEqualTo("[\"header\"]");
-        assertThat(JSON.readTree(metadata.body()).path("tls_client_certificate_bound_access_tokens").asBoolean()).isFalse();
+        assertThat(JSON.readTree(metadata.body()).path("bearer_methods_supported").toString())
+            .isEqualTo("[\"header\"]");
+        assertThat(JSON.readTree(metadata.body()).path("tls_client_certificate_bound_access_tokens").asBoolean())
+            .isFalse();
         assertThat(instance.management("/actuator/health/readiness").statusCode()).isEqualTo(200);
         assertThat(instance.management("/actuator/health/liveness").statusCode()).isEqualTo(200);
         assertThat(instance.management("/actuator/prometheus").statusCode()).isEqualTo(200);
@@ -121,7 +134,9 @@ class ApiSecurityIntegrationTests {
     @Test
     void theApisOtherRulesStillHoldBehindAToken() {
         String token = token("counter:orders:next");
-        assertRefused(request("POST /counters/orders/next", token, "Content-Type: application/json\r\nContent-Length: 11"), 415);
+        assertRefused(
+                request("POST /counters/orders/next", token, "Content-Type: application/json\r\nContent-Length: 11"),
+                415);
         assertRefused("GET /counters/orders/next?count=0", token, 400);
         assertRefused("PUT /counters/orders/next", token, 405);
     }
@@ -132,25 +147,29 @@ class ApiSecurityIntegrationTests {
 
     private RawHttp.Response assertRefused(byte[] request, int status) {
         String description = new String(request, StandardCharsets.UTF_8).lines().findFirst().orElseThrow();
-        Map<String, Long> before = Map.of("default", stored("default"), "orders", stored("orders"), "invoices", stored("invoices"));
+        Map<String, Long> before = Map.of("default", stored("default"), "orders", stored("orders"), "invoices",
+                stored("invoices"));
 
         RawHttp.Response response = RawHttp.send(instance.baseUrl(), request);
 
         assertThat(response.status()).as(description).isEqualTo(status);
         assertThat(response.header("Cache-Control")).as(description).isEqualTo("no-store");
         assertThat(response.header("X-Content-Type-Options")).as(description).isEqualTo("nosniff");
-        assertThat(response.header("X-Frame-Options")).as(description + ": none of Spring Security's default headers").isNull();
+        assertThat(response.header("X-Frame-Options")).as(description + ": none of Spring Security's default headers")
+            .isNull();
         if (!description.startsWith("HEAD")) {
             assertThat(response.header("Content-Type")).as(description).isEqualTo("application/problem+json");
             assertThat(JSON.readTree(response.body()).path("status").asInt()).as(description).isEqualTo(status);
         }
         assertThat(Map.of("default", stored("default"), "orders", stored("orders"), "invoices", stored("invoices")))
-                .as(description + ": no counter moved").isEqualTo(before);
+            .as(description + ": no counter moved")
+            .isEqualTo(before);
         return response;
     }
 
     private RawHttp.Response send(String requestLine, String token, String... headers) {
-        RawHttp.Response response = RawHttp.send(instance.baseUrl(), request(requestLine, token, String.join("\r\n", headers)));
+        RawHttp.Response response = RawHttp.send(instance.baseUrl(),
+                request(requestLine, token, String.join("\r\n", headers)));
         assertThat(response.status()).as(requestLine).isEqualTo(200);
         return response;
     }
@@ -159,7 +178,7 @@ class ApiSecurityIntegrationTests {
         String authorization = token == null ? "" : "\r\nAuthorization: Bearer " + token;
         String more = headers == null || headers.isEmpty() ? "" : "\r\n" + headers;
         return (requestLine + " HTTP/1.1\r\nHost: localhost" + authorization + more + "\r\nConnection: close\r\n\r\n")
-                .getBytes(StandardCharsets.UTF_8);
+            .getBytes(StandardCharsets.UTF_8);
     }
 
     private long stored(String counter) {
@@ -169,4 +188,5 @@ class ApiSecurityIntegrationTests {
     private static String token(String scope) {
         return ISSUER.token(scope, Instant.now().plus(Duration.ofMinutes(5)));
     }
+
 }

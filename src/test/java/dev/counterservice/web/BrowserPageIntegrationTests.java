@@ -27,29 +27,35 @@ import org.openqa.selenium.support.ui.WebDriverWait;
 import static org.assertj.core.api.Assertions.assertThat;
 
 /**
- * The page in a real browser: Debian's headless Chromium driven through its chromedriver, with no network beyond
- * the service on 127.0.0.1 and nothing for Selenium Manager to download. Without Chromium the test fails, it does
- * not skip. A screenshot of the page after the clicks is left in {@code target/browser-page.png}.
+ * The page in a real browser: Debian's headless Chromium driven through its chromedriver,
+ * with no network beyond the service on 127.0.0.1 and nothing for Selenium Manager to
+ * download. Without Chromium the test fails, it does not skip. A screenshot of the page
+ * after the clicks is left in {@code target/browser-page.png}.
  */
 class BrowserPageIntegrationTests {
 
     private static final Path CHROMIUM = Path.of("/usr/bin/chromium");
+
     private static final Path CHROMEDRIVER = Path.of("/usr/bin/chromedriver");
+
     private static final Duration WAIT = Duration.ofSeconds(15);
 
     private static AppInstance instance;
+
     private static Path profile;
+
     private static ChromeDriver browser;
 
     @BeforeAll
     static void start() throws IOException {
         assertThat(Files.isExecutable(CHROMIUM) && Files.isExecutable(CHROMEDRIVER))
-                .as("The browser test needs Chromium and its driver at %s and %s; on Debian: apt-get install -y chromium chromium-driver",
-                        CHROMIUM, CHROMEDRIVER)
-                .isTrue();
+            .as("The browser test needs Chromium and its driver at %s and %s; on Debian: apt-get install -y chromium chromium-driver",
+                    CHROMIUM, CHROMEDRIVER)
+            .isTrue();
         instance = AppInstance.start(TestDatabase.shared(), Map.of("counter.names", "default,orders,huge"));
         profile = Files.createTempDirectory("chromium-profile-");
-        // Both paths given, so Selenium Manager has nothing to find or download (the network may be closed)
+        // Both paths given, so Selenium Manager has nothing to find or download (the
+        // network may be closed)
         System.setProperty(ChromeDriverService.CHROME_DRIVER_EXE_PROPERTY, CHROMEDRIVER.toString());
         ChromeOptions options = new ChromeOptions();
         options.setBinary(CHROMIUM.toString());
@@ -57,7 +63,8 @@ class BrowserPageIntegrationTests {
                 "--disable-background-networking", "--disable-component-update", "--disable-sync", "--no-first-run",
                 "--user-data-dir=" + profile, "--window-size=1024,768");
         ChromeDriverService service = new ChromeDriverService.Builder().usingDriverExecutable(CHROMEDRIVER.toFile())
-                .usingAnyFreePort().build();
+            .usingAnyFreePort()
+            .build();
         browser = new ChromeDriver(service, options);
     }
 
@@ -80,7 +87,7 @@ class BrowserPageIntegrationTests {
     void theButtonTakesIncreasingNumbersAndTheListShowsThem() throws IOException {
         browser.get(instance.baseUrl() + "/");
         WebElement button = new WebDriverWait(browser, WAIT)
-                .until(driver -> driver.findElement(By.cssSelector("button[data-counter='default']")));
+            .until(driver -> driver.findElement(By.cssSelector("button[data-counter='default']")));
         long shown = Long.parseLong(valueCell("default").getText());
         assertThat(shown).isEqualTo(stored("default"));
         assertThat(valueCell("orders").getText()).isEqualTo(Long.toString(stored("orders")));
@@ -102,9 +109,10 @@ class BrowserPageIntegrationTests {
     void clickingAgainAfterALostAnswerRetriesTheSameRequestAndTakesNoSecondNumber() {
         browser.get(instance.baseUrl() + "/");
         WebElement button = new WebDriverWait(browser, WAIT)
-                .until(driver -> driver.findElement(By.cssSelector("button[data-counter='orders']")));
+            .until(driver -> driver.findElement(By.cssSelector("button[data-counter='orders']")));
         long before = stored("orders");
-        // The first POST reaches the service, which commits a number, but its answer is lost on the way back
+        // The first POST reaches the service, which commits a number, but its answer is
+        // lost on the way back
         ((JavascriptExecutor) browser).executeScript("""
                 const realFetch = window.fetch;
                 let lose = true;
@@ -115,7 +123,8 @@ class BrowserPageIntegrationTests {
                 };""");
 
         button.click();
-        new WebDriverWait(browser, WAIT).until(driver -> driver.findElement(By.id("status")).getText().contains("connection lost"));
+        new WebDriverWait(browser, WAIT)
+            .until(driver -> driver.findElement(By.id("status")).getText().contains("connection lost"));
         assertThat(stored("orders")).isEqualTo(before + 1);
         button.click();
 
@@ -123,7 +132,10 @@ class BrowserPageIntegrationTests {
         assertThat(stored("orders")).isEqualTo(before + 1);
     }
 
-    /** With authorization on, the page cannot send a token: it says so, and how to call the API with one. */
+    /**
+     * With authorization on, the page cannot send a token: it says so, and how to call
+     * the API with one.
+     */
     @Test
     void withAuthorizationOnThePageSaysHowToCallTheApiWithAToken() {
         try (AppInstance secured = AppInstance.start(TestDatabase.shared(),
@@ -134,19 +146,23 @@ class BrowserPageIntegrationTests {
                 return text.isEmpty() ? null : text;
             });
 
-            assertThat(status).contains("bearer token").contains("Authorization: Bearer $TOKEN")
-                    .contains(secured.baseUrl() + "/next");
+            assertThat(status).contains("bearer token")
+                .contains("Authorization: Bearer $TOKEN")
+                .contains(secured.baseUrl() + "/next");
         }
     }
 
-    /** JavaScript numbers are exact only up to 2^53; the page shows a bigint counter's digits as the API sent them. */
+    /**
+     * JavaScript numbers are exact only up to 2^53; the page shows a bigint counter's
+     * digits as the API sent them.
+     */
     @Test
     void numbersBeyondJavaScriptPrecisionAreShownExactly() {
         long beyondDoubles = (1L << 53) + 1;
         TestDatabase.shared().execute("UPDATE counter SET value = %d WHERE name = 'huge'".formatted(beyondDoubles));
         browser.get(instance.baseUrl() + "/");
         WebElement button = new WebDriverWait(browser, WAIT)
-                .until(driver -> driver.findElement(By.cssSelector("button[data-counter='huge']")));
+            .until(driver -> driver.findElement(By.cssSelector("button[data-counter='huge']")));
 
         assertThat(valueCell("huge").getText()).isEqualTo(Long.toString(beyondDoubles));
         button.click();
@@ -156,11 +172,12 @@ class BrowserPageIntegrationTests {
     @Test
     void thePageLoadedNothingButItselfAndTheApi() {
         browser.get(instance.baseUrl() + "/");
-        new WebDriverWait(browser, WAIT).until(driver -> driver.findElement(By.cssSelector("button[data-counter='orders']")));
+        new WebDriverWait(browser, WAIT)
+            .until(driver -> driver.findElement(By.cssSelector("button[data-counter='orders']")));
 
         @SuppressWarnings("unchecked")
         List<String> loaded = (List<String>) ((JavascriptExecutor) browser)
-                .executeScript("return performance.getEntriesByType('resource').map(entry => entry.name)");
+            .executeScript("return performance.getEntriesByType('resource').map(entry => entry.name)");
 
         assertThat(loaded).isNotEmpty().allSatisfy(url -> assertThat(url).startsWith(instance.baseUrl() + "/"));
     }
@@ -183,7 +200,10 @@ class BrowserPageIntegrationTests {
         return browser.findElement(By.xpath("//tr[td[1]='%s']/td[2]".formatted(counter)));
     }
 
-    /** Waits until the page shows a taken number other than {@code previous}, and returns it. */
+    /**
+     * Waits until the page shows a taken number other than {@code previous}, and returns
+     * it.
+     */
     private long awaitTakenOtherThan(String previous) {
         String taken = new WebDriverWait(browser, WAIT).until(driver -> {
             String text = driver.findElement(By.id("taken")).getText();
@@ -195,4 +215,5 @@ class BrowserPageIntegrationTests {
     private long stored(String counter) {
         return TestDatabase.shared().queryForLong("SELECT value FROM counter WHERE name = '%s'".formatted(counter));
     }
+
 }

@@ -19,12 +19,14 @@ import org.junit.jupiter.api.Test;
 import static org.assertj.core.api.Assertions.assertThat;
 
 /**
- * The "slowloris" pattern against default settings: one client holds 9,000 connections, each with half a request line
- * that grows by a byte every few seconds so that no read time-out fires, while a fresh client (a new connection per
- * request) takes a number every 100 ms. Each must be answered in under a second: while the connections are opened,
- * held past the connection time-out, and then left silent until the server closes them. Prints the memory they cost,
- * the figure docs/security.md quotes. The service runs in a process of its own: its sockets and the attacker's would
- * not fit in one process's file limit (20,000 on the dev machine).
+ * The "slowloris" pattern against default settings: one client holds 9,000 connections,
+ * each with half a request line that grows by a byte every few seconds so that no read
+ * time-out fires, while a fresh client (a new connection per request) takes a number
+ * every 100 ms. Each must be answered in under a second: while the connections are
+ * opened, held past the connection time-out, and then left silent until the server closes
+ * them. Prints the memory they cost, the figure docs/security.md quotes. The service runs
+ * in a process of its own: its sockets and the attacker's would not fit in one process's
+ * file limit (20,000 on the dev machine).
  */
 class ConnectionFloodIntegrationTests {
 
@@ -34,7 +36,7 @@ class ConnectionFloodIntegrationTests {
     private static final Duration CONNECTION_TIMEOUT = Duration.ofSeconds(10);
 
     private static final byte[] NEXT = "GET /next HTTP/1.1\r\nHost: localhost\r\nConnection: close\r\n\r\n"
-            .getBytes(StandardCharsets.US_ASCII);
+        .getBytes(StandardCharsets.US_ASCII);
 
     @Test
     void freshClientsAreAnsweredWithinASecondWhileNineThousandHalfOpenConnectionsAreHeld() throws Exception {
@@ -42,14 +44,17 @@ class ConnectionFloodIntegrationTests {
             Memory idle = Memory.of(app);
             FreshClient freshClient = new FreshClient(app);
             try (freshClient;
-                    HalfOpenConnections flood = HalfOpenConnections.start(app.baseUrl(), HALF_OPEN, CONNECTION_TIMEOUT.dividedBy(2))) {
+                    HalfOpenConnections flood = HalfOpenConnections.start(app.baseUrl(), HALF_OPEN,
+                            CONNECTION_TIMEOUT.dividedBy(2))) {
                 assertThat(flood.awaitAllOpen(Duration.ofSeconds(90)))
-                        .as("%d half-open connections open (%d attempts failed)", flood.open(), flood.failedConnects()).isTrue();
+                    .as("%d half-open connections open (%d attempts failed)", flood.open(), flood.failedConnects())
+                    .isTrue();
                 Memory held = freshClient.pausedFor(() -> Memory.of(app));
-                System.out.printf("Memory with %d half-open connections: RSS %d -> %d MB (%d KB each), "
-                        + "heap after a full GC %d -> %d MB (%d KB each)%n", HALF_OPEN, idle.rssKb / 1024, held.rssKb / 1024,
-                        (held.rssKb - idle.rssKb) / HALF_OPEN, idle.heapKb / 1024, held.heapKb / 1024,
-                        (held.heapKb - idle.heapKb) / HALF_OPEN);
+                System.out.printf(
+                        "Memory with %d half-open connections: RSS %d -> %d MB (%d KB each), "
+                                + "heap after a full GC %d -> %d MB (%d KB each)%n",
+                        HALF_OPEN, idle.rssKb / 1024, held.rssKb / 1024, (held.rssKb - idle.rssKb) / HALF_OPEN,
+                        idle.heapKb / 1024, held.heapKb / 1024, (held.heapKb - idle.heapKb) / HALF_OPEN);
 
                 freshClient.phase = "holding";
                 pause(CONNECTION_TIMEOUT.plusSeconds(5));
@@ -59,7 +64,8 @@ class ConnectionFloodIntegrationTests {
                 freshClient.phase = "silent";
                 flood.letGo();
                 assertThat(flood.awaitAllClosed(CONNECTION_TIMEOUT.plusSeconds(10)))
-                        .as("silent connections closed by the server, %d still open", flood.open()).isTrue();
+                    .as("silent connections closed by the server, %d still open", flood.open())
+                    .isTrue();
             }
             System.out.printf("Fresh client: %d numbers, slowest %d ms%n", freshClient.millis.size(),
                     freshClient.millis.stream().mapToLong(Long::longValue).max().orElse(-1));
@@ -68,14 +74,22 @@ class ConnectionFloodIntegrationTests {
         }
     }
 
-    /** Takes a number over a new connection every 100 ms, recording how long each took and any slower than a second. */
+    /**
+     * Takes a number over a new connection every 100 ms, recording how long each took and
+     * any slower than a second.
+     */
     private static final class FreshClient implements AutoCloseable {
 
         final List<Long> millis = new CopyOnWriteArrayList<>();
+
         final List<String> slowOrFailed = new CopyOnWriteArrayList<>();
+
         volatile String phase = "opening";
+
         private volatile boolean stopped;
+
         private final Object notMeasuring = new Object();
+
         private final Thread thread;
 
         FreshClient(AppProcess app) {
@@ -86,7 +100,8 @@ class ConnectionFloodIntegrationTests {
                         String failure = takeNumber(app);
                         long elapsed = (System.nanoTime() - start) / 1_000_000;
                         if (failure != null || elapsed >= 1_000) {
-                            slowOrFailed.add(phase + ", after " + elapsed + " ms: " + (failure == null ? "200" : failure));
+                            slowOrFailed
+                                .add(phase + ", after " + elapsed + " ms: " + (failure == null ? "200" : failure));
                         }
                         millis.add(elapsed);
                     }
@@ -95,7 +110,10 @@ class ConnectionFloodIntegrationTests {
             });
         }
 
-        /** Runs {@code action} with no request in flight: a full collection the test forces is no part of the attack. */
+        /**
+         * Runs {@code action} with no request in flight: a full collection the test
+         * forces is no part of the attack.
+         */
         <T> T pausedFor(Supplier<T> action) {
             synchronized (notMeasuring) {
                 return action.get();
@@ -107,13 +125,15 @@ class ConnectionFloodIntegrationTests {
             stopped = true;
             thread.join(Duration.ofSeconds(10));
         }
+
     }
 
     /** One number over a new connection; null when it came, else what went wrong. */
     private static String takeNumber(AppProcess app) {
         try {
             RawHttp.Response response = RawHttp.send(app.baseUrl(), NEXT, Duration.ofSeconds(5));
-            return response.status() == 200 && response.body().matches("\\d+\n") ? null : response.status() + " " + response.body();
+            return response.status() == 200 && response.body().matches("\\d+\n") ? null
+                    : response.status() + " " + response.body();
         }
         catch (UncheckedIOException ex) {
             return ex.getCause().toString();
@@ -129,19 +149,29 @@ class ConnectionFloodIntegrationTests {
         }
     }
 
-    /** Resident memory of the process, and its heap in use right after a full collection. */
+    /**
+     * Resident memory of the process, and its heap in use right after a full collection.
+     */
     private record Memory(long rssKb, long heapKb) {
 
         static Memory of(AppProcess app) {
             try {
                 Path jcmd = Path.of(System.getProperty("java.home"), "bin", "jcmd");
                 new ProcessBuilder(jcmd.toString(), Long.toString(app.pid()), "GC.run").redirectErrorStream(true)
-                        .redirectOutput(ProcessBuilder.Redirect.DISCARD).start().waitFor();
-                long heapBytes = app.management("/actuator/prometheus").body().lines()
-                        .filter(line -> line.startsWith("jvm_memory_used_bytes{area=\"heap\""))
-                        .mapToLong(line -> (long) Double.parseDouble(line.substring(line.lastIndexOf(' ') + 1))).sum();
-                String rss = Files.readAllLines(Path.of("/proc", Long.toString(app.pid()), "status")).stream()
-                        .filter(line -> line.startsWith("VmRSS:")).findFirst().orElseThrow();
+                    .redirectOutput(ProcessBuilder.Redirect.DISCARD)
+                    .start()
+                    .waitFor();
+                long heapBytes = app.management("/actuator/prometheus")
+                    .body()
+                    .lines()
+                    .filter(line -> line.startsWith("jvm_memory_used_bytes{area=\"heap\""))
+                    .mapToLong(line -> (long) Double.parseDouble(line.substring(line.lastIndexOf(' ') + 1)))
+                    .sum();
+                String rss = Files.readAllLines(Path.of("/proc", Long.toString(app.pid()), "status"))
+                    .stream()
+                    .filter(line -> line.startsWith("VmRSS:"))
+                    .findFirst()
+                    .orElseThrow();
                 return new Memory(Long.parseLong(rss.replaceAll("\\D", "")), heapBytes / 1024);
             }
             catch (IOException ex) {
@@ -153,4 +183,5 @@ class ConnectionFloodIntegrationTests {
             }
         }
     }
+
 }

@@ -15,26 +15,37 @@ import java.util.Deque;
 import java.util.function.BooleanSupplier;
 
 /**
- * The "slowloris" client: holds {@code target} connections to a server, each with half a request line, and adds one
- * more byte of it to each connection every {@code trickle}, so that a server's read time-out never fires; opens a new
- * one for any the server closes. {@link #letGo()} stops both, leaving the connections silent. One platform thread and
- * a selector, as an attacker's cheap client would.
+ * The "slowloris" client: holds {@code target} connections to a server, each with half a
+ * request line, and adds one more byte of it to each connection every {@code trickle}, so
+ * that a server's read time-out never fires; opens a new one for any the server closes.
+ * {@link #letGo()} stops both, leaving the connections silent. One platform thread and a
+ * selector, as an attacker's cheap client would.
  */
 final class HalfOpenConnections implements AutoCloseable {
 
     private static final byte[] HALF_REQUEST_LINE = "GET /ne".getBytes(StandardCharsets.US_ASCII);
 
     private final InetSocketAddress server;
+
     private final int target;
+
     private final Duration trickle;
+
     private final Selector selector;
+
     /** Open connections, the one written to longest ago first, with when that was. */
     private final Deque<Held> byLastWrite = new ArrayDeque<>();
+
     private final Thread thread;
+
     private volatile boolean holding = true;
+
     private volatile boolean closed;
+
     private volatile int open;
+
     private volatile long closedByServer;
+
     private volatile long failedConnects;
 
     private record Held(SocketChannel channel, long writtenAt) {
@@ -49,7 +60,10 @@ final class HalfOpenConnections implements AutoCloseable {
         this.thread = Thread.ofPlatform().name("half-open-connections").start(this::run);
     }
 
-    /** Starts opening connections in the background until {@code target} are open, and holds them there. */
+    /**
+     * Starts opening connections in the background until {@code target} are open, and
+     * holds them there.
+     */
     static HalfOpenConnections start(String baseUrl, int target, Duration trickle) {
         try {
             return new HalfOpenConnections(baseUrl, target, trickle);
@@ -69,22 +83,34 @@ final class HalfOpenConnections implements AutoCloseable {
         return closedByServer;
     }
 
-    /** Connection attempts that failed or timed out, e.g. because the server stopped accepting. */
+    /**
+     * Connection attempts that failed or timed out, e.g. because the server stopped
+     * accepting.
+     */
     long failedConnects() {
         return failedConnects;
     }
 
-    /** From now on: no more bytes, no new connections; the open ones stay open until the server closes them. */
+    /**
+     * From now on: no more bytes, no new connections; the open ones stay open until the
+     * server closes them.
+     */
     void letGo() {
         holding = false;
     }
 
-    /** Waits until {@code target} connections are open; false if {@code limit} passes first. */
+    /**
+     * Waits until {@code target} connections are open; false if {@code limit} passes
+     * first.
+     */
     boolean awaitAllOpen(Duration limit) throws InterruptedException {
         return await(() -> open >= target, limit);
     }
 
-    /** Waits until the server has closed every connection; false if {@code limit} passes first. */
+    /**
+     * Waits until the server has closed every connection; false if {@code limit} passes
+     * first.
+     */
     boolean awaitAllClosed(Duration limit) throws InterruptedException {
         return await(() -> open == 0, limit);
     }
@@ -131,7 +157,8 @@ final class HalfOpenConnections implements AutoCloseable {
     private void connect() throws IOException {
         SocketChannel channel = SocketChannel.open();
         try {
-            // A server at its connection limit leaves new connections in the backlog, then drops them: give up soon
+            // A server at its connection limit leaves new connections in the backlog,
+            // then drops them: give up soon
             channel.socket().connect(server, 1_000);
             channel.write(ByteBuffer.wrap(HALF_REQUEST_LINE));
             channel.configureBlocking(false);
@@ -145,14 +172,17 @@ final class HalfOpenConnections implements AutoCloseable {
         }
     }
 
-    /** One more byte of the request line (the path grows: "GET /nexxx...") to every connection whose turn it is. */
+    /**
+     * One more byte of the request line (the path grows: "GET /nexxx...") to every
+     * connection whose turn it is.
+     */
     private void trickle() {
         long due = System.nanoTime() - trickle.toNanos();
         while (!byLastWrite.isEmpty() && byLastWrite.peekFirst().writtenAt() < due) {
             SocketChannel channel = byLastWrite.removeFirst().channel();
             if (channel.isOpen()) {
                 try {
-                    channel.write(ByteBuffer.wrap(new byte[] {'x'}));
+                    channel.write(ByteBuffer.wrap(new byte[] { 'x' }));
                     byLastWrite.addLast(new Held(channel, System.nanoTime()));
                 }
                 catch (IOException ex) {
@@ -181,4 +211,5 @@ final class HalfOpenConnections implements AutoCloseable {
         }
         selector.close();
     }
+
 }
