@@ -5,6 +5,6 @@
 public class LoadTest {
 
     public static void main(String[] args) throws Exception {
-        dev.counterservice.loadtest.LoadTester.main(args);
+        dev.counterservice.loadtest.LoadTester.run(args);
     }
 }

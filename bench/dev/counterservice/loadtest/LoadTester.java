@@ -71,7 +71,8 @@ public final class LoadTester {
                                  --duration + --timeout (default 30)
             """.formatted(Client.REPLAY_EVERY);
 
-    public static void main(String[] args) throws Exception {
+    /** Runs the load tester; {@code bench/LoadTest.java} is its launcher. */
+    public static void run(String[] args) throws Exception {
         Options options;
         try {
             options = Options.parse(args);
