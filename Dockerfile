@@ -5,8 +5,9 @@
 # --- build: the Maven wrapper packages the layered jar, which is then split into its layers --------------------
 FROM eclipse-temurin:25.0.3_9-jdk-noble AS build
 WORKDIR /workspace
-# Dependencies change less often than sources: resolve them in a layer of their own
-COPY mvnw pom.xml ./
+# Dependencies change less often than sources: resolve them in a layer of their own (the format settings come
+# along: the build checks the code format in its validate phase)
+COPY mvnw pom.xml .springjavaformatconfig ./
 COPY .mvn .mvn
 RUN ./mvnw -B -q dependency:go-offline
 COPY src/main src/main
