@@ -71,7 +71,8 @@ class ImageIT {
     void aSourceOnlyChangeRebuildsOnlyTheApplicationLayerAndTheAotCache() throws IOException {
         Path context = Path.of("target/image-rebuild");
         FileSystemUtils.deleteRecursively(context);
-        for (String path : List.of("Dockerfile", ".dockerignore", "mvnw", "pom.xml", ".springjavaformatconfig", ".mvn", "src/main")) {
+        for (String path : List.of("Dockerfile", ".dockerignore", "mvnw", "pom.xml", ".springjavaformatconfig", ".mvn",
+                "src/main")) {
             Files.createDirectories(context.resolve(path).getParent());
             FileSystemUtils.copyRecursively(Path.of(path), context.resolve(path));
         }
