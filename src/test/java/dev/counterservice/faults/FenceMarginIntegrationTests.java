@@ -6,6 +6,7 @@ import java.util.Map;
 
 import dev.counterservice.counter.CounterProperties;
 import dev.counterservice.testing.AppInstance;
+import dev.counterservice.testing.AppProcess;
 import dev.counterservice.testing.LoadClients;
 import dev.counterservice.testing.TestDatabase;
 import io.micrometer.core.instrument.MeterRegistry;
@@ -50,7 +51,7 @@ class FenceMarginIntegrationTests {
             long deadline = System.nanoTime() + Duration.ofSeconds(5).toNanos();
             while (System.nanoTime() < deadline) {
                 spread = Math.max(spread, Math.abs(highWaterMark(first) - highWaterMark(second)));
-                pause();
+                AppProcess.sleep(Duration.ofMillis(1));
             }
             load.close();
             long margin = first.context().getBean(CounterProperties.class).fenceMargin();
@@ -60,15 +61,6 @@ class FenceMarginIntegrationTests {
 
             assertThat(load.numbers().count()).isPositive();
             assertThat(spread * 10).isLessThan(margin);
-        }
-    }
-
-    private static void pause() {
-        try {
-            Thread.sleep(1);
-        }
-        catch (InterruptedException ex) {
-            Thread.currentThread().interrupt();
         }
     }
 

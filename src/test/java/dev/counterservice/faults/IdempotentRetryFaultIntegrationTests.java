@@ -63,11 +63,11 @@ class IdempotentRetryFaultIntegrationTests {
     void postgresKilledAndRestarted() {
         long before = stored();
         try (RetryingClients clients = RetryingClients.start(16, urls(), NEXT)) {
-            pause(Duration.ofSeconds(1));
+            AppProcess.sleep(Duration.ofSeconds(1));
             server.kill();
-            pause(Duration.ofSeconds(1));
+            AppProcess.sleep(Duration.ofSeconds(1));
             server.startServer();
-            pause(Duration.ofSeconds(2));
+            AppProcess.sleep(Duration.ofSeconds(2));
             clients.close();
 
             assertThat(clients.retries()).as("the outage was seen").isNotEmpty();
@@ -79,12 +79,12 @@ class IdempotentRetryFaultIntegrationTests {
     void connectionsCutMidTransaction() {
         long before = stored();
         try (RetryingClients clients = RetryingClients.start(16, urls(), NEXT)) {
-            pause(Duration.ofMillis(500));
+            AppProcess.sleep(Duration.ofMillis(500));
             for (int cut = 0; cut < 20; cut++) {
                 proxy.cutConnections();
-                pause(Duration.ofMillis(100));
+                AppProcess.sleep(Duration.ofMillis(100));
             }
-            pause(Duration.ofSeconds(1));
+            AppProcess.sleep(Duration.ofSeconds(1));
             clients.close();
 
             assertThat(clients.retries()).as("the cuts were seen").isNotEmpty();
@@ -96,11 +96,11 @@ class IdempotentRetryFaultIntegrationTests {
     void anInstanceKilledWithSigkillAndRestarted() {
         long before = stored();
         try (RetryingClients clients = RetryingClients.start(16, urls(), NEXT)) {
-            pause(Duration.ofSeconds(1));
+            AppProcess.sleep(Duration.ofSeconds(1));
             first.kill();
-            pause(Duration.ofSeconds(1));
+            AppProcess.sleep(Duration.ofSeconds(1));
             first = first.restart().awaitReady(START);
-            pause(Duration.ofSeconds(1));
+            AppProcess.sleep(Duration.ofSeconds(1));
             clients.close();
 
             assertThat(clients.retries()).as("requests to the killed instance failed")
@@ -116,16 +116,6 @@ class IdempotentRetryFaultIntegrationTests {
 
     private static List<String> urls() {
         return List.of(first.baseUrl(), second.baseUrl());
-    }
-
-    private static void pause(Duration duration) {
-        try {
-            Thread.sleep(duration);
-        }
-        catch (InterruptedException ex) {
-            Thread.currentThread().interrupt();
-            throw new IllegalStateException(ex);
-        }
     }
 
     private static long stored() {
