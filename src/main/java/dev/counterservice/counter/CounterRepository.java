@@ -8,12 +8,14 @@ import org.springframework.data.jpa.repository.Modifying;
 import org.springframework.data.jpa.repository.Query;
 import org.springframework.data.repository.Repository;
 import org.springframework.data.repository.query.Param;
+import org.springframework.transaction.annotation.Propagation;
 import org.springframework.transaction.annotation.Transactional;
 
 /**
  * The one way to the database. Statements that write are marked {@code @Transactional}
- * because Spring Data runs query methods read-only by default; those of one batch join
- * the transaction {@link RequestCoalescer} opens.
+ * because Spring Data runs query methods read-only by default; those of a batch with
+ * {@code Idempotency-Key}s join the transaction {@link RequestCoalescer} opens, and a
+ * batch without runs {@link #add} alone.
  */
 interface CounterRepository extends Repository<CounterRow, String> {
 
@@ -25,21 +27,30 @@ interface CounterRepository extends Repository<CounterRow, String> {
     String SERVER = "(SELECT system_identifier FROM pg_control_system()) || '/' || substr(pg_walfile_name(pg_current_wal_lsn()), 1, 8)";
 
     /**
-     * Adds {@code count} to the counter and takes its row lock until the transaction
-     * ends: every batch, from every instance, runs after the one before it has committed,
-     * and sees all that one wrote. The new value is the last number of the reserved
-     * block; the statement also says which server ran it.
-     * @return empty if the counter does not exist or would pass bigint's maximum (it is
-     * then unchanged)
+     * Adds {@code count} to the counter, taking its row lock, but only where that is
+     * safe: on the {@code server} expected (any, if it is empty), on a value not below
+     * {@code mark} and without passing bigint's maximum. In a transaction the lock is
+     * held until it ends; alone, PostgreSQL commits the statement before it answers.
+     * Every batch, from every instance, thus runs after the one before it has committed,
+     * and sees all that one wrote.
+     * @return the new value, the last number of the reserved block (null if the counter
+     * did not move), the value it held when the statement began (null if it does not
+     * exist), and the server the statement ran on
      */
-    @Transactional
+    @Transactional(propagation = Propagation.SUPPORTS)
     @Query(nativeQuery = true, value = """
-            WITH moved AS (
+            WITH here AS (SELECT """ + SERVER + """
+             AS server),
+            moved AS (
                 UPDATE counter SET value = value + :count
-                WHERE name = :name AND value <= 9223372036854775807 - :count
+                WHERE name = :name AND value <= 9223372036854775807 - :count AND value >= :mark
+                  AND (:server = '' OR :server = (SELECT server FROM here))
                 RETURNING value)
-            SELECT value, """ + SERVER + " AS server FROM moved")
-    Optional<Stored> add(@Param("name") String name, @Param("count") long count);
+            SELECT (SELECT value FROM moved) AS value, (SELECT value FROM counter WHERE name = :name) AS held,
+                   server
+            FROM here""")
+    Attempt add(@Param("name") String name, @Param("count") long count, @Param("mark") long mark,
+            @Param("server") String server);
 
     /**
      * Gives back numbers the batch reserved but does not hand out (replayed keys), under
@@ -131,7 +142,18 @@ interface CounterRepository extends Repository<CounterRow, String> {
                    (SELECT count(*) FROM pg_stat_replication) AS standbys""")
     Replication replication();
 
-    /** A counter's value and the server that read or wrote it. */
+    /** What {@link #add} did. */
+    interface Attempt {
+
+        Long getValue();
+
+        Long getHeld();
+
+        String getServer();
+
+    }
+
+    /** A counter's value and the server that wrote it. */
     interface Stored {
 
         long getValue();

@@ -20,6 +20,7 @@ import org.slf4j.LoggerFactory;
 import org.springframework.transaction.TransactionStatus;
 import org.springframework.transaction.support.TransactionOperations;
 
+import dev.counterservice.counter.CounterRepository.Attempt;
 import dev.counterservice.counter.CounterRepository.Stored;
 import dev.counterservice.counter.CounterRepository.StoredKey;
 
@@ -29,7 +30,8 @@ import dev.counterservice.counter.CounterRepository.StoredKey;
  * {@code UPDATE ... SET value = value + <their total>}, and once it has committed each
  * gets its own consecutive sub-range. There is no timer: a batch leaves as soon as the
  * previous one has committed, so at low load a request costs one transaction and under
- * load batches grow by themselves. With coalescing off, every request is a batch of one,
+ * load batches grow by themselves. A batch without {@code Idempotency-Key}s is that one
+ * statement, committed on its own. With coalescing off, every request is a batch of one,
  * committed on its own thread.
  *
  * <p>
@@ -48,14 +50,14 @@ import dev.counterservice.counter.CounterRepository.StoredKey;
  *
  * <p>
  * Failover: a standby promoted without some of the primary's last commits would hand out
- * their numbers again. So the UPDATE that takes the row lock also says which server it
- * ran on. On a server other than the last one seen, the batch is rolled back and the
+ * their numbers again. So the UPDATE that takes the row lock moves the counter only on
+ * the server the last batch ran on. On another server, the batch is refused and the
  * counter fenced: moved past both its stored value and this instance's high-water mark
  * (the highest number it handed out) by {@code counter.fence-margin}, which covers what
  * other instances handed out above this one's mark. And a stored value below the
- * high-water mark proves lost commits: the batch is rolled back, the loss logged and
- * counted, and the counter fenced. Both checks run before the commit, so a refused batch
- * takes no number.
+ * high-water mark proves lost commits: the batch is refused, the loss logged and counted,
+ * and the counter fenced. Both checks are conditions of the UPDATE itself, so a refused
+ * batch takes no number.
  */
 final class RequestCoalescer {
 
@@ -183,7 +185,7 @@ final class RequestCoalescer {
                 .parentObservation(batch.getFirst().parent())
                 .lowCardinalityKeyValue("counter", counter)
                 .highCardinalityKeyValue("counter.batch.size", Integer.toString(batch.size()))
-                .observe(() -> transactions.execute(status -> reserve(batch, mark, status)));
+                .observe(() -> reserve(batch, mark));
         }
         catch (RuntimeException ex) {
             outcome = Outcome.failed(ex);
@@ -217,22 +219,39 @@ final class RequestCoalescer {
     }
 
     /**
-     * The batch's transaction: reserves one block for the whole batch, which takes the
-     * row lock, checks the server, then replays the blocks of known keys and gives their
-     * numbers back, and stores the new keys.
+     * Without keys a batch is one statement, which PostgreSQL commits before it answers:
+     * a single round trip on the path every request waits on. With keys, the statement
+     * opens a transaction that reads and stores them under the row lock.
+     */
+    private Outcome reserve(List<Request> batch, long mark) {
+        if (batch.stream().allMatch(request -> request.key() == null)) {
+            return reserve(batch, mark, null);
+        }
+        return transactions.execute(status -> reserve(batch, mark, status));
+    }
+
+    /**
+     * Reserves one block for the whole batch, unless refused (see {@link #refusal}), then
+     * replays the blocks of known keys, gives their numbers back and stores the new keys.
+     * @param status the transaction of a batch with keys, null for a batch without
+     * @return null if the block would pass bigint's maximum
      */
     private Outcome reserve(List<Request> batch, long mark, TransactionStatus status) {
         long total = batch.stream().mapToLong(Request::count).sum();
-        Stored moved = repository.add(counter, total).orElse(null);
-        if (moved == null) {
-            return null;
+        String expected = server.get();
+        Attempt attempt = repository.add(counter, total, mark, expected != null ? expected : "");
+        if (attempt.getValue() == null) {
+            return refusal(attempt, expected, mark);
         }
-        long before = moved.getValue() - total;
-        String refusal = refusal(moved.getServer(), before, mark);
-        if (refusal != null) {
-            status.setRollbackOnly();
-            return Outcome.refused(new CounterUnavailableException(refusal, null), moved.getServer());
+        if (!server.compareAndSet(null, attempt.getServer()) && !attempt.getServer().equals(server.get())) {
+            // Concurrent first batches (coalescing off) ran on different servers: without
+            // a transaction, this block stays a gap
+            if (status != null) {
+                status.setRollbackOnly();
+            }
+            return Outcome.refused(serverChanged(), attempt.getServer());
         }
+        long before = attempt.getValue() - total;
         List<String> keys = batch.stream().map(Request::key).filter(key -> key != null).toList();
         Map<String, Block> blocksByKey = new HashMap<>();
         if (!keys.isEmpty()) {
@@ -260,7 +279,7 @@ final class RequestCoalescer {
                 blocksByKey.put(request.key(), new Block(counter, block.first(), block.last(), true));
             }
         }
-        if (value != moved.getValue()) {
+        if (value != attempt.getValue()) {
             repository.setValue(counter, value);
         }
         if (!keyed.isEmpty()) {
@@ -272,26 +291,30 @@ final class RequestCoalescer {
     }
 
     /**
-     * Why the batch must not be served on {@code on}, where the counter held
-     * {@code before} when the batch's UPDATE locked it, or null if it may.
+     * Why the statement left the counter as it was: it ran on a server other than the one
+     * {@code expected}, or the counter held less than {@code mark}, the highest number
+     * this instance had handed out; else (null) the block would pass bigint's maximum.
      */
-    private String refusal(String on, long before, long mark) {
-        String seen = server.get();
-        if (seen == null && server.compareAndSet(null, on)) {
-            return null;
+    private Outcome refusal(Attempt attempt, String expected, long mark) {
+        if (expected != null && !expected.equals(attempt.getServer())) {
+            return Outcome.refused(serverChanged(), attempt.getServer());
         }
-        if (!on.equals(server.get())) {
-            return "The database server changed; the counter is fenced before more numbers are handed out";
-        }
-        if (before < mark) {
+        if (attempt.getHeld() != null && attempt.getHeld() < mark) {
             meters.regressions().increment();
             log.error(
                     "Counter '{}': the database holds {}, but this instance had already handed out numbers up to {}: "
                             + "it lost commits (a standby promoted without them?). Refusing the batch and fencing",
-                    counter, before, mark);
-            return "The database lost numbers already handed out; the counter is fenced before more are";
+                    counter, attempt.getHeld(), mark);
+            return Outcome.refused(new CounterUnavailableException(
+                    "The database lost numbers already handed out; the counter is fenced before more are", null),
+                    attempt.getServer());
         }
         return null;
+    }
+
+    private static CounterUnavailableException serverChanged() {
+        return new CounterUnavailableException(
+                "The database server changed; the counter is fenced before more numbers are handed out", null);
     }
 
     /**

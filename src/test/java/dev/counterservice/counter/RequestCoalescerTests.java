@@ -184,6 +184,31 @@ class RequestCoalescerTests {
     }
 
     @Test
+    void ofTwoFirstRequestsServedOnDifferentServersOnlyOneIsAnswered() throws Exception {
+        RequestCoalescer coalescer = coalescer(Map.of("counter.coalescing.enabled", "false"));
+        CompletableFuture<Block> first = coalescer.reserve(1, null);
+        CompletableFuture<Block> second = coalescer.reserve(1, null);
+        database.awaitUpdates(2);
+        // Whichever moves first does so on the primary; the other, with no server known
+        // yet, on a standby promoted without that commit: both would hand out 1
+        database.afterMove = () -> {
+            database.afterMove = () -> {
+            };
+            database.failOver("standby", 1);
+        };
+        database.release();
+
+        List<CompletableFuture<Block>> both = List.of(first, second);
+        for (CompletableFuture<Block> request : both) {
+            request.handle((block, failure) -> null).get(5, TimeUnit.SECONDS);
+        }
+        assertThat(both).filteredOn(request -> !request.isCompletedExceptionally())
+            .singleElement()
+            .satisfies(answered -> assertThat(answered.get()).isEqualTo(new Block("c", 1, 1)));
+        assertThat(database.fences).hasSize(1);
+    }
+
+    @Test
     void theFirstServerSeenIsNotFenced() throws Exception {
         database.release();
         RequestCoalescer coalescer = coalescer(Map.of());
@@ -337,13 +362,13 @@ class RequestCoalescerTests {
             Thread.sleep(20);
         }
 
-        assertThat(database.begun).hasValue(1);
+        assertThat(database.updates).hasSize(1);
         database.release();
         first.get(5, TimeUnit.SECONDS);
         for (CompletableFuture<Block> request : waiting) {
             request.get(5, TimeUnit.SECONDS);
         }
-        assertThat(database.begun).hasValue(2);
+        assertThat(database.updates).hasSize(2);
     }
 
     @Test
@@ -400,6 +425,9 @@ class RequestCoalescerTests {
     record Row(long getValue, String getServer) implements CounterRepository.Stored {
     }
 
+    record Moved(Long getValue, Long getHeld, String getServer) implements CounterRepository.Attempt {
+    }
+
     record Key(String getKey, int getCount, long getFirst) implements CounterRepository.StoredKey {
     }
 
@@ -426,14 +454,14 @@ class RequestCoalescerTests {
 
         private int transactions;
 
-        /** Transactions begun, counted before they wait for the row lock. */
-        final java.util.concurrent.atomic.AtomicInteger begun = new java.util.concurrent.atomic.AtomicInteger();
-
         private volatile int failingCommit;
+
+        /** Runs after each statement that moved the counter. */
+        volatile Runnable afterMove = () -> {
+        };
 
         @Override
         public <T> T execute(TransactionCallback<T> action) {
-            begun.incrementAndGet();
             rowLock.lock();
             try {
                 long valueBefore = value;
@@ -468,14 +496,23 @@ class RequestCoalescerTests {
         }
 
         @Override
-        public Optional<Stored> add(String name, long count) {
+        public Attempt add(String name, long count, long mark, String expected) {
             updates.add(count);
             await(released);
-            if (value > Long.MAX_VALUE - count) {
-                return Optional.empty();
+            // Alone, the statement is a transaction of its own
+            return rowLock.isHeldByCurrentThread() ? move(count, mark, expected)
+                    : execute(status -> move(count, mark, expected));
+        }
+
+        private Attempt move(long count, long mark, String expected) {
+            long held = value;
+            if ((expected.isEmpty() || expected.equals(server)) && held >= mark && held <= Long.MAX_VALUE - count) {
+                value += count;
+                Moved moved = new Moved(value, held, server);
+                afterMove.run();
+                return moved;
             }
-            value += count;
-            return Optional.of(new Row(value, server));
+            return new Moved(null, held, server);
         }
 
         @Override
