@@ -27,30 +27,37 @@ interface CounterRepository extends Repository<CounterRow, String> {
     String SERVER = "(SELECT system_identifier FROM pg_control_system()) || '/' || substr(pg_walfile_name(pg_current_wal_lsn()), 1, 8)";
 
     /**
+     * A condition that bounds the statement's wait for a row lock held elsewhere: it sets
+     * PostgreSQL's {@code lock_timeout} for the transaction before the row is locked, so
+     * that a batch queued behind a lock held elsewhere gives up once its requests have
+     * been answered 503. In the statement itself, not as a JDBC query timeout, which
+     * schedules a task on the driver's shared timer for every statement on the path every
+     * request waits on (docs/benchmarks.md), nor as a connection option, which PgBouncer
+     * refuses.
+     */
+    String LOCK_TIMEOUT = "set_config('lock_timeout', :lockTimeout, true) IS NOT NULL";
+
+    /**
      * Adds {@code count} to the counter, taking its row lock, but only where that is
      * safe: on the {@code server} expected (any, if it is empty), on a value not below
      * {@code mark} and without passing bigint's maximum. In a transaction the lock is
      * held until it ends; alone, PostgreSQL commits the statement before it answers.
      * Every batch, from every instance, thus runs after the one before it has committed,
-     * and sees all that one wrote.
+     * and sees all that one wrote. The wait for the lock is bounded by
+     * {@code lockTimeout} milliseconds ({@link #LOCK_TIMEOUT}).
      * @return the new value, the last number of the reserved block (null if the counter
      * did not move), the value it held when the statement began (null if it does not
      * exist), and the server the statement ran on
      */
     @Transactional(propagation = Propagation.SUPPORTS)
-    @Query(nativeQuery = true, value = """
-            WITH here AS (SELECT """ + SERVER + """
-             AS server),
-            moved AS (
-                UPDATE counter SET value = value + :count
-                WHERE name = :name AND value <= 9223372036854775807 - :count AND value >= :mark
-                  AND (:server = '' OR :server = (SELECT server FROM here))
-                RETURNING value)
-            SELECT (SELECT value FROM moved) AS value, (SELECT value FROM counter WHERE name = :name) AS held,
-                   server
-            FROM here""")
+    @Query(nativeQuery = true, value = "WITH here AS (SELECT " + SERVER + " AS server), moved AS ("
+            + " UPDATE counter SET value = value + :count"
+            + " WHERE name = :name AND value <= 9223372036854775807 - :count AND value >= :mark"
+            + " AND (:server = '' OR :server = (SELECT server FROM here)) AND " + LOCK_TIMEOUT + " RETURNING value)"
+            + " SELECT (SELECT value FROM moved) AS value, (SELECT value FROM counter WHERE name = :name) AS held,"
+            + " server FROM here")
     Attempt add(@Param("name") String name, @Param("count") long count, @Param("mark") long mark,
-            @Param("server") String server);
+            @Param("server") String server, @Param("lockTimeout") String lockTimeout);
 
     /**
      * Gives back numbers the batch reserved but does not hand out (replayed keys), under
@@ -110,13 +117,12 @@ interface CounterRepository extends Repository<CounterRow, String> {
      * @return the new value, empty if the counter would pass bigint's maximum
      */
     @Transactional
-    @Query(nativeQuery = true, value = """
-            WITH fenced AS (
-                UPDATE counter SET value = GREATEST(value, :mark) + :margin
-                WHERE name = :name AND GREATEST(value, :mark) <= 9223372036854775807 - :margin
-                RETURNING value)
-            SELECT value, """ + SERVER + " AS server FROM fenced")
-    Optional<Stored> fence(@Param("name") String name, @Param("mark") long mark, @Param("margin") long margin);
+    @Query(nativeQuery = true,
+            value = "WITH fenced AS (" + " UPDATE counter SET value = GREATEST(value, :mark) + :margin"
+                    + " WHERE name = :name AND GREATEST(value, :mark) <= 9223372036854775807 - :margin AND "
+                    + LOCK_TIMEOUT + " RETURNING value)" + " SELECT value, " + SERVER + " AS server FROM fenced")
+    Optional<Stored> fence(@Param("name") String name, @Param("mark") long mark, @Param("margin") long margin,
+            @Param("lockTimeout") String lockTimeout);
 
     /**
      * Creates the counter at 0 unless it exists; safe for several instances starting at

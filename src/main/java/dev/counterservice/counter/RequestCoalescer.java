@@ -239,7 +239,7 @@ final class RequestCoalescer {
     private Outcome reserve(List<Request> batch, long mark, TransactionStatus status) {
         long total = batch.stream().mapToLong(Request::count).sum();
         String expected = server.get();
-        Attempt attempt = repository.add(counter, total, mark, expected != null ? expected : "");
+        Attempt attempt = repository.add(counter, total, mark, expected != null ? expected : "", lockTimeout());
         if (attempt.getValue() == null) {
             return refusal(attempt, expected, mark);
         }
@@ -325,7 +325,7 @@ final class RequestCoalescer {
     private synchronized void fence(String on) {
         long mark = highWaterMark.get();
         try {
-            Stored fenced = repository.fence(counter, mark, properties.fenceMargin())
+            Stored fenced = repository.fence(counter, mark, properties.fenceMargin(), lockTimeout())
                 .orElseThrow(() -> new CounterExhaustedException(counter, properties.fenceMargin()));
             server.set(fenced.getServer());
             meters.fences().increment();
@@ -338,6 +338,11 @@ final class RequestCoalescer {
             // again
             log.warn("Counter '{}': fencing on database server {} failed: {}", counter, on, ex.toString());
         }
+    }
+
+    /** A statement waits for the row lock no longer than its requests wait for it. */
+    private String lockTimeout() {
+        return Long.toString(properties.timeout().toMillis());
     }
 
     /** The highest number this instance has handed out, 0 before the first. */

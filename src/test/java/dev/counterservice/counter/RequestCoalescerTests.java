@@ -496,7 +496,7 @@ class RequestCoalescerTests {
         }
 
         @Override
-        public Attempt add(String name, long count, long mark, String expected) {
+        public Attempt add(String name, long count, long mark, String expected, String lockTimeout) {
             updates.add(count);
             await(released);
             // Alone, the statement is a transaction of its own
@@ -538,7 +538,7 @@ class RequestCoalescerTests {
         }
 
         @Override
-        public Optional<Stored> fence(String name, long mark, long margin) {
+        public Optional<Stored> fence(String name, long mark, long margin, String lockTimeout) {
             rowLock.lock();
             try {
                 fences.add(mark);
