@@ -100,7 +100,7 @@ class ChartDefaultsTests {
     }
 
     @Test
-    void theGeneratedPasswordIsRandomKeptOnUninstallAndKeptAcrossUpgrades() {
+    void theGeneratedPasswordIsRandomKeptOnUninstallAndReusedFromAnExistingSecret() {
         JsonNode secret = manifests.get("Secret", "counter-service-postgresql");
         assertThat(strings(secret.at("/metadata/annotations"))).containsEntry("helm.sh/resource-policy", "keep");
         String password = new String(Base64.getDecoder().decode(secret.at("/data/password").asString()));
@@ -110,7 +110,7 @@ class ChartDefaultsTests {
         String existing = Base64.getEncoder().encodeToString("kept-across-upgrades".getBytes());
         FakeKubernetesApi.putSecret(Chart.NAMESPACE, "counter-service-postgresql", Map.of("password", existing));
         try {
-            assertThat(generatedPassword()).as("an upgrade keeps the Secret's password")
+            assertThat(generatedPassword()).as("lookup finds the Secret: its password is reused")
                 .isEqualTo("kept-across-upgrades");
         }
         finally {

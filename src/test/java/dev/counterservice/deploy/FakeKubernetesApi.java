@@ -22,7 +22,9 @@ import tools.jackson.databind.json.JsonMapper;
  * templates like {@code helm install --dry-run=server}, so a lookup calls an API server:
  * without this one it would call whatever the kubeconfig names, or localhost:8080. Maven
  * points {@code KUBECONFIG} at a file that this class writes with its loopback address.
- * It serves Secrets that a test puts here and answers 404 for anything else.
+ * It serves Secrets that a test puts here and answers 404 for anything else. fabric8's
+ * mock server cannot take its place: Helm needs discovery it does not serve, and stores
+ * its release as protobuf, which it cannot read (docs/kubernetes.md).
  */
 final class FakeKubernetesApi {
 
