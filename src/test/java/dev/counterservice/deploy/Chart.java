@@ -2,22 +2,19 @@ package dev.counterservice.deploy;
 
 import java.io.IOException;
 import java.io.UncheckedIOException;
+import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
 import java.util.Map;
 import java.util.concurrent.ConcurrentHashMap;
-import java.util.stream.Stream;
-
-import com.marcnuri.helm.DryRun;
-import com.marcnuri.helm.Helm;
-import com.marcnuri.helm.InstallCommand;
-import com.marcnuri.helm.TemplateCommand;
-
-import org.springframework.util.FileSystemUtils;
 
 /**
- * Renders chart/ with the helm that helm-java bundles, as release "counter-service" in
- * namespace "default".
+ * Renders chart/ with the helm CLI on the PATH (Helm 4; {@code .ci/install-helm} installs
+ * it), as release "counter-service" in namespace "default". Rendering is client-side: no
+ * API server is asked, so the chart's {@code lookup} finds nothing, as on a first
+ * install.
  */
 final class Chart {
 
@@ -25,19 +22,7 @@ final class Chart {
     static final String RELEASE = "counter-service";
     static final String NAMESPACE = "default";
 
-    /**
-     * helm-java's template, unlike {@code helm template}, leaves hooks out. So templates
-     * are rendered from a copy of chart/ in which the hook annotation is renamed to this
-     * one: the helm test pod then renders like any object, and every check applies to it
-     * too.
-     */
-    static final String RENAMED_HOOK_ANNOTATION = "tests.counter-service.dev/helm-hook";
-
-    private static final Path COPY = Path.of("target/chart-with-visible-hooks").resolve(RELEASE);
-
     private static final Map<ValueSet, Manifests> rendered = new ConcurrentHashMap<>();
-
-    private static boolean copied;
 
     private Chart() {
     }
@@ -56,48 +41,73 @@ final class Chart {
     }
 
     /**
-     * helm template's output; a rendering error (a failed schema check, a required value)
-     * is thrown.
+     * helm template's output, hooks included; a rendering error (a failed schema check, a
+     * required value) is thrown.
      */
     static String template(ValueSet values, Map<String, ?> overrides) {
-        FakeKubernetesApi.start();
-        TemplateCommand command = new Helm(withVisibleHooks()).template().withName(RELEASE).withNamespace(NAMESPACE);
-        values.file().ifPresent(command::withValuesFile);
-        overrides.forEach(command::set);
-        return command.call();
+        List<String> args = withValues(List.of("template", RELEASE, DIR.toString()), values);
+        overrides.forEach((key, value) -> args.addAll(List.of("--set", key + "=" + value)));
+        return helm(args);
     }
 
     /** NOTES.txt as `helm install` prints it, from a client-side dry run. */
     static String notes(ValueSet values) {
-        InstallCommand install = new Helm(DIR).install()
-            .withName(RELEASE)
-            .withNamespace(NAMESPACE)
-            .dryRun()
-            .withDryRunOption(DryRun.CLIENT)
-            .clientOnly();
-        values.file().ifPresent(install::withValuesFile);
-        String output = install.call().getOutput();
+        String output = helm(withValues(List.of("install", RELEASE, DIR.toString(), "--dry-run=client"), values));
         return output.substring(output.indexOf("NOTES:"));
     }
 
-    private static synchronized Path withVisibleHooks() {
-        if (!copied) {
-            try {
-                FileSystemUtils.deleteRecursively(COPY);
-                FileSystemUtils.copyRecursively(DIR, COPY);
-                try (Stream<Path> tests = Files.list(COPY.resolve("templates/tests"))) {
-                    for (Path test : tests.toList()) {
-                        Files.writeString(test,
-                                Files.readString(test).replace("helm.sh/hook:", RENAMED_HOOK_ANNOTATION + ":"));
-                    }
-                }
+    /** helm lint --strict of the chart with a value set: any warning fails. */
+    static String lint(ValueSet values) {
+        return helm(withValues(List.of("lint", DIR.toString(), "--strict"), values));
+    }
+
+    private static List<String> withValues(List<String> args, ValueSet values) {
+        List<String> all = new ArrayList<>(args);
+        all.addAll(List.of("--namespace", NAMESPACE));
+        values.file().ifPresent(file -> all.addAll(List.of("--values", file.toString())));
+        return all;
+    }
+
+    /**
+     * Runs helm and returns what it printed; what it printed on its error output is
+     * thrown when it fails.
+     */
+    private static String helm(List<String> args) {
+        List<String> command = new ArrayList<>(List.of("helm"));
+        command.addAll(args);
+        try {
+            Path errors = Files.createTempFile("helm", ".err");
+            Process process = start(new ProcessBuilder(command).redirectError(errors.toFile()));
+            String output = new String(process.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
+            int exit = process.waitFor();
+            String error = Files.readString(errors);
+            Files.delete(errors);
+            if (exit != 0) {
+                throw new IllegalStateException(String.join(" ", command) + " failed:\n" + error);
             }
-            catch (IOException ex) {
-                throw new UncheckedIOException(ex);
-            }
-            copied = true;
+            return output;
         }
-        return COPY;
+        catch (IOException ex) {
+            throw new UncheckedIOException(ex);
+        }
+        catch (InterruptedException ex) {
+            Thread.currentThread().interrupt();
+            throw new IllegalStateException(ex);
+        }
+    }
+
+    /**
+     * KUBECONFIG names an empty file, so helm never reaches a cluster of the developer's.
+     */
+    private static Process start(ProcessBuilder builder) {
+        builder.environment().put("KUBECONFIG", "/dev/null");
+        try {
+            return builder.start();
+        }
+        catch (IOException ex) {
+            throw new UncheckedIOException("The chart tests run the helm CLI (Helm 4), which is not on the PATH: "
+                    + "install it with `sudo .ci/install-helm` (docs/kubernetes.md)", ex);
+        }
     }
 
 }

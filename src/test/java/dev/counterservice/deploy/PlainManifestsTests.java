@@ -45,8 +45,7 @@ class PlainManifestsTests {
         for (JsonNode object : manifests.objects()) {
             assertThat(object.path("metadata").has("namespace")).as("namespace of %s", Manifests.name(object))
                 .isFalse();
-            assertThat(Manifests.strings(object.at("/metadata/annotations"))).doesNotContainKeys("helm.sh/hook",
-                    Chart.RENAMED_HOOK_ANNOTATION);
+            assertThat(Manifests.strings(object.at("/metadata/annotations"))).doesNotContainKey("helm.sh/hook");
         }
         JsonNode password = Manifests.envEntry(Manifests.container(manifests.workload("app"), "app"),
                 "SPRING_DATASOURCE_PASSWORD");

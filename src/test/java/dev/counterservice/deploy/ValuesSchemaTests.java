@@ -73,7 +73,7 @@ class ValuesSchemaTests {
     @CsvSource({ "replicas, 3", "postgres.enabled, false", "postgresql.persistance.size, 1Gi", "counter.maxcount, 5" })
     void rejectsAnUnknownKey(String key, String value) {
         assertThatIllegalStateException().isThrownBy(() -> Chart.template(ValueSet.DEFAULTS, Map.of(key, value)))
-            .withMessageContaining("Additional property");
+            .withMessageContaining("additional properties");
     }
 
     @Test
