@@ -124,8 +124,9 @@ class DatabaseFaultIntegrationTests {
         int cutsInsideCommit = 0;
         try (LoadClients load = LoadClients.start(16, urls(), NEXT)) {
             load.runFor(Duration.ofMillis(500));
-            // Cut until several cuts fell between a COMMIT sent and its answer: commits
-            // whose outcome is unknown
+            // Cut until several cuts fell between a statement that commits and its
+            // answer (here the batches' UPDATEs, each its own transaction): commits whose
+            // outcome is unknown
             for (int cut = 0; cut < 300 && cutsInsideCommit < 3; cut++) {
                 cutsInsideCommit += proxy.cutConnections();
                 load.runFor(Duration.ofMillis(100));
@@ -133,7 +134,7 @@ class DatabaseFaultIntegrationTests {
             load.awaitServing(RECOVERY);
             load.close();
 
-            assertThat(cutsInsideCommit).as("cuts that fell inside a COMMIT").isGreaterThanOrEqualTo(3);
+            assertThat(cutsInsideCommit).as("cuts that fell inside a commit").isGreaterThanOrEqualTo(3);
             assertThat(load.failures()).as("the cuts were seen, as 503s only").isNotEmpty().containsOnlyKeys("503");
             assertGuarantees(load, start);
         }

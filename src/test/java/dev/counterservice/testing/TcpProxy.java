@@ -14,13 +14,22 @@ import java.util.concurrent.ConcurrentHashMap;
 /**
  * A TCP proxy on 127.0.0.1 between the service and PostgreSQL, to fail the network on
  * purpose: refuse new connections, cut the open ones (and tell whether a cut fell inside
- * a COMMIT), or stall every byte in flight until resumed. While refusing, or while
+ * a commit), or stall every byte in flight until resumed. While refusing, or while
  * PostgreSQL is down, an accepted connection is reset at once, as a refused connection
  * would be, never left hanging.
  */
 public final class TcpProxy implements AutoCloseable {
 
     private static final byte[] COMMIT = "COMMIT".getBytes(StandardCharsets.US_ASCII);
+
+    private static final byte[] BEGIN = "BEGIN".getBytes(StandardCharsets.US_ASCII);
+
+    /**
+     * PostgreSQL's ReadyForQuery message, the end of every reply, saying the session is
+     * outside a transaction: its next statement, unless a BEGIN, commits before it is
+     * answered.
+     */
+    private static final byte[] READY_OUTSIDE_A_TRANSACTION = { 'Z', 0, 0, 0, 5, 'I' };
 
     private final ServerSocket server;
 
@@ -37,8 +46,9 @@ public final class TcpProxy implements AutoCloseable {
     private volatile boolean refusing;
 
     /**
-     * One proxied connection; {@code commitUnanswered} while the service's COMMIT has had
-     * no reply yet.
+     * One proxied connection; {@code commitUnanswered} while a statement of the service
+     * that commits (a COMMIT, or any statement outside a transaction) has had no reply
+     * yet.
      */
     private static final class Link {
 
@@ -47,6 +57,8 @@ public final class TcpProxy implements AutoCloseable {
         final Socket upstream;
 
         volatile boolean commitUnanswered;
+
+        volatile boolean outsideATransaction;
 
         Link(Socket client, Socket upstream) {
             this.client = client;
@@ -87,8 +99,8 @@ public final class TcpProxy implements AutoCloseable {
 
     /**
      * Closes every open connection in both directions, wherever its conversation stands.
-     * @return how many of them had sent a COMMIT that was not answered yet: cuts inside a
-     * COMMIT, whose outcome the service cannot know
+     * @return how many of them had sent a statement that commits and was not answered
+     * yet: cuts inside a commit, whose outcome the service cannot know
      */
     public int cutConnections() {
         int insideCommit = 0;
@@ -174,15 +186,19 @@ public final class TcpProxy implements AutoCloseable {
             int read;
             while ((read = in.read(buffer)) >= 0) {
                 awaitNotStalled();
-                // The first reply after a COMMIT answers it (the driver waits for it
+                // The first reply after a statement answers it (the driver waits for it
                 // before sending more)
                 if (fromService) {
-                    link.commitUnanswered |= contains(buffer, read, COMMIT);
+                    link.commitUnanswered |= contains(buffer, read, COMMIT)
+                            || link.outsideATransaction && !contains(buffer, read, BEGIN);
                 }
                 out.write(buffer, 0, read);
                 out.flush();
                 if (!fromService) {
                     link.commitUnanswered = false;
+                    link.outsideATransaction = read >= READY_OUTSIDE_A_TRANSACTION.length
+                            && Arrays.equals(buffer, read - READY_OUTSIDE_A_TRANSACTION.length, read,
+                                    READY_OUTSIDE_A_TRANSACTION, 0, READY_OUTSIDE_A_TRANSACTION.length);
                 }
             }
         }
