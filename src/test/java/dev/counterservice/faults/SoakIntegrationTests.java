@@ -36,8 +36,9 @@ class SoakIntegrationTests {
     @ParameterizedTest(name = "coalescing enabled: {0}")
     @ValueSource(booleans = { true, false })
     void sixtyFourClientsOverTwoInstancesForThirtySecondsPassTheLoadTestersChecks(boolean coalescing) throws Exception {
+        List<AppInstance> instances = AppInstance.sharedPair(coalescing);
         long start = stored();
-        String report = runLoadTester(AppInstance.sharedPair(coalescing));
+        String report = runLoadTester(instances);
         long stored = stored();
 
         assertThat(report).contains("verdict=PASS").contains(" violations=0 ");
