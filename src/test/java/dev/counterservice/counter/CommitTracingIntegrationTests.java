@@ -69,10 +69,9 @@ class CommitTracingIntegrationTests {
 
     @Test
     void withoutAnEndpointTheTracerIsANoOp() {
-        try (AppInstance instance = AppInstance.start(TestDatabase.shared(), Map.of())) {
-            assertThat(instance.context().getBean(Tracer.class)).isSameAs(Tracer.NOOP);
-            assertThat(instance.context().getBeanNamesForType(SpanExporter.class)).isEmpty();
-        }
+        AppInstance instance = AppInstance.shared();
+        assertThat(instance.context().getBean(Tracer.class)).isSameAs(Tracer.NOOP);
+        assertThat(instance.context().getBeanNamesForType(SpanExporter.class)).isEmpty();
     }
 
     private static SpanData awaitSpan(InMemorySpanExporter spans, String name) {

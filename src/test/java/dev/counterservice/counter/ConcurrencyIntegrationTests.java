@@ -2,7 +2,6 @@ package dev.counterservice.counter;
 
 import java.net.http.HttpResponse;
 import java.util.List;
-import java.util.Map;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import java.util.concurrent.Future;
@@ -34,12 +33,8 @@ class ConcurrencyIntegrationTests {
     @ParameterizedTest(name = "coalescing enabled: {0}")
     @ValueSource(booleans = { true, false })
     void manyClientsOnTwoInstancesNeverShareANumberAndSeeRealTimeOrder(boolean coalescing) throws Exception {
-        Map<String, String> properties = Map.of("counter.names", "contended", "counter.coalescing.enabled",
-                Boolean.toString(coalescing));
-        try (AppInstance first = AppInstance.start(database, properties);
-                AppInstance second = AppInstance.start(database, properties)) {
-            assertGuaranteesUnderLoad(first, second);
-        }
+        List<AppInstance> pair = AppInstance.sharedPair(coalescing);
+        assertGuaranteesUnderLoad(pair.getFirst(), pair.getLast());
     }
 
     private void assertGuaranteesUnderLoad(AppInstance first, AppInstance second) throws Exception {

@@ -14,7 +14,6 @@ import java.util.TreeMap;
 import dev.counterservice.testing.AppInstance;
 import dev.counterservice.testing.RawHttp;
 import dev.counterservice.testing.TestDatabase;
-import org.junit.jupiter.api.AutoClose;
 import org.junit.jupiter.api.Test;
 import tools.jackson.databind.JsonNode;
 import tools.jackson.databind.json.JsonMapper;
@@ -42,9 +41,7 @@ class HostileInputIntegrationTests {
     private static final String LEAKS = "(?is).*(exception|\\tat |java\\.|org\\.(apache|spring|postgres|hibernate)|sql|select |update |"
             + "insert |jdbc|tomcat|hikari|<html|<script).*";
 
-    @AutoClose
-    private static AppInstance instance = AppInstance.start(TestDatabase.shared(),
-            Map.of("counter.names", "default,orders"));
+    private static final AppInstance instance = AppInstance.shared();
 
     private final TestDatabase database = TestDatabase.shared();
 

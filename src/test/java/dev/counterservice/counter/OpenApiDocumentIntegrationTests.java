@@ -4,11 +4,8 @@ import java.io.IOException;
 import java.net.http.HttpResponse;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.util.Map;
 
 import dev.counterservice.testing.AppInstance;
-import dev.counterservice.testing.TestDatabase;
-import org.junit.jupiter.api.AutoClose;
 import org.junit.jupiter.api.Test;
 
 import tools.jackson.databind.JsonNode;
@@ -25,8 +22,7 @@ class OpenApiDocumentIntegrationTests {
 
     static final Path FILE = Path.of("docs/openapi.yaml");
 
-    @AutoClose
-    private static AppInstance instance = AppInstance.start(TestDatabase.shared(), Map.of());
+    private static final AppInstance instance = AppInstance.shared();
 
     @Test
     void theJsonDocumentIsOpenApi31AndDescribesEveryOperation() {

@@ -2,16 +2,12 @@ package dev.counterservice.faults;
 
 import java.time.Duration;
 import java.util.List;
-import java.util.Map;
 
 import dev.counterservice.counter.CounterProperties;
 import dev.counterservice.testing.AppInstance;
 import dev.counterservice.testing.AppProcess;
 import dev.counterservice.testing.LoadClients;
-import dev.counterservice.testing.TestDatabase;
 import io.micrometer.core.instrument.MeterRegistry;
-import org.junit.jupiter.api.AfterAll;
-import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.ValueSource;
 
@@ -25,22 +21,9 @@ import static org.assertj.core.api.Assertions.assertThat;
  */
 class FenceMarginIntegrationTests {
 
-    private static AppInstance first;
+    private static final AppInstance first = AppInstance.sharedPair(true).getFirst();
 
-    private static AppInstance second;
-
-    @BeforeAll
-    static void start() {
-        Map<String, String> properties = Map.of("counter.names", "spread");
-        first = AppInstance.start(TestDatabase.shared(), properties);
-        second = AppInstance.start(TestDatabase.shared(), properties);
-    }
-
-    @AfterAll
-    static void stop() {
-        first.close();
-        second.close();
-    }
+    private static final AppInstance second = AppInstance.sharedPair(true).getLast();
 
     @ParameterizedTest(name = "count={0}")
     @ValueSource(ints = { 1, 1000 })

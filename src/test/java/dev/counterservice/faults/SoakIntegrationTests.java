@@ -3,7 +3,6 @@ package dev.counterservice.faults;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.List;
-import java.util.Map;
 import java.util.concurrent.TimeUnit;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
@@ -37,29 +36,25 @@ class SoakIntegrationTests {
     @ParameterizedTest(name = "coalescing enabled: {0}")
     @ValueSource(booleans = { true, false })
     void sixtyFourClientsOverTwoInstancesForThirtySecondsPassTheLoadTestersChecks(boolean coalescing) throws Exception {
-        Map<String, String> properties = Map.of("counter.names", "soak", "counter.coalescing.enabled",
-                Boolean.toString(coalescing));
-        try (AppInstance first = AppInstance.start(database, properties);
-                AppInstance second = AppInstance.start(database, properties)) {
-            long start = stored();
-            String report = runLoadTester(first, second);
-            long stored = stored();
+        List<AppInstance> instances = AppInstance.sharedPair(coalescing);
+        long start = stored();
+        String report = runLoadTester(instances);
+        long stored = stored();
 
-            assertThat(report).contains("verdict=PASS").contains(" violations=0 ");
-            assertThat(report).as("errors only of the kinds a loaded machine explains").containsPattern(ERRORS);
-            long errors = field(report, "errors");
-            assertThat(errors).as("errors, at most 1 percent of requests")
-                .isLessThanOrEqualTo(field(report, "requests") / 100);
-            assertThat(field(report, "highest")).as("every acknowledged number stored").isLessThanOrEqualTo(stored);
-            assertThat(stored - start - field(report, "numbers")).as("numbers consumed but not acknowledged")
-                .isBetween(0L, errors);
-        }
+        assertThat(report).contains("verdict=PASS").contains(" violations=0 ");
+        assertThat(report).as("errors only of the kinds a loaded machine explains").containsPattern(ERRORS);
+        long errors = field(report, "errors");
+        assertThat(errors).as("errors, at most 1 percent of requests")
+            .isLessThanOrEqualTo(field(report, "requests") / 100);
+        assertThat(field(report, "highest")).as("every acknowledged number stored").isLessThanOrEqualTo(stored);
+        assertThat(stored - start - field(report, "numbers")).as("numbers consumed but not acknowledged")
+            .isBetween(0L, errors);
     }
 
-    private static String runLoadTester(AppInstance first, AppInstance second) throws Exception {
+    private static String runLoadTester(List<AppInstance> instances) throws Exception {
         List<String> command = List.of(Path.of(System.getProperty("java.home"), "bin", "java").toString(),
-                "bench/LoadTest.java", "--url", first.baseUrl(), "--url", second.baseUrl(), "--counter", "soak",
-                "--clients", "64", "--duration", Integer.toString(SECONDS));
+                "bench/LoadTest.java", "--url", instances.getFirst().baseUrl(), "--url", instances.getLast().baseUrl(),
+                "--counter", "soak", "--clients", "64", "--duration", Integer.toString(SECONDS));
         Path output = Files.createTempFile("soak-", ".log");
         try {
             Process loadTest = new ProcessBuilder(command).redirectErrorStream(true)

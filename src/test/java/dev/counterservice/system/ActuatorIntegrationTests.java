@@ -2,13 +2,10 @@ package dev.counterservice.system;
 
 import java.nio.charset.StandardCharsets;
 import java.util.List;
-import java.util.Map;
 
 import dev.counterservice.testing.AppInstance;
 import dev.counterservice.testing.RawHttp;
 import dev.counterservice.testing.TestDatabase;
-import org.junit.jupiter.api.AfterAll;
-import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 import tools.jackson.databind.json.JsonMapper;
 
@@ -22,17 +19,7 @@ class ActuatorIntegrationTests {
 
     private static final JsonMapper JSON = JsonMapper.builder().build();
 
-    private static AppInstance instance;
-
-    @BeforeAll
-    static void start() {
-        instance = AppInstance.start(TestDatabase.shared(), Map.of());
-    }
-
-    @AfterAll
-    static void stop() {
-        instance.close();
-    }
+    private static final AppInstance instance = AppInstance.shared();
 
     @Test
     void livenessAndReadinessGroupsAreUpAndReadinessChecksTheDatabase() {

@@ -1,13 +1,10 @@
 package dev.counterservice.system;
 
 import java.net.http.HttpResponse;
-import java.util.Map;
 import java.util.Set;
 import java.util.TreeSet;
 
 import dev.counterservice.testing.AppInstance;
-import dev.counterservice.testing.TestDatabase;
-import org.junit.jupiter.api.AutoClose;
 import org.junit.jupiter.api.Test;
 
 import org.springframework.http.HttpHeaders;
@@ -41,8 +38,7 @@ class MappedRoutesIntegrationTests {
             // springdoc's OpenAPI document (no Swagger UI), see CounterApiDocumentation
             "GET /v3/api-docs", "GET /v3/api-docs.yaml", "* /error");
 
-    @AutoClose
-    private static AppInstance instance = AppInstance.start(TestDatabase.shared(), Map.of());
+    private static final AppInstance instance = AppInstance.shared();
 
     @Test
     void onlyTheExpectedRoutesAreMapped() {

@@ -2,6 +2,7 @@ package dev.counterservice.testing;
 
 import java.net.http.HttpResponse;
 import java.util.ArrayList;
+import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
 
@@ -18,6 +19,14 @@ import org.springframework.context.ConfigurableApplicationContext;
  */
 public final class AppInstance implements AutoCloseable {
 
+    /**
+     * Every counter the tests on {@link #sharedPair(boolean) shared instances} use; each
+     * test class keeps to counters of its own, so tests see only their own numbers move.
+     */
+    private static final String SHARED_COUNTERS = "default,orders,huge,contended,soak,spread";
+
+    private static final Map<Boolean, List<AppInstance>> shared = new HashMap<>();
+
     private final ConfigurableApplicationContext context;
 
     private AppInstance(ConfigurableApplicationContext context) {
@@ -32,6 +41,26 @@ public final class AppInstance implements AutoCloseable {
     public static AppInstance start(TestDatabase database, Map<String, String> properties, Class<?>... configurations) {
         return new AppInstance(new SpringApplicationBuilder(CounterServiceApplication.class).sources(configurations)
             .run(arguments(database, properties, 0, 0).toArray(String[]::new)));
+    }
+
+    /**
+     * Two instances on {@link TestDatabase#shared()} with coalescing on or off, started
+     * on first use and closed by Spring's shutdown hook when the JVM exits: each start
+     * costs seconds, so tests that only send requests and read answers, metrics or the
+     * database share them instead of starting their own. A test that changes an instance
+     * (its settings, its database connection, its life) starts its own.
+     */
+    public static synchronized List<AppInstance> sharedPair(boolean coalescing) {
+        return shared.computeIfAbsent(coalescing, mode -> {
+            Map<String, String> properties = Map.of("counter.names", SHARED_COUNTERS, "counter.coalescing.enabled",
+                    mode.toString());
+            return List.of(start(TestDatabase.shared(), properties), start(TestDatabase.shared(), properties));
+        });
+    }
+
+    /** The first of the coalescing {@link #sharedPair(boolean) shared instances}. */
+    public static AppInstance shared() {
+        return sharedPair(true).getFirst();
     }
 
     /**

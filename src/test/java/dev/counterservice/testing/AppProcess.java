@@ -44,12 +44,8 @@ public final class AppProcess implements AutoCloseable {
         try {
             int port = Ports.free();
             int managementPort = Ports.free();
-            List<String> command = new ArrayList<>(
-                    List.of(Path.of(System.getProperty("java.home"), "bin", "java").toString(),
-                            // The heap the chart gives the container:
-                            // resources.limits.memory 1Gi, MaxRAMPercentage=50
-                            "-Xmx512m", "-XX:TieredStopAtLevel=1", "-cp", System.getProperty("java.class.path"),
-                            CounterServiceApplication.class.getName()));
+            List<String> command = new ArrayList<>(ServiceJvm.command());
+            command.add(CounterServiceApplication.class.getName());
             command.addAll(AppInstance.arguments(database, properties, port, managementPort));
             return new AppProcess(command, port, managementPort);
         }

@@ -8,6 +8,7 @@ import java.nio.file.attribute.UserPrincipal;
 import java.sql.Connection;
 import java.sql.DriverManager;
 import java.sql.SQLException;
+import java.time.Duration;
 import java.util.ArrayList;
 import java.util.Comparator;
 import java.util.List;
@@ -215,20 +216,7 @@ public final class LocalPostgres {
             line.addAll(List.of("runuser", "-u", SERVICE_USER, "--"));
         }
         line.addAll(List.of(command));
-        try {
-            Process process = new ProcessBuilder(line).redirectErrorStream(true).start();
-            String output = new String(process.getInputStream().readAllBytes());
-            if (!process.waitFor(60, TimeUnit.SECONDS) || process.exitValue() != 0) {
-                throw new IllegalStateException("Failed: " + String.join(" ", line) + "\n" + output);
-            }
-        }
-        catch (IOException ex) {
-            throw new UncheckedIOException(ex);
-        }
-        catch (InterruptedException ex) {
-            Thread.currentThread().interrupt();
-            throw new IllegalStateException(ex);
-        }
+        Commands.run(line, Duration.ofSeconds(60));
     }
 
     private static boolean isRoot() {

@@ -40,7 +40,7 @@ class BrowserPageIntegrationTests {
 
     private static final Duration WAIT = Duration.ofSeconds(15);
 
-    private static AppInstance instance;
+    private static final AppInstance instance = AppInstance.shared();
 
     private static Path profile;
 
@@ -52,7 +52,6 @@ class BrowserPageIntegrationTests {
             .as("The browser test needs Chromium and its driver at %s and %s; on Debian: apt-get install -y chromium chromium-driver",
                     CHROMIUM, CHROMEDRIVER)
             .isTrue();
-        instance = AppInstance.start(TestDatabase.shared(), Map.of("counter.names", "default,orders,huge"));
         profile = Files.createTempDirectory("chromium-profile-");
         // Both paths given, so Selenium Manager has nothing to find or download (the
         // network may be closed)
@@ -72,9 +71,6 @@ class BrowserPageIntegrationTests {
     static void stop() throws IOException {
         if (browser != null) {
             browser.quit();
-        }
-        if (instance != null) {
-            instance.close();
         }
         if (profile != null) {
             try (Stream<Path> files = Files.walk(profile)) {
