@@ -313,7 +313,7 @@ class PlayedChartIT {
         System.out.printf(
                 "start-up to ready (ms), container start to readiness UP: %s; median %d with the AOT cache, %d without: %.2f%n",
                 readyMillis, withCache, without, (double) withCache / without);
-        // Measured at 0.40 and 0.49 (docs/kubernetes.md): 0.6 leaves room for a loaded
+        // Measured at 0.40 to 0.50 (docs/kubernetes.md): 0.6 leaves room for a loaded
         // 2-core machine and still fails a return to the launcher layout (0.57 to 0.70)
         assertThat((double) withCache / without).as("start-up from the AOT cache against without it")
             .isLessThanOrEqualTo(0.6);
