@@ -53,17 +53,17 @@ class ImageIT {
     }
 
     /**
-     * The jar's four layers (dependencies, spring-boot-loader, snapshot-dependencies,
-     * application), then the AOT cache.
+     * The jar's three layers (dependencies, snapshot-dependencies, application), then the
+     * AOT cache.
      */
     @Test
-    void theFinalStageAddsTheJarsFourLayersThenTheAotCache() {
+    void theFinalStageAddsTheJarsThreeLayersThenTheAotCache() {
         List<String> history = finalStageHistory(IMAGE);
         System.out.println("image " + IMAGE + ": " + Podman.run("image", "inspect", "--format", "{{.Size}}", IMAGE)
                 + " bytes; final stage layers:");
         history.forEach(layer -> System.out.println("  " + layer));
-        assertThat(history).hasSize(5);
-        assertThat(history.subList(0, 4)).allSatisfy(layer -> assertThat(layer).contains("COPY dir:"));
+        assertThat(history).hasSize(4);
+        assertThat(history.subList(0, 3)).allSatisfy(layer -> assertThat(layer).contains("COPY dir:"));
         assertThat(history.getLast()).contains("-XX:AOTCacheOutput=app.aot");
     }
 

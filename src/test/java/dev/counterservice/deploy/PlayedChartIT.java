@@ -301,7 +301,7 @@ class PlayedChartIT {
      */
     @Test
     @Order(9)
-    void startingFromTheAotCacheIsFasterThanStartingWithout() throws Exception {
+    void startingFromTheAotCacheTakesAtMostSixTenthsOfTheTimeWithout() throws Exception {
         Map<String, List<Long>> readyMillis = new LinkedHashMap<>();
         for (int round = 0; round < 3; round++) {
             for (String mode : List.of("-XX:AOTMode=auto", "-XX:AOTMode=off")) {
@@ -313,9 +313,10 @@ class PlayedChartIT {
         System.out.printf(
                 "start-up to ready (ms), container start to readiness UP: %s; median %d with the AOT cache, %d without: %.2f%n",
                 readyMillis, withCache, without, (double) withCache / without);
-        // The aim is at most half (docs/kubernetes.md has the figures and what is left to
-        // get there)
-        assertThat(withCache).as("ready sooner from the AOT cache").isLessThan(without);
+        // Measured at 0.40 to 0.50 (docs/kubernetes.md): 0.6 leaves room for a loaded
+        // 2-core machine and still fails a return to the launcher layout (0.57 to 0.70)
+        assertThat((double) withCache / without).as("start-up from the AOT cache against without it")
+            .isLessThanOrEqualTo(0.6);
     }
 
     private static Duration startToReady(String aotMode) throws Exception {
