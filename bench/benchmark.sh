@@ -89,12 +89,14 @@ as_postgres() {
 }
 
 USED_PORTS=()
+# Below the kernel's ephemeral range (32768 and up by default), where wrk's and the load tester's own connections
+# take their local ports, and used by no socket in any state
 free_port() {
     local port
     for _ in $(seq 200); do
-        port=$((20000 + RANDOM % 30000))
+        port=$((20000 + RANDOM % 12000))
         [[ " ${USED_PORTS[*]} " == *" $port "* ]] && continue
-        if [[ -z $(ss -Hltn "sport = :$port") ]]; then
+        if [[ -z $(ss -Htan "sport = :$port") ]]; then
             USED_PORTS+=("$port")
             echo "$port"
             return
