@@ -63,7 +63,7 @@ class DatabaseUnavailableIntegrationTests {
             assertThat(took).isGreaterThanOrEqualTo(TIMEOUT).isLessThan(TIMEOUT.plus(SLACK));
             // PostgreSQL gave up the service's wait for the row too (lock_timeout), while
             // the row is still held: without it, that statement would wait for the holder
-            assertThat(lockWaitsEndWithin(SLACK)).isTrue();
+            database.awaitLockWaits(0, SLACK);
             holder.rollback();
         }
         assertServesAgainAfter(before);
@@ -85,18 +85,6 @@ class DatabaseUnavailableIntegrationTests {
             proxy.refuseConnections(false);
         }
         assertServesAgainAfter(before);
-    }
-
-    private static boolean lockWaitsEndWithin(Duration limit) throws InterruptedException {
-        long deadline = System.nanoTime() + limit.toNanos();
-        while (database.queryForLong(
-                "SELECT count(*) FROM pg_stat_activity WHERE wait_event_type = 'Lock' AND datname = current_database()") > 0) {
-            if (System.nanoTime() > deadline) {
-                return false;
-            }
-            Thread.sleep(50);
-        }
-        return true;
     }
 
     private static void assertUnavailable(HttpResponse<String> response) {

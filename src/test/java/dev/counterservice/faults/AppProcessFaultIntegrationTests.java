@@ -104,7 +104,7 @@ class AppProcessFaultIntegrationTests {
                 for (int client = 0; client < IN_FLIGHT; client++) {
                     inFlight.add(send(client % 2 == 0 ? terminated : other, client, numbers, clients));
                     if (client == 1) {
-                        awaitLockWaits(2);
+                        database.awaitLockWaits(2, Duration.ofSeconds(60));
                     }
                 }
                 if (coalescing) {
@@ -112,7 +112,7 @@ class AppProcessFaultIntegrationTests {
                     awaitMetric(other, "counter_requests_waiting{counter=\"draining\"} " + (IN_FLIGHT / 2 - 1));
                 }
                 else {
-                    awaitLockWaits(IN_FLIGHT);
+                    database.awaitLockWaits(IN_FLIGHT, Duration.ofSeconds(60));
                 }
 
                 terminated.terminate();
@@ -158,17 +158,6 @@ class AppProcessFaultIntegrationTests {
             }
             return response;
         }, clients);
-    }
-
-    /** That many UPDATEs wait for the row the test holds. */
-    private void awaitLockWaits(int count) {
-        long deadline = System.nanoTime() + Duration.ofSeconds(60).toNanos();
-        long waiting;
-        while ((waiting = database
-            .queryForLong("SELECT count(*) FROM pg_stat_activity WHERE wait_event_type = 'Lock'")) != count) {
-            assertThat(System.nanoTime()).as("%d UPDATEs wait for the row, saw %d", count, waiting)
-                .isLessThan(deadline);
-        }
     }
 
     /** In coalesced mode, the other requests wait for the next batch. */

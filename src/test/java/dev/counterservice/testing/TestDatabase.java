@@ -4,6 +4,7 @@ import java.sql.Connection;
 import java.sql.DriverManager;
 import java.sql.SQLException;
 import java.sql.Statement;
+import java.time.Duration;
 
 import org.testcontainers.DockerClientFactory;
 import org.testcontainers.postgresql.PostgreSQLContainer;
@@ -102,6 +103,23 @@ public record TestDatabase(String jdbcUrl, String username, String password, Str
         }
         catch (SQLException ex) {
             throw new IllegalStateException("Could not run: " + sql, ex);
+        }
+    }
+
+    /**
+     * Waits until exactly {@code count} statements in this database wait for a lock, e.g.
+     * on a row a test holds; fails past {@code limit}.
+     */
+    public void awaitLockWaits(long count, Duration limit) {
+        long deadline = System.nanoTime() + limit.toNanos();
+        long waiting;
+        while ((waiting = queryForLong("SELECT count(*) FROM pg_stat_activity "
+                + "WHERE wait_event_type = 'Lock' AND datname = current_database()")) != count) {
+            if (System.nanoTime() > deadline) {
+                throw new AssertionError(
+                        "Expected %d statements waiting for a lock within %s, saw %d".formatted(count, limit, waiting));
+            }
+            AppProcess.sleep(Duration.ofMillis(20));
         }
     }
 }
