@@ -220,8 +220,8 @@ final class RequestCoalescer {
 
     /**
      * Without keys a batch is one statement, which PostgreSQL commits before it answers:
-     * a single round trip on the path every request waits on. With keys, the statement
-     * opens a transaction that reads and stores them under the row lock.
+     * a single round trip on the path every request waits on. With keys, it runs in a
+     * transaction whose row lock covers reading and storing them.
      */
     private Outcome reserve(List<Request> batch, long mark) {
         if (batch.stream().allMatch(request -> request.key() == null)) {
