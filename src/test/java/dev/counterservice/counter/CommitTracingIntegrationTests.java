@@ -3,6 +3,7 @@ package dev.counterservice.counter;
 import java.time.Duration;
 import java.util.HashMap;
 import java.util.Map;
+import java.util.Optional;
 
 import dev.counterservice.testing.AppInstance;
 import dev.counterservice.testing.TestDatabase;
@@ -19,6 +20,7 @@ import org.springframework.context.annotation.Bean;
 import org.springframework.context.annotation.Configuration;
 
 import static org.assertj.core.api.Assertions.assertThat;
+import static org.awaitility.Awaitility.await;
 
 /**
  * With an OTLP endpoint configured, a request to {@code /next} is traced down to the
@@ -75,27 +77,11 @@ class CommitTracingIntegrationTests {
     }
 
     private static SpanData awaitSpan(InMemorySpanExporter spans, String name) {
-        long deadline = System.nanoTime() + Duration.ofSeconds(10).toNanos();
-        do {
-            for (SpanData span : spans.getFinishedSpanItems()) {
-                if (span.getName().equals(name)) {
-                    return span;
-                }
-            }
-            sleep();
-        }
-        while (System.nanoTime() < deadline);
-        throw new AssertionError("No span " + name + " within 10 s; finished: " + spans.getFinishedSpanItems());
-    }
-
-    private static void sleep() {
-        try {
-            Thread.sleep(20);
-        }
-        catch (InterruptedException ex) {
-            Thread.currentThread().interrupt();
-            throw new IllegalStateException(ex);
-        }
+        return await("span " + name).atMost(Duration.ofSeconds(10))
+            .pollInterval(Duration.ofMillis(20))
+            .until(() -> spans.getFinishedSpanItems().stream().filter(span -> span.getName().equals(name)).findFirst(),
+                    Optional::isPresent)
+            .orElseThrow();
     }
 
 }

@@ -14,6 +14,7 @@ import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 
 import static org.assertj.core.api.Assertions.assertThat;
+import static org.awaitility.Awaitility.await;
 
 /**
  * When the database cannot confirm a number in time, the answer is a 503 problem with
@@ -101,11 +102,10 @@ class DatabaseUnavailableIntegrationTests {
      * after Retry-After would see) before a fresh connection serves.
      */
     private static void assertServesAgainAfter(long before) {
-        long deadline = System.nanoTime() + Duration.ofSeconds(10).toNanos();
-        HttpResponse<String> response = instance.send("GET", "/counters/guarded/next");
-        while (response.statusCode() == 503 && System.nanoTime() < deadline) {
-            response = instance.send("GET", "/counters/guarded/next");
-        }
+        HttpResponse<String> response = await("an answer other than 503").atMost(Duration.ofSeconds(10))
+            .pollDelay(Duration.ZERO)
+            .pollInterval(Duration.ofMillis(20))
+            .until(() -> instance.send("GET", "/counters/guarded/next"), answer -> answer.statusCode() != 503);
         assertThat(response.statusCode()).isEqualTo(200);
         assertThat(Long.parseLong(response.body().trim())).isGreaterThan(before);
     }

@@ -1,5 +1,6 @@
 package dev.counterservice.counter;
 
+import java.time.Duration;
 import java.util.ArrayList;
 import java.util.Collection;
 import java.util.Collections;
@@ -15,6 +16,7 @@ import java.util.concurrent.locks.ReentrantLock;
 
 import io.micrometer.core.instrument.simple.SimpleMeterRegistry;
 import io.micrometer.observation.ObservationRegistry;
+import org.awaitility.Awaitility;
 import org.junit.jupiter.api.Test;
 
 import org.springframework.boot.context.properties.bind.Binder;
@@ -581,12 +583,11 @@ class RequestCoalescerTests {
             failingCommit = n;
         }
 
-        void awaitUpdates(int count) throws InterruptedException {
-            long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(5);
-            while (updates.size() < count && System.nanoTime() < deadline) {
-                Thread.sleep(5);
-            }
-            assertThat(updates).hasSizeGreaterThanOrEqualTo(count);
+        void awaitUpdates(int count) {
+            Awaitility.await(count + " updates")
+                .atMost(Duration.ofSeconds(5))
+                .pollInterval(Duration.ofMillis(5))
+                .until(() -> updates.size() >= count);
         }
 
         private static void await(CountDownLatch latch) {

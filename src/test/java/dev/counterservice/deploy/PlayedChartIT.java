@@ -17,12 +17,13 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.CompletableFuture;
-import java.util.concurrent.TimeUnit;
 import java.util.function.BooleanSupplier;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
 import java.util.stream.Collectors;
 
+import org.awaitility.Awaitility;
+import org.awaitility.core.ConditionTimeoutException;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.MethodOrderer;
@@ -608,18 +609,11 @@ class PlayedChartIT {
     }
 
     private static void awaitCondition(Duration budget, BooleanSupplier condition, String what) {
-        Instant deadline = Instant.now().plus(budget);
-        while (!condition.getAsBoolean()) {
-            if (Instant.now().isAfter(deadline)) {
-                throw new AssertionError("not within " + budget + ": " + what + "\n" + Podman.run("ps", "--all"));
-            }
-            try {
-                Thread.sleep(250);
-            }
-            catch (InterruptedException ex) {
-                Thread.currentThread().interrupt();
-                throw new IllegalStateException(ex);
-            }
+        try {
+            Awaitility.await(what).atMost(budget).pollInterval(Duration.ofMillis(250)).until(condition::getAsBoolean);
+        }
+        catch (ConditionTimeoutException ex) {
+            throw new AssertionError(ex.getMessage() + "\n" + Podman.run("ps", "--all"), ex);
         }
     }
 

@@ -20,6 +20,7 @@ import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.ValueSource;
 
 import static org.assertj.core.api.Assertions.assertThat;
+import static org.awaitility.Awaitility.await;
 
 /**
  * What Kubernetes does to the service's own processes: SIGKILL and SIGTERM to one of two
@@ -162,23 +163,16 @@ class AppProcessFaultIntegrationTests {
 
     /** In coalesced mode, the other requests wait for the next batch. */
     private static void awaitMetric(AppProcess app, String line) {
-        long deadline = System.nanoTime() + Duration.ofSeconds(60).toNanos();
-        String metrics;
-        while (!(metrics = app.management("/actuator/prometheus").body()).contains(line)) {
-            String seen = metrics.lines().filter(l -> l.startsWith("counter_requests_waiting")).toList().toString();
-            assertThat(System.nanoTime()).as("metrics show " + line + ", saw " + seen).isLessThan(deadline);
-        }
+        await("metrics show " + line).atMost(Duration.ofSeconds(60))
+            .pollInterval(Duration.ofMillis(10))
+            .until(() -> app.management("/actuator/prometheus").body().contains(line));
     }
 
     /** Readiness turns DOWN while the accepted requests are still being served. */
     private static void awaitNotReady(AppProcess app) {
-        long deadline = System.nanoTime() + Duration.ofSeconds(10).toNanos();
-        while (true) {
-            if (app.management("/actuator/health/readiness").statusCode() == 503) {
-                return;
-            }
-            assertThat(System.nanoTime()).as("readiness DOWN after SIGTERM").isLessThan(deadline);
-        }
+        await("readiness DOWN after SIGTERM").atMost(Duration.ofSeconds(10))
+            .pollInterval(Duration.ofMillis(10))
+            .until(() -> app.management("/actuator/health/readiness").statusCode() == 503);
     }
 
 }

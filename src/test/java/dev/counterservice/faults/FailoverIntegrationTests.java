@@ -21,6 +21,7 @@ import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 
 import static org.assertj.core.api.Assertions.assertThat;
+import static org.awaitility.Awaitility.await;
 
 /**
  * A replicated PostgreSQL (primary and streaming standby, reached through the driver's
@@ -374,16 +375,13 @@ class FailoverIntegrationTests {
      * wait for a standby, and returns that gauge (NaN until it has read it).
      */
     private static double awaitGauge(AppInstance instance) {
-        long deadline = System.nanoTime() + SERVING_AGAIN.toNanos();
-        double value = Double.NaN;
-        while (Double.isNaN(value) && System.nanoTime() < deadline) {
-            instance.management("/actuator/health/readiness");
-            value = metric(instance.management("/actuator/prometheus").body(), "counter_database_synchronous", null)
-                .orElse(Double.NaN);
-            AppProcess.sleep(Duration.ofMillis(200));
-        }
-        assertThat(value).as("gauge counter_database_synchronous").isNotNaN();
-        return value;
+        return await("gauge counter_database_synchronous").atMost(SERVING_AGAIN)
+            .pollInterval(Duration.ofMillis(200))
+            .until(() -> {
+                instance.management("/actuator/health/readiness");
+                return metric(instance.management("/actuator/prometheus").body(), "counter_database_synchronous", null)
+                    .orElse(Double.NaN);
+            }, value -> !Double.isNaN(value));
     }
 
     /**

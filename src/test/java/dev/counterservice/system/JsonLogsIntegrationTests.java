@@ -19,6 +19,7 @@ import tools.jackson.databind.JsonNode;
 import tools.jackson.databind.json.JsonMapper;
 
 import static org.assertj.core.api.Assertions.assertThat;
+import static org.awaitility.Awaitility.await;
 
 /**
  * With {@code logging.structured.format.console=ecs} (the chart's
@@ -87,12 +88,10 @@ class JsonLogsIntegrationTests {
         }
     }
 
-    private static void awaitExport(AtomicInteger exports) throws InterruptedException {
-        long deadline = System.nanoTime() + Duration.ofSeconds(10).toNanos();
-        while (exports.get() == 0 && System.nanoTime() < deadline) {
-            Thread.sleep(50);
-        }
-        assertThat(exports).as("spans posted to the OTLP endpoint").hasPositiveValue();
+    private static void awaitExport(AtomicInteger exports) {
+        await("spans posted to the OTLP endpoint").atMost(Duration.ofSeconds(10))
+            .pollInterval(Duration.ofMillis(50))
+            .until(() -> exports.get() > 0);
     }
 
 }

@@ -10,6 +10,9 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.TimeUnit;
+import org.awaitility.Awaitility;
+import org.awaitility.core.ConditionTimeoutException;
+import org.awaitility.core.TerminalFailureException;
 
 import dev.counterservice.CounterServiceApplication;
 
@@ -69,22 +72,19 @@ public final class AppProcess implements AutoCloseable {
 
     /** Waits until readiness is UP; fails if the process dies or the time runs out. */
     public AppProcess awaitReady(Duration limit) {
-        long deadline = System.nanoTime() + limit.toNanos();
-        while (System.nanoTime() < deadline) {
-            if (!process.isAlive()) {
-                throw new IllegalStateException("The service exited with " + process.exitValue() + ":\n" + output());
-            }
-            try {
-                if (management("/actuator/health/readiness").statusCode() == 200) {
-                    return this;
-                }
-            }
-            catch (UncheckedIOException ex) {
-                // not listening yet
-            }
-            sleep(Duration.ofMillis(200));
+        try {
+            Awaitility.await("readiness UP")
+                .atMost(limit)
+                .pollInterval(Duration.ofMillis(200))
+                .ignoreException(UncheckedIOException.class) // not listening yet
+                .failFast("the service exited", () -> !process.isAlive())
+                .until(() -> management("/actuator/health/readiness").statusCode() == 200);
+            return this;
         }
-        throw new IllegalStateException("The service was not ready within " + limit + ":\n" + output());
+        catch (ConditionTimeoutException | TerminalFailureException ex) {
+            throw new IllegalStateException((process.isAlive() ? "The service was not ready within " + limit
+                    : "The service exited with " + process.exitValue()) + ":\n" + output(), ex);
+        }
     }
 
     /** The process id, e.g. to read its memory from /proc. */

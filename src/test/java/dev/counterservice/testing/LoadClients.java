@@ -17,10 +17,11 @@ import java.util.concurrent.atomic.LongAdder;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
 import java.util.stream.Collectors;
+import java.util.stream.IntStream;
 
 import dev.counterservice.loadtest.Numbers;
 
-import static org.assertj.core.api.Assertions.assertThat;
+import static org.awaitility.Awaitility.await;
 
 /**
  * Clients that keep asking for numbers while a test breaks things, spread over several
@@ -158,15 +159,11 @@ public final class LoadClients implements AutoCloseable {
      * with all the others.
      */
     public LoadClients awaitServing(Duration limit) {
-        long deadline = System.nanoTime() + limit.toNanos();
-        for (int instance = 0; instance < baseUrls.size(); instance++) {
-            long before = served.get(instance);
-            while (served.get(instance) == before) {
-                assertThat(System.nanoTime()).as("%s serving again within %s", baseUrls.get(instance), limit)
-                    .isLessThan(deadline);
-                AppProcess.sleep(Duration.ofMillis(10));
-            }
-        }
+        long[] before = IntStream.range(0, baseUrls.size()).mapToLong(served::get).toArray();
+        await("each of " + baseUrls + " serving again").atMost(limit)
+            .pollInterval(Duration.ofMillis(10))
+            .until(() -> IntStream.range(0, before.length)
+                .allMatch(instance -> served.get(instance) > before[instance]));
         return this;
     }
 

@@ -2,7 +2,8 @@ package dev.counterservice.testing;
 
 import java.time.Duration;
 import java.util.List;
-import java.util.function.BooleanSupplier;
+import org.awaitility.Awaitility;
+import org.awaitility.core.ConditionFactory;
 
 /**
  * A primary streaming to one hot standby ({@code pg_basebackup -R}), both
@@ -20,7 +21,9 @@ public final class ReplicatedPostgres implements AutoCloseable {
      */
     static final String STANDBY_NAME = "standby";
 
-    private static final Duration LIMIT = Duration.ofSeconds(30);
+    private static final ConditionFactory WAIT = Awaitility.await()
+        .atMost(Duration.ofSeconds(30))
+        .pollInterval(Duration.ofMillis(50));
 
     private final List<LocalPostgres> servers;
 
@@ -68,10 +71,11 @@ public final class ReplicatedPostgres implements AutoCloseable {
         admin.execute("ALTER SYSTEM SET synchronous_standby_names = '%s'".formatted(synchronous ? STANDBY_NAME : ""));
         admin.execute("SELECT pg_reload_conf()");
         String state = synchronous ? "sync" : "async";
-        await("the standby is " + state, () -> admin.queryForLong("""
-                SELECT count(*) FROM pg_stat_replication
-                WHERE application_name = '%s' AND state = 'streaming' AND sync_state = '%s'""".formatted(STANDBY_NAME,
-                state)) == 1);
+        WAIT.alias("the standby is " + state)
+            .until(() -> admin.queryForLong("""
+                    SELECT count(*) FROM pg_stat_replication
+                    WHERE application_name = '%s' AND state = 'streaming' AND sync_state = '%s'"""
+                .formatted(STANDBY_NAME, state)) == 1);
     }
 
     /** The primary's superuser view of {@code database}, e.g. to read what it stores. */
@@ -93,8 +97,9 @@ public final class ReplicatedPostgres implements AutoCloseable {
      */
     public long awaitStandbyReceivedAll() {
         long written = primary("postgres").queryForLong("SELECT pg_current_wal_lsn() - '0/0'");
-        await("the standby received WAL up to " + written, () -> standby("postgres")
-            .queryForLong("SELECT coalesce(pg_last_wal_receive_lsn() - '0/0', 0)") >= written);
+        WAIT.alias("the standby received WAL up to " + written)
+            .until(() -> standby("postgres")
+                .queryForLong("SELECT coalesce(pg_last_wal_receive_lsn() - '0/0', 0)") >= written);
         return written;
     }
 
@@ -103,8 +108,9 @@ public final class ReplicatedPostgres implements AutoCloseable {
      * shows those commits.
      */
     public void awaitStandbyReplayed(long position) {
-        await("the standby replayed WAL up to " + position, () -> standby("postgres")
-            .queryForLong("SELECT coalesce(pg_last_wal_replay_lsn() - '0/0', 0)") >= position);
+        WAIT.alias("the standby replayed WAL up to " + position)
+            .until(() -> standby("postgres")
+                .queryForLong("SELECT coalesce(pg_last_wal_replay_lsn() - '0/0', 0)") >= position);
     }
 
     public void stopStandby() {
@@ -142,8 +148,8 @@ public final class ReplicatedPostgres implements AutoCloseable {
         promoted.execute("ALTER SYSTEM SET synchronous_standby_names = ''");
         promoted.execute("SELECT pg_reload_conf()");
         standby.promote();
-        await("the promoted standby left recovery",
-                () -> promoted.queryForLong("SELECT pg_is_in_recovery()::int") == 0);
+        WAIT.alias("the promoted standby left recovery")
+            .until(() -> promoted.queryForLong("SELECT pg_is_in_recovery()::int") == 0);
         primary = standby;
         standby = null;
     }
@@ -166,16 +172,6 @@ public final class ReplicatedPostgres implements AutoCloseable {
      */
     public boolean hasStandby() {
         return standby != null;
-    }
-
-    private static void await(String what, BooleanSupplier condition) {
-        long deadline = System.nanoTime() + LIMIT.toNanos();
-        while (!condition.getAsBoolean()) {
-            if (System.nanoTime() > deadline) {
-                throw new IllegalStateException("Not within " + LIMIT + ": " + what);
-            }
-            AppProcess.sleep(Duration.ofMillis(50));
-        }
     }
 
     /** Stops both servers and removes their files. */

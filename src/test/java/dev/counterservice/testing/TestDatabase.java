@@ -9,6 +9,8 @@ import java.time.Duration;
 import org.testcontainers.DockerClientFactory;
 import org.testcontainers.postgresql.PostgreSQLContainer;
 
+import static org.awaitility.Awaitility.await;
+
 /**
  * A real PostgreSQL for tests, found in this order: an explicit {@code TEST_DATABASE_URL}
  * (with {@code TEST_DATABASE_USERNAME} and {@code TEST_DATABASE_PASSWORD}); a
@@ -111,15 +113,9 @@ public record TestDatabase(String jdbcUrl, String username, String password, Str
      * on a row a test holds; fails past {@code limit}.
      */
     public void awaitLockWaits(long count, Duration limit) {
-        long deadline = System.nanoTime() + limit.toNanos();
-        long waiting;
-        while ((waiting = queryForLong("SELECT count(*) FROM pg_stat_activity "
-                + "WHERE wait_event_type = 'Lock' AND datname = current_database()")) != count) {
-            if (System.nanoTime() > deadline) {
-                throw new AssertionError(
-                        "Expected %d statements waiting for a lock within %s, saw %d".formatted(count, limit, waiting));
-            }
-            AppProcess.sleep(Duration.ofMillis(20));
-        }
+        await(count + " statements waiting for a lock").atMost(limit)
+            .pollInterval(Duration.ofMillis(20))
+            .until(() -> queryForLong("SELECT count(*) FROM pg_stat_activity "
+                    + "WHERE wait_event_type = 'Lock' AND datname = current_database()"), waiting -> waiting == count);
     }
 }
