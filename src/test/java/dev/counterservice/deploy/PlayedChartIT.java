@@ -18,10 +18,9 @@ import java.util.List;
 import java.util.Map;
 import java.util.concurrent.CompletableFuture;
 import java.util.function.BooleanSupplier;
-import java.util.regex.Matcher;
-import java.util.regex.Pattern;
 import java.util.stream.Collectors;
 
+import dev.counterservice.testing.LoadTesterRun;
 import org.awaitility.Awaitility;
 import org.awaitility.core.ConditionTimeoutException;
 import org.junit.jupiter.api.AfterAll;
@@ -616,28 +615,11 @@ class PlayedChartIT {
     /**
      * bench/LoadTest.java from the host through both replicas; its RESULT line as a map.
      */
-    private static CompletableFuture<Map<String, String>> loadTest(int seconds) throws IOException {
-        List<String> command = new ArrayList<>(
-                List.of(Path.of(System.getProperty("java.home"), "bin", "java").toString(), "bench/LoadTest.java",
-                        "--clients", "16", "--duration", String.valueOf(seconds)));
-        replicas.forEach(replica -> command.addAll(List.of("--url", replica.url(""))));
-        Path log = DIR.resolve("load-test.log");
-        Process process = new ProcessBuilder(command).redirectErrorStream(true).redirectOutput(log.toFile()).start();
-        return process.onExit().thenApply(done -> {
-            try {
-                String output = Files.readString(log);
-                Matcher line = Pattern.compile("(?m)^RESULT (.*)$").matcher(output);
-                assertThat(line.find()).as(output).isTrue();
-                Map<String, String> result = new LinkedHashMap<>();
-                for (String pair : line.group(1).split(" ")) {
-                    result.put(pair.substring(0, pair.indexOf('=')), pair.substring(pair.indexOf('=') + 1));
-                }
-                return result;
-            }
-            catch (IOException ex) {
-                throw new IllegalStateException(ex);
-            }
-        });
+    private static CompletableFuture<Map<String, String>> loadTest(int seconds) {
+        List<String> arguments = new ArrayList<>(List.of("--clients", "16", "--duration", String.valueOf(seconds)));
+        replicas.forEach(replica -> arguments.addAll(List.of("--url", replica.url(""))));
+        return CompletableFuture
+            .supplyAsync(() -> LoadTesterRun.fromSource(Duration.ofSeconds(seconds + 120L), arguments).result());
     }
 
     private static int uid(String container) {

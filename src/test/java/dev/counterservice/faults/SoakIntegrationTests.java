@@ -1,15 +1,13 @@
 package dev.counterservice.faults;
 
-import java.nio.file.Files;
-import java.nio.file.Path;
+import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
-import java.util.concurrent.TimeUnit;
-import java.util.regex.Matcher;
 import java.util.regex.Pattern;
 import java.util.stream.Stream;
 
 import dev.counterservice.testing.AppInstance;
+import dev.counterservice.testing.LoadTesterRun;
 import dev.counterservice.testing.TestDatabase;
 import org.junit.jupiter.api.Test;
 
@@ -36,49 +34,30 @@ class SoakIntegrationTests {
     private final TestDatabase database = TestDatabase.shared();
 
     @Test
-    void sixtyFourClientsOverFourInstancesInBothModesForThirtySecondsPassTheLoadTestersChecks() throws Exception {
+    void sixtyFourClientsOverFourInstancesInBothModesForThirtySecondsPassTheLoadTestersChecks() {
         List<AppInstance> instances = Stream.of(true, false).flatMap(c -> AppInstance.sharedPair(c).stream()).toList();
         long start = stored();
-        String report = runLoadTester(instances);
+        LoadTesterRun run = runLoadTester(instances);
         long stored = stored();
 
-        assertThat(report).contains("verdict=PASS").contains(" violations=0 ");
-        assertThat(report).as("errors only of the kinds a loaded machine explains").containsPattern(ERRORS);
-        long errors = field(report, "errors");
-        assertThat(errors).as("errors, at most 1 percent of requests")
-            .isLessThanOrEqualTo(field(report, "requests") / 100);
-        assertThat(field(report, "highest")).as("every acknowledged number stored").isLessThanOrEqualTo(stored);
-        assertThat(stored - start - field(report, "numbers")).as("numbers consumed but not acknowledged")
+        assertThat(run.output()).contains("verdict=PASS").contains(" violations=0 ");
+        assertThat(run.output()).as("errors only of the kinds a loaded machine explains").containsPattern(ERRORS);
+        long errors = run.field("errors");
+        assertThat(errors).as("errors, at most 1 percent of requests").isLessThanOrEqualTo(run.field("requests") / 100);
+        assertThat(run.field("highest")).as("every acknowledged number stored").isLessThanOrEqualTo(stored);
+        assertThat(stored - start - run.field("numbers")).as("numbers consumed but not acknowledged")
             .isBetween(0L, errors);
     }
 
-    private static String runLoadTester(List<AppInstance> instances) throws Exception {
-        List<String> command = new ArrayList<>(
-                List.of(Path.of(System.getProperty("java.home"), "bin", "java").toString(), "bench/LoadTest.java"));
+    private static LoadTesterRun runLoadTester(List<AppInstance> instances) {
         // Clients take the URLs in turn: 16 on each instance
-        instances.forEach(instance -> command.addAll(List.of("--url", instance.baseUrl())));
-        command.addAll(List.of("--counter", "soak", "--clients", "64", "--duration", Integer.toString(SECONDS)));
-        Path output = Files.createTempFile("soak-", ".log");
-        try {
-            Process loadTest = new ProcessBuilder(command).redirectErrorStream(true)
-                .redirectOutput(output.toFile())
-                .start();
-            boolean finished = loadTest.waitFor(SECONDS + 120, TimeUnit.SECONDS);
-            String report = Files.readString(output);
-            System.out.println(report);
-            assertThat(finished).as("the load tester stopped by itself").isTrue();
-            assertThat(loadTest.exitValue()).as(report).isZero();
-            return report;
-        }
-        finally {
-            Files.deleteIfExists(output);
-        }
-    }
-
-    private static long field(String report, String name) {
-        Matcher matcher = Pattern.compile("(?m)^RESULT (|.* )" + name + "=(\\d+) ").matcher(report);
-        assertThat(matcher.find()).as(name + " in the RESULT line of " + report).isTrue();
-        return Long.parseLong(matcher.group(2));
+        List<String> arguments = new ArrayList<>();
+        instances.forEach(instance -> arguments.addAll(List.of("--url", instance.baseUrl())));
+        arguments.addAll(List.of("--counter", "soak", "--clients", "64", "--duration", Integer.toString(SECONDS)));
+        LoadTesterRun run = LoadTesterRun.fromSource(Duration.ofSeconds(SECONDS + 120), arguments);
+        System.out.println(run.output());
+        assertThat(run.exit()).as(run.output()).isZero();
+        return run;
     }
 
     private long stored() {

@@ -6,23 +6,22 @@ import java.net.InetSocketAddress;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
-import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicLong;
 import java.util.concurrent.atomic.AtomicReference;
 import java.util.function.ToLongFunction;
-import java.util.regex.Matcher;
-import java.util.regex.Pattern;
 
 import javax.tools.ToolProvider;
 
 import com.sun.net.httpserver.HttpExchange;
 import com.sun.net.httpserver.HttpServer;
+import dev.counterservice.testing.LoadTesterRun;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
@@ -40,10 +39,6 @@ import static org.assertj.core.api.Assertions.assertThat;
 class LoadTestTests {
 
     private static final Path SOURCE = Path.of("bench", "LoadTest.java");
-
-    private static final String JAVA = Path.of(System.getProperty("java.home"), "bin", "java").toString();
-
-    private static final Pattern RESULT = Pattern.compile("^RESULT .*$", Pattern.MULTILINE);
 
     @TempDir
     static Path classes;
@@ -94,10 +89,10 @@ class LoadTestTests {
         Path report = work.resolve("report.html");
 
         // Two seconds, so that a whole second is reported on its own line
-        Run run = runFromSource("--count", "3", "--report", report.toString(), "--duration", "2");
+        LoadTesterRun run = runFromSource("--count", "3", "--report", report.toString(), "--duration", "2");
 
         assertThat(run.exit()).as(run.output()).isZero();
-        assertThat(run.result()).contains(" errors=0 ", " violations=0 ", "verdict=PASS");
+        assertThat(run.resultLine()).contains(" errors=0 ", " violations=0 ", "verdict=PASS");
         assertThat(run.field("numbers")).isEqualTo(3 * run.field("ok")).isPositive();
         assertThat(run.output()).containsPattern("(?m)^ +1s +\\d+ req/s");
         assertThat(Files.readString(report)).contains("<svg", "PASS", "p99");
@@ -112,7 +107,7 @@ class LoadTestTests {
             reply(exchange, 200, numbers(handedOut, handedOut), false);
         });
 
-        Run run = run();
+        LoadTesterRun run = run();
 
         assertThat(run.exit()).as(run.output()).isEqualTo(1);
         assertThat(run.field("duplicates")).isPositive();
@@ -133,7 +128,7 @@ class LoadTestTests {
             reply(exchange, 200, numbers(first, first + 4), false);
         });
 
-        Run run = run("--count", "5");
+        LoadTesterRun run = run("--count", "5");
 
         assertThat(run.exit()).as(run.output()).isEqualTo(1);
         assertThat(run.field("duplicates")).isPositive();
@@ -147,7 +142,7 @@ class LoadTestTests {
         // a higher range already received
         startWithARangePerConnection(AtomicLong::incrementAndGet);
 
-        Run run = run();
+        LoadTesterRun run = run();
 
         assertThat(run.exit()).as(run.output()).isEqualTo(1);
         assertThat(run.field("duplicates")).isZero();
@@ -160,7 +155,7 @@ class LoadTestTests {
     void reportsAClientWhoseNumbersGoBackwards() throws Exception {
         startWithARangePerConnection(AtomicLong::decrementAndGet);
 
-        Run run = run();
+        LoadTesterRun run = run();
 
         assertThat(run.exit()).as(run.output()).isEqualTo(1);
         assertThat(run.field("duplicates")).isZero();
@@ -177,7 +172,7 @@ class LoadTestTests {
             reply(exchange, 200, first + "\n" + (first + 1) + "\n" + (first + 3) + "\n", false);
         });
 
-        Run run = run("--count", "3");
+        LoadTesterRun run = run("--count", "3");
 
         assertThat(run.exit()).as(run.output()).isEqualTo(1);
         assertThat(run.field("malformed")).isPositive();
@@ -191,7 +186,7 @@ class LoadTestTests {
             reply(exchange, 503, "{\"status\":503}", false);
         });
 
-        Run run = run();
+        LoadTesterRun run = run();
 
         assertThat(run.exit()).as(run.output()).isEqualTo(3);
         assertThat(run.field("ok")).isZero();
@@ -218,10 +213,10 @@ class LoadTestTests {
             replyToKey(exchange, body, stored);
         });
 
-        Run run = run("--idempotency-keys", "--count", "2");
+        LoadTesterRun run = run("--idempotency-keys", "--count", "2");
 
         assertThat(run.exit()).as(run.output()).isZero();
-        assertThat(run.result()).contains(" violations=0 ", " bad_replays=0 ", " unanswered=0 ", " gaps=0 ",
+        assertThat(run.resultLine()).contains(" violations=0 ", " bad_replays=0 ", " unanswered=0 ", " gaps=0 ",
                 "gapless_checked=true", "verdict=PASS");
         assertThat(run.field("http_errors")).isPositive();
         assertThat(run.field("replays")).isPositive();
@@ -245,10 +240,11 @@ class LoadTestTests {
         });
         refusing.start();
         try {
-            Run run = run("--idempotency-keys", "--url", "http://127.0.0.1:" + refusing.getAddress().getPort());
+            LoadTesterRun run = run("--idempotency-keys", "--url",
+                    "http://127.0.0.1:" + refusing.getAddress().getPort());
 
             assertThat(run.exit()).as(run.output()).isZero();
-            assertThat(run.result()).contains(" unanswered=0 ", " gaps=0 ", "gapless_checked=true", "verdict=PASS");
+            assertThat(run.resultLine()).contains(" unanswered=0 ", " gaps=0 ", "gapless_checked=true", "verdict=PASS");
             assertThat(run.field("http_errors")).isPositive();
         }
         finally {
@@ -261,7 +257,7 @@ class LoadTestTests {
         // Forgets every key: the replay of an answered key takes a new block
         startKeyed((fake, exchange, key, count) -> replyToKey(exchange, fake.take(count), false));
 
-        Run run = run("--idempotency-keys");
+        LoadTesterRun run = run("--idempotency-keys");
 
         assertThat(run.exit()).as(run.output()).isEqualTo(1);
         assertThat(run.field("bad_replays")).isPositive();
@@ -274,7 +270,7 @@ class LoadTestTests {
         startKeyed((fake, exchange, key, count) -> replyToKey(exchange,
                 fake.bodies.computeIfAbsent(key, k -> fake.take(count)), false));
 
-        Run run = run("--idempotency-keys");
+        LoadTesterRun run = run("--idempotency-keys");
 
         assertThat(run.exit()).as(run.output()).isEqualTo(1);
         assertThat(run.field("bad_replays")).isPositive();
@@ -296,7 +292,7 @@ class LoadTestTests {
             replyToKey(exchange, fake.bodies.computeIfAbsent(key, k -> fake.take(count)), stored);
         });
 
-        Run run = run("--idempotency-keys");
+        LoadTesterRun run = run("--idempotency-keys");
 
         assertThat(run.exit()).as(run.output()).isEqualTo(1);
         assertThat(run.field("gaps")).isPositive();
@@ -318,7 +314,7 @@ class LoadTestTests {
             replyToKey(exchange, fake.bodies.computeIfAbsent(key, k -> fake.take(count)), stored);
         });
 
-        Run run = run("--idempotency-keys", "--retry-grace", "1");
+        LoadTesterRun run = run("--idempotency-keys", "--retry-grace", "1");
 
         assertThat(run.exit()).as(run.output()).isEqualTo(1);
         assertThat(run.field("unanswered")).isEqualTo(1);
@@ -429,42 +425,21 @@ class LoadTestTests {
         }
     }
 
-    private Run run(String... options) throws Exception {
-        return launch(List.of(JAVA, "-cp", classes.toString(), "LoadTest"), options);
+    private LoadTesterRun run(String... options) {
+        return launch(List.of(LoadTesterRun.JAVA, "-cp", classes.toString(), "LoadTest"), options);
     }
 
     /** The way users and the benchmark run it: {@code java bench/LoadTest.java ...}. */
-    private Run runFromSource(String... options) throws Exception {
-        return launch(List.of(JAVA, SOURCE.toString()), options);
+    private LoadTesterRun runFromSource(String... options) {
+        return launch(List.of(LoadTesterRun.JAVA, SOURCE.toString()), options);
     }
 
-    private Run launch(List<String> command, String... options) throws Exception {
+    private LoadTesterRun launch(List<String> command, String... options) {
         List<String> line = new ArrayList<>(command);
         line.addAll(List.of("--url", "http://127.0.0.1:" + server.getAddress().getPort(), "--clients", "8",
                 "--duration", "1", "--timeout", "2"));
         line.addAll(List.of(options));
-        Path output = work.resolve("output.txt");
-        Process process = new ProcessBuilder(line).redirectErrorStream(true).redirectOutput(output.toFile()).start();
-        if (!process.waitFor(60, TimeUnit.SECONDS)) {
-            process.destroyForcibly();
-            throw new AssertionError("the load tester ran past 60 s: " + Files.readString(output));
-        }
-        return new Run(process.exitValue(), Files.readString(output));
-    }
-
-    record Run(int exit, String output) {
-
-        String result() {
-            Matcher matcher = RESULT.matcher(output);
-            assertThat(matcher.find()).as("a RESULT line in:%n%s", output).isTrue();
-            return matcher.group() + " ";
-        }
-
-        long field(String name) {
-            Matcher matcher = Pattern.compile(" " + name + "=(\\d+) ").matcher(result());
-            assertThat(matcher.find()).as(name + " in " + result()).isTrue();
-            return Long.parseLong(matcher.group(1));
-        }
+        return LoadTesterRun.run(line, Duration.ofSeconds(60));
     }
 
 }
