@@ -24,6 +24,7 @@ FROM eclipse-temurin:25.0.3_9-jre-noble AS training
 RUN apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends postgresql curl \
     >/dev/null
 WORKDIR /app
+# The final stage's layers, after the packages so that a code change reuses their layer
 COPY --from=build /workspace/extracted/dependencies/ ./
 COPY --from=build /workspace/extracted/snapshot-dependencies/ ./
 COPY --from=build /workspace/extracted/application/ ./

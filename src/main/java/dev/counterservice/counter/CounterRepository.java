@@ -118,9 +118,9 @@ interface CounterRepository extends Repository<CounterRow, String> {
      */
     @Transactional
     @Query(nativeQuery = true,
-            value = "WITH fenced AS (" + " UPDATE counter SET value = GREATEST(value, :mark) + :margin"
+            value = "WITH fenced AS (UPDATE counter SET value = GREATEST(value, :mark) + :margin"
                     + " WHERE name = :name AND GREATEST(value, :mark) <= 9223372036854775807 - :margin AND "
-                    + LOCK_TIMEOUT + " RETURNING value)" + " SELECT value, " + SERVER + " AS server FROM fenced")
+                    + LOCK_TIMEOUT + " RETURNING value) SELECT value, " + SERVER + " AS server FROM fenced")
     Optional<Stored> fence(@Param("name") String name, @Param("mark") long mark, @Param("margin") long margin,
             @Param("lockTimeout") String lockTimeout);
 

@@ -39,9 +39,7 @@ final class ServiceJvm {
     static synchronized List<String> command() {
         if (command == null) {
             List<String> jvm = List.of(Path.of(System.getProperty("java.home"), "bin", "java").toString(),
-                    // The heap the chart gives the container: resources.limits.memory
-                    // 1Gi,
-                    // MaxRAMPercentage=50
+                    // The chart's heap: a 1Gi memory limit at MaxRAMPercentage=50
                     "-Xmx512m", "-XX:TieredStopAtLevel=1",
                     // Nothing about the archive in the service's output, which tests read
                     "-Xlog:cds*=off,aot*=off", "-cp", packedClassPath());
