@@ -2,6 +2,7 @@ package dev.counterservice.testing;
 
 import java.io.IOException;
 import java.io.UncheckedIOException;
+import java.nio.file.FileSystems;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.attribute.UserPrincipal;
@@ -16,17 +17,17 @@ import java.util.concurrent.TimeUnit;
 import java.util.stream.Stream;
 
 /**
- * A throwaway PostgreSQL cluster started from the server binaries on this machine, for
- * machines without Docker. PostgreSQL refuses to run as root, so as root the cluster
- * belongs to the unprivileged {@code postgres} user and every command runs through
- * {@code runuser}. The cluster listens on 127.0.0.1 only, on a free port, and is removed
- * when the JVM exits.
+ * A throwaway PostgreSQL cluster, for machines without Docker, from the first server
+ * binaries found: {@code PG_BIN}; the newest installed under {@code /usr/lib/postgresql};
+ * the build Maven Central carries ({@link EmbeddedPostgresBinaries}: no
+ * {@code pg_basebackup}, so no standby). PostgreSQL refuses to run as root, so as root
+ * the cluster belongs to the unprivileged {@code postgres} user ({@code nobody} where
+ * there is none) and every command runs through {@code runuser}. The cluster listens on
+ * 127.0.0.1 only, on a free port, and is removed when the JVM exits.
  */
 public final class LocalPostgres {
 
-    static final String BINARIES_GLOB = "/usr/lib/postgresql/*/bin (or PG_BIN)";
-
-    private static final String SERVICE_USER = "postgres";
+    private static final String SERVICE_USER = serviceUser();
 
     private final Path bin;
 
@@ -40,15 +41,12 @@ public final class LocalPostgres {
         this.port = port;
     }
 
-    static boolean binariesAvailable() {
-        return findBin() != null;
-    }
-
     /** Creates a new cluster in a temporary directory and starts it. */
     public static LocalPostgres start() {
         Path bin = findBin();
         if (bin == null) {
-            throw new IllegalStateException("No PostgreSQL server binaries under " + BINARIES_GLOB);
+            throw new IllegalStateException("No PostgreSQL server binaries: set PG_BIN, install PostgreSQL "
+                    + "(Debian: apt-get install -y postgresql), or put Maven Central's on the class path");
         }
         LocalPostgres server = inNewDirectory(bin);
         server.run(bin.resolve("initdb").toString(), "-D", server.dataDir.toString(), "-U", "postgres", "-A", "trust",
@@ -73,6 +71,10 @@ public final class LocalPostgres {
      * of {@code primary}: how a failed primary rejoins after a failover.
      */
     public void restartAsStandbyOf(LocalPostgres primary, String applicationName) {
+        if (!Files.isExecutable(bin.resolve("pg_basebackup"))) {
+            throw new IllegalStateException("A standby needs pg_basebackup, which " + bin
+                    + " lacks: install PostgreSQL (Debian: apt-get install -y postgresql)");
+        }
         close();
         // pg_basebackup creates the directory, owned by the user it runs as and with the
         // permissions PostgreSQL wants
@@ -107,7 +109,7 @@ public final class LocalPostgres {
         catch (SQLException ex) {
             throw new IllegalStateException("Could not create database " + name, ex);
         }
-        return new TestDatabase(jdbcUrl(name), name, name, "local cluster " + dataDir);
+        return new TestDatabase(jdbcUrl(name), name, name, "PostgreSQL from " + bin + ", cluster " + dataDir);
     }
 
     /**
@@ -115,7 +117,7 @@ public final class LocalPostgres {
      * the server's settings.
      */
     public TestDatabase asSuperuser(String database) {
-        return new TestDatabase(jdbcUrl(database), "postgres", "", "local cluster " + dataDir);
+        return new TestDatabase(jdbcUrl(database), "postgres", "", "PostgreSQL from " + bin + ", cluster " + dataDir);
     }
 
     public int port() {
@@ -229,14 +231,28 @@ public final class LocalPostgres {
             return Path.of(explicit);
         }
         try (Stream<Path> versions = Files.list(Path.of("/usr/lib/postgresql"))) {
-            return versions.map(version -> version.resolve("bin"))
+            Path installed = versions.map(version -> version.resolve("bin"))
                 .filter(bin -> Files.isExecutable(bin.resolve("initdb")))
                 .max(Comparator.comparing(
                         bin -> Integer.parseInt(bin.getParent().getFileName().toString().replaceAll("\\D", "0"))))
                 .orElse(null);
+            if (installed != null) {
+                return installed;
+            }
         }
         catch (IOException ex) {
-            return null;
+            // none installed
+        }
+        return EmbeddedPostgresBinaries.bin();
+    }
+
+    private static String serviceUser() {
+        try {
+            FileSystems.getDefault().getUserPrincipalLookupService().lookupPrincipalByName("postgres");
+            return "postgres";
+        }
+        catch (IOException ex) {
+            return "nobody";
         }
     }
 

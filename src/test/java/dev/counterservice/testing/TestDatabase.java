@@ -6,6 +6,9 @@ import java.sql.SQLException;
 import java.sql.Statement;
 import java.time.Duration;
 
+import ch.qos.logback.classic.Level;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
 import org.testcontainers.DockerClientFactory;
 import org.testcontainers.postgresql.PostgreSQLContainer;
 
@@ -14,11 +17,13 @@ import static org.awaitility.Awaitility.await;
 /**
  * A real PostgreSQL for tests, found in this order: an explicit {@code TEST_DATABASE_URL}
  * (with {@code TEST_DATABASE_USERNAME} and {@code TEST_DATABASE_PASSWORD}); a
- * Testcontainers container when Docker runs; otherwise a throwaway cluster from the
- * PostgreSQL binaries on this machine. Never skips: without any of them it fails with a
- * message that says how to get one.
+ * Testcontainers container when Docker runs; otherwise a throwaway cluster
+ * ({@link LocalPostgres}) from the PostgreSQL installed on this machine, or else from the
+ * binaries Maven Central carries. Which one it took is logged.
  */
 public record TestDatabase(String jdbcUrl, String username, String password, String source) {
+
+    private static final Logger log = LoggerFactory.getLogger(TestDatabase.class);
 
     private static TestDatabase shared;
 
@@ -29,7 +34,7 @@ public record TestDatabase(String jdbcUrl, String username, String password, Str
     public static synchronized TestDatabase shared() {
         if (shared == null) {
             shared = find();
-            System.out.println("Test database: " + shared.source() + " at " + shared.jdbcUrl());
+            log.info("Test database: {} at {}", shared.source(), shared.jdbcUrl());
         }
         return shared;
     }
@@ -40,19 +45,27 @@ public record TestDatabase(String jdbcUrl, String username, String password, Str
             return new TestDatabase(url, System.getenv().getOrDefault("TEST_DATABASE_USERNAME", "postgres"),
                     System.getenv().getOrDefault("TEST_DATABASE_PASSWORD", ""), "TEST_DATABASE_URL");
         }
-        if (DockerClientFactory.instance().isDockerAvailable()) {
+        if (dockerAvailable()) {
             return fromContainer();
         }
-        if (LocalPostgres.binariesAvailable()) {
-            LocalPostgres server = LocalPostgres.start();
-            return server.createDatabase("counter");
+        return LocalPostgres.start().createDatabase("counter");
+    }
+
+    /**
+     * Testcontainers logs an ERROR when it finds no Docker; here that only means the next
+     * source, so its probe speaks only if Docker is there.
+     */
+    private static boolean dockerAvailable() {
+        ch.qos.logback.classic.Logger probe = (ch.qos.logback.classic.Logger) LoggerFactory
+            .getLogger("org.testcontainers.dockerclient");
+        Level level = probe.getLevel();
+        probe.setLevel(Level.OFF);
+        try {
+            return DockerClientFactory.instance().isDockerAvailable();
         }
-        throw new IllegalStateException("""
-                No PostgreSQL for the tests. Give one of:
-                  - TEST_DATABASE_URL=jdbc:postgresql://host:5432/db (+ TEST_DATABASE_USERNAME, TEST_DATABASE_PASSWORD);
-                  - a running Docker engine, for Testcontainers;
-                  - the PostgreSQL server binaries (Debian: apt-get install -y postgresql), found under %s."""
-            .formatted(LocalPostgres.BINARIES_GLOB));
+        finally {
+            probe.setLevel(level);
+        }
     }
 
     @SuppressWarnings("resource") // stopped by Testcontainers' Ryuk when the JVM exits
