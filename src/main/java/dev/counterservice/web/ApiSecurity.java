@@ -62,9 +62,9 @@ class ApiSecurity {
                 .permitAll()
                 .requestMatchers(EndpointRequest.toAnyEndpoint())
                 .permitAll()
-                // The page and the OpenAPI document (springdoc's default paths) describe
-                // the API to strangers too
-                .requestMatchers(HttpMethod.GET, PageController.PATH, "/v3/api-docs", "/v3/api-docs.yaml")
+                // The page and the OpenAPI document describe the API to strangers too
+                .requestMatchers(HttpMethod.GET, PageController.PATH, ApiDocumentController.JSON_PATH,
+                        ApiDocumentController.YAML_PATH)
                 .permitAll()
                 .requestMatchers(CounterRoutes.NEXT, CounterRoutes.NEXT_OF)
                 .access(CounterScopes.required(CounterScopes.NEXT))
