@@ -9,19 +9,26 @@ import org.springframework.beans.factory.ObjectProvider;
 import org.springframework.http.MediaType;
 import org.springframework.http.ResponseEntity;
 import org.springframework.web.bind.annotation.GetMapping;
-import org.springframework.web.bind.annotation.PathVariable;
+import org.springframework.web.bind.annotation.RequestAttribute;
 import org.springframework.web.bind.annotation.RequestMapping;
 import org.springframework.web.bind.annotation.RestController;
 
+import static dev.counterservice.counter.CounterRoutes.COUNTER;
+import static dev.counterservice.counter.CounterRoutes.COUNTERS;
+import static dev.counterservice.counter.CounterRoutes.NEXT;
+import static dev.counterservice.counter.CounterRoutes.NEXT_OF;
+import static dev.counterservice.counter.RequestedCounter.ATTRIBUTE;
 import static org.springframework.http.MediaType.APPLICATION_JSON_VALUE;
 import static org.springframework.web.bind.annotation.RequestMethod.GET;
 import static org.springframework.web.bind.annotation.RequestMethod.HEAD;
 import static org.springframework.web.bind.annotation.RequestMethod.POST;
 
 /**
- * The HTTP face of the counters. Plain text (one number per line) is the default for
- * every client that does not ask for JSON; its content type is set explicitly so browsers
- * and unknown {@code Accept} values get it too.
+ * The HTTP face of the counters, on the {@link CounterRoutes}. Plain text (one number per
+ * line) is the default for every client that does not ask for JSON; its content type is
+ * set explicitly so browsers and unknown {@code Accept} values get it too. A handler of
+ * one counter takes it as {@link RequestedCounter} resolved it: valid, and
+ * {@code default} on {@code /next}.
  */
 @RestController
 class CounterController {
@@ -43,17 +50,16 @@ class CounterController {
         this.readAccess = readAccess.getIfAvailable(() -> counter -> true);
     }
 
-    @RequestMapping(path = { "/next", "/counters/{name}/next" }, method = { GET, POST },
-            produces = APPLICATION_JSON_VALUE)
-    ResponseEntity<Object> nextAsJson(@PathVariable(required = false) String name, HttpServletRequest request) {
-        Block block = next(name, request);
+    @RequestMapping(path = { NEXT, NEXT_OF }, method = { GET, POST }, produces = APPLICATION_JSON_VALUE)
+    ResponseEntity<Object> nextAsJson(@RequestAttribute(ATTRIBUTE) String counter, HttpServletRequest request) {
+        Block block = next(counter, request);
         return issued(block).contentType(MediaType.APPLICATION_JSON)
             .body(block.count() == 1 ? new NumberView(block.counter(), block.last()) : BlockView.of(block));
     }
 
-    @RequestMapping(path = { "/next", "/counters/{name}/next" }, method = { GET, POST })
-    ResponseEntity<String> nextAsText(@PathVariable(required = false) String name, HttpServletRequest request) {
-        Block block = next(name, request);
+    @RequestMapping(path = { NEXT, NEXT_OF }, method = { GET, POST })
+    ResponseEntity<String> nextAsText(@RequestAttribute(ATTRIBUTE) String counter, HttpServletRequest request) {
+        Block block = next(counter, request);
         StringBuilder lines = new StringBuilder();
         // Counting by offset, not up to last: last may be bigint's maximum, where
         // number++ would wrap
@@ -76,28 +82,28 @@ class CounterController {
      * Spring would answer HEAD with the GET handler and consume a number; this mapping
      * takes precedence.
      */
-    @RequestMapping(path = { "/next", "/counters/{name}/next" }, method = HEAD)
-    ResponseEntity<Void> nextHead(@PathVariable(required = false) String name) {
-        counters.requireKnown(orDefault(name));
+    @RequestMapping(path = { NEXT, NEXT_OF }, method = HEAD)
+    ResponseEntity<Void> nextHead(@RequestAttribute(ATTRIBUTE) String counter) {
+        counters.requireKnown(counter);
         return ResponseEntity.ok().contentType(TEXT).build();
     }
 
-    @GetMapping(path = "/counters/{name}", produces = APPLICATION_JSON_VALUE)
-    NumberView currentAsJson(@PathVariable String name) {
-        return NumberView.of(counters.current(name));
+    @GetMapping(path = COUNTER, produces = APPLICATION_JSON_VALUE)
+    NumberView currentAsJson(@RequestAttribute(ATTRIBUTE) String counter) {
+        return NumberView.of(counters.current(counter));
     }
 
-    @GetMapping("/counters/{name}")
-    ResponseEntity<String> currentAsText(@PathVariable String name) {
-        return text(counters.current(name).getValue() + "\n");
+    @GetMapping(COUNTER)
+    ResponseEntity<String> currentAsText(@RequestAttribute(ATTRIBUTE) String counter) {
+        return text(counters.current(counter).getValue() + "\n");
     }
 
-    @GetMapping(path = "/counters", produces = APPLICATION_JSON_VALUE)
+    @GetMapping(path = COUNTERS, produces = APPLICATION_JSON_VALUE)
     List<NumberView> allAsJson() {
         return readable().stream().map(NumberView::of).toList();
     }
 
-    @GetMapping("/counters")
+    @GetMapping(COUNTERS)
     ResponseEntity<String> allAsText() {
         StringBuilder lines = new StringBuilder();
         readable()
@@ -105,17 +111,13 @@ class CounterController {
         return text(lines.toString());
     }
 
-    private Block next(String name, HttpServletRequest request) {
+    private Block next(String counter, HttpServletRequest request) {
         String key = IdempotencyKey.parse(request.getHeaders(IdempotencyKey.HEADER));
-        return counters.next(orDefault(name), CountParameter.parse(request.getParameterValues("count"), maxCount), key);
+        return counters.next(counter, CountParameter.parse(request.getParameterValues("count"), maxCount), key);
     }
 
     private List<CounterRow> readable() {
         return counters.all().stream().filter(counter -> readAccess.mayRead(counter.getName())).toList();
-    }
-
-    private static String orDefault(String name) {
-        return name == null ? CounterName.DEFAULT : name;
     }
 
     private static ResponseEntity<String> text(String body) {

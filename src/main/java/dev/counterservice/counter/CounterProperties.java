@@ -37,8 +37,9 @@ import java.time.temporal.ChronoUnit;
  */
 @ConfigurationProperties("counter")
 @Validated
-public record CounterProperties(@DefaultValue("default") @NotEmpty List<@Pattern(regexp = CounterName.PATTERN,
-        message = "must be 1 to 63 characters of a-z, 0-9, '_' and '-', starting with a letter or digit") String> names,
+public record CounterProperties(
+        @DefaultValue("default") @NotEmpty List<@Pattern(regexp = CounterName.PATTERN,
+                message = "must be " + CounterName.RULE) String> names,
         @DefaultValue("1000") @Min(1) @Max(1_000_000) int maxCount,
         @DefaultValue("3s") @DurationUnit(ChronoUnit.SECONDS) @NotNull Duration timeout,
         @DefaultValue @Valid Coalescing coalescing,

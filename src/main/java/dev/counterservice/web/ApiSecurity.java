@@ -1,12 +1,11 @@
 package dev.counterservice.web;
 
-import java.util.function.Supplier;
-
 import jakarta.servlet.DispatcherType;
 import jakarta.servlet.http.HttpServletRequest;
 import jakarta.servlet.http.HttpServletResponse;
 
 import dev.counterservice.counter.CounterReadAccess;
+import dev.counterservice.counter.CounterRoutes;
 
 import org.springframework.beans.factory.annotation.Qualifier;
 import org.springframework.boot.autoconfigure.condition.AnyNestedCondition;
@@ -18,18 +17,14 @@ import org.springframework.context.annotation.Configuration;
 import org.springframework.http.HttpMethod;
 import org.springframework.http.HttpStatus;
 import org.springframework.http.ProblemDetail;
-import org.springframework.security.authorization.AuthorizationDecision;
-import org.springframework.security.authorization.AuthorizationManager;
 import org.springframework.security.config.annotation.web.builders.HttpSecurity;
 import org.springframework.security.config.annotation.web.configuration.EnableWebSecurity;
 import org.springframework.security.config.annotation.web.configurers.AbstractHttpConfigurer;
 import org.springframework.security.config.http.SessionCreationPolicy;
-import org.springframework.security.core.Authentication;
 import org.springframework.security.core.context.SecurityContextHolder;
 import org.springframework.security.oauth2.server.resource.web.BearerTokenAuthenticationEntryPoint;
 import org.springframework.security.oauth2.server.resource.web.access.BearerTokenAccessDeniedHandler;
 import org.springframework.security.web.SecurityFilterChain;
-import org.springframework.security.web.access.intercept.RequestAuthorizationContext;
 import org.springframework.web.ErrorResponseException;
 import org.springframework.web.servlet.HandlerExceptionResolver;
 
@@ -43,10 +38,10 @@ import static org.springframework.security.config.Customizer.withDefaults;
  * all: application.properties excludes Boot's default security, so no filter, header or
  * CSRF check changes the API.
  * <p>
- * Scopes name the counter: {@code counter:<name>:next} takes numbers from it
- * ({@code /next} is the counter {@code default}; HEAD too), {@code counter:<name>:read}
- * reads it, and {@code GET /counters} lists only the readable ones
- * ({@link CounterReadAccess}). No token or a bad one is a 401 with
+ * Scopes name the counter ({@link CounterScopes}): {@code counter:<name>:next} takes
+ * numbers from it ({@code /next} is the counter {@code default}; HEAD too),
+ * {@code counter:<name>:read} reads it, and {@code GET /counters} lists only the readable
+ * ones ({@link CounterReadAccess}). No token or a bad one is a 401 with
  * {@code WWW-Authenticate: Bearer}, a token without the scope a 403; both problems
  * rendered by {@link ProblemHandler}, and nothing consumed. The page, the OpenAPI
  * document, the error page, the RFC 9728 metadata and the management port's probes and
@@ -56,8 +51,6 @@ import static org.springframework.security.config.Customizer.withDefaults;
 @Conditional(ApiSecurity.JwtConfigured.class)
 @EnableWebSecurity
 class ApiSecurity {
-
-    private static final String DEFAULT_COUNTER = "default";
 
     @Bean
     SecurityFilterChain api(HttpSecurity http,
@@ -69,14 +62,14 @@ class ApiSecurity {
                 .permitAll()
                 .requestMatchers(EndpointRequest.toAnyEndpoint())
                 .permitAll()
-                // The page and the OpenAPI document (springdoc's default paths) describe
-                // the API to strangers too
-                .requestMatchers(HttpMethod.GET, "/", "/v3/api-docs", "/v3/api-docs.yaml")
+                // The page and the OpenAPI document describe the API to strangers too
+                .requestMatchers(HttpMethod.GET, PageController.PATH, ApiDocumentController.JSON_PATH,
+                        ApiDocumentController.YAML_PATH)
                 .permitAll()
-                .requestMatchers("/next", "/counters/{name}/next")
-                .access(scope("next"))
-                .requestMatchers(HttpMethod.GET, "/counters/{name}")
-                .access(scope("read"))
+                .requestMatchers(CounterRoutes.NEXT, CounterRoutes.NEXT_OF)
+                .access(CounterScopes.required(CounterScopes.NEXT))
+                .requestMatchers(HttpMethod.GET, CounterRoutes.COUNTER)
+                .access(CounterScopes.required(CounterScopes.READ))
                 .anyRequest()
                 .authenticated())
             .oauth2ResourceServer(server -> server.jwt(withDefaults())
@@ -92,8 +85,7 @@ class ApiSecurity {
                 })
                 .accessDeniedHandler((request, response, ex) -> {
                     forbidden.handle(request, response, ex);
-                    problem(problems, request, response, HttpStatus.FORBIDDEN,
-                            "The token has no scope for this: counter:<name>:next takes numbers, counter:<name>:read reads");
+                    problem(problems, request, response, HttpStatus.FORBIDDEN, CounterScopes.MISSING);
                 }))
             // A bearer token is no cookie a browser sends by itself: nothing for CSRF to
             // protect
@@ -107,24 +99,8 @@ class ApiSecurity {
 
     @Bean
     CounterReadAccess scopedReadAccess() {
-        return counter -> hasScope(SecurityContextHolder.getContext().getAuthentication(), counter, "read");
-    }
-
-    /**
-     * The path's counter ({@code default} for {@code /next}) needs
-     * {@code counter:<name>:<operation>}.
-     */
-    private static AuthorizationManager<RequestAuthorizationContext> scope(String operation) {
-        return (Supplier<? extends Authentication> authentication,
-                RequestAuthorizationContext context) -> new AuthorizationDecision(hasScope(authentication.get(),
-                        context.getVariables().getOrDefault("name", DEFAULT_COUNTER), operation));
-    }
-
-    private static boolean hasScope(Authentication authentication, String counter, String operation) {
-        String authority = "SCOPE_counter:" + counter + ":" + operation;
-        return authentication != null && authentication.getAuthorities()
-            .stream()
-            .anyMatch(granted -> authority.equals(granted.getAuthority()));
+        return counter -> CounterScopes.granted(SecurityContextHolder.getContext().getAuthentication(), counter,
+                CounterScopes.READ);
     }
 
     /**

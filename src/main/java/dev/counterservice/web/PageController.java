@@ -21,6 +21,8 @@ import org.springframework.web.bind.annotation.RestController;
 @RestController
 class PageController {
 
+    static final String PATH = "/";
+
     static final String CONTENT_SECURITY_POLICY = "default-src 'none'; script-src 'unsafe-inline'; style-src 'unsafe-inline'; "
             + "connect-src 'self'; img-src data:; base-uri 'none'; form-action 'none'; frame-ancestors 'none'";
 
@@ -37,7 +39,7 @@ class PageController {
         }
     }
 
-    @GetMapping("/")
+    @GetMapping(PATH)
     ResponseEntity<String> page() {
         return ResponseEntity.ok()
             .contentType(HTML)

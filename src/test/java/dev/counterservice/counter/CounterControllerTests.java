@@ -24,6 +24,7 @@ import static org.mockito.BDDMockito.given;
 import static org.mockito.BDDMockito.willThrow;
 import static org.mockito.Mockito.never;
 import static org.mockito.Mockito.verify;
+import static org.mockito.Mockito.verifyNoInteractions;
 
 /**
  * The HTTP contract, with the service behind it mocked: representations, headers and
@@ -147,10 +148,13 @@ class CounterControllerTests {
     }
 
     @Test
-    void aMalformedNameIs400() {
-        given(counters.next("Bad!", 1, null)).willThrow(new InvalidRequestException("Counter names are ..."));
-
-        assertProblem(mvc.get().uri("/counters/Bad!/next").exchange(), HttpStatus.BAD_REQUEST);
+    void aMalformedNameIs400AndNeverReachesTheService() {
+        for (MvcTestResult result : List.of(mvc.get().uri("/counters/Bad!/next").exchange(),
+                mvc.post().uri("/counters/Bad!/next").exchange(), mvc.get().uri("/counters/Bad!").exchange())) {
+            assertProblem(result, HttpStatus.BAD_REQUEST).contains("Counter names are 1 to 63 characters");
+        }
+        assertThat(mvc.head().uri("/counters/Bad!/next")).hasStatus(HttpStatus.BAD_REQUEST);
+        verifyNoInteractions(counters);
     }
 
     @Test

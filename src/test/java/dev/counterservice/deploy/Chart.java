@@ -72,7 +72,7 @@ final class Chart {
      * Runs helm and returns what it printed; what it printed on its error output is
      * thrown when it fails.
      */
-    private static String helm(List<String> args) {
+    static String helm(List<String> args) {
         List<String> command = new ArrayList<>(List.of("helm"));
         command.addAll(args);
         try {
