@@ -50,6 +50,16 @@ class ActuatorIntegrationTests {
             .contains("counter_database_standbys 0.0")
             .contains("counter_high_water_mark{counter=\"default\"}")
             .doesNotContain("counter_commit_active");
+        assertThat(response.body().lines().filter(line -> line.startsWith("# HELP counter_")))
+            .as("every counter_ metric says what it is")
+            .isNotEmpty()
+            .allSatisfy(help -> assertThat(help).matches("# HELP counter_\\w+ \\S.*"));
+    }
+
+    @Test
+    void prometheusExemplarsReadTheSpanThroughTheServicesOwnSpanContext() {
+        assertThat(instance.context().getBean(io.prometheus.metrics.tracer.common.SpanContext.class))
+            .isInstanceOf(ExemplarSpanContext.class);
     }
 
     @Test
