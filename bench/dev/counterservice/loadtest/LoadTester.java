@@ -151,7 +151,7 @@ public final class LoadTester {
             if (parent != null) {
                 Files.createDirectories(parent);
             }
-            Files.writeString(options.report(), HtmlReport.render(options, summary, Series.of(responses, run, end)));
+            Files.writeString(options.report(), HtmlReport.render(options, summary, Series.of(responses, run.origin, end, run.errorsPerSecond)));
             System.out.println("Report        " + options.report());
         }
         summary.printResultLine(System.out);

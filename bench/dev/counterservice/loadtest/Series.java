@@ -1,19 +1,28 @@
 package dev.counterservice.loadtest;
 
 import java.util.Arrays;
+import java.util.concurrent.atomic.AtomicLongArray;
 
-/** Per second of the run (by receive time): successful responses, errors, p50 and p99 latency. */
+/**
+ * Per whole second of the run (by receive time): successful responses, errors, p50 and p99 latency. The part of a
+ * second after the last whole one is left out, so that the chart does not end in a fall to almost nothing; the
+ * summary counts it.
+ */
 record Series(long[] ok, long[] errors, long[] p50, long[] p99) {
 
-    static Series of(Responses r, Run run, long end) {
-        int seconds = (int) Math.max(1, Math.ceil((end - run.origin) / 1e9));
+    static Series of(Responses r, long origin, long end, AtomicLongArray errorsPerSecond) {
+        int seconds = (int) Math.max(1, (end - origin) / 1_000_000_000L);
         // One sort of (second, latency in microseconds) pairs gives every second's percentiles
         long[] keys = new long[r.size()];
+        int counted = 0;
         for (int i = 0; i < keys.length; i++) {
-            long second = Math.min(seconds - 1, (r.received()[i] - run.origin) / 1_000_000_000L);
-            long micros = Math.min((1L << 40) - 1, (r.received()[i] - r.sent()[i]) / 1_000);
-            keys[i] = second << 40 | micros;
+            long second = Math.max(0, (r.received()[i] - origin) / 1_000_000_000L);
+            if (second < seconds) {
+                long micros = Math.min((1L << 40) - 1, (r.received()[i] - r.sent()[i]) / 1_000);
+                keys[counted++] = second << 40 | micros;
+            }
         }
+        keys = Arrays.copyOf(keys, counted);
         Arrays.sort(keys);
         long[] ok = new long[seconds];
         long[] errors = new long[seconds];
@@ -28,7 +37,7 @@ record Series(long[] ok, long[] errors, long[] p50, long[] p99) {
             ok[s] = to - from;
             p50[s] = (Summary.percentile(keys, from, to, 50) & ((1L << 40) - 1)) * 1_000;
             p99[s] = (Summary.percentile(keys, from, to, 99) & ((1L << 40) - 1)) * 1_000;
-            errors[s] = s < run.errorsPerSecond.length() ? run.errorsPerSecond.get(s) : 0;
+            errors[s] = s < errorsPerSecond.length() ? errorsPerSecond.get(s) : 0;
             from = to;
         }
         return new Series(ok, errors, p50, p99);
