@@ -176,3 +176,25 @@ configMap:
 {{- end }}
 {{- end }}
 {{- end }}
+
+{{/*
+A resource quantity ("256Mi", "1Gi", "0.5G", "268435456") in bytes, as a float.
+*/}}
+{{- define "counter-service.bytes" -}}
+{{- $quantity := toString . }}
+{{- $suffix := regexFind "[a-zA-Z]+$" $quantity }}
+{{- $factors := dict "" 1.0 "m" 0.001 "k" 1e3 "M" 1e6 "G" 1e9 "T" 1e12 "Ki" 1024.0 "Mi" 1048576.0 "Gi" 1073741824.0 "Ti" 1099511627776.0 }}
+{{- mulf (float64 (trimSuffix $suffix $quantity)) (get $factors $suffix) }}
+{{- end }}
+
+{{/*
+Refuses an app memory limit the service cannot start in: below 256Mi the JVM (heap, metaspace, code cache and the
+mapped AOT cache) outgrows the limit during start-up and is killed (docs/kubernetes.md, "Memory").
+*/}}
+{{- define "counter-service.memoryFloor" -}}
+{{- with .Values.resources.limits.memory }}
+{{- if lt (include "counter-service.bytes" . | float64) 268435456.0 }}
+{{- fail (printf "resources.limits.memory is %v: the app needs at least 256Mi, below which the JVM is killed for memory during start-up (docs/kubernetes.md, Memory)" .) }}
+{{- end }}
+{{- end }}
+{{- end }}

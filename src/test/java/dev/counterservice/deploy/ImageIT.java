@@ -7,8 +7,15 @@ import java.time.Duration;
 import java.time.Instant;
 import java.util.List;
 
+import dev.counterservice.testing.Http;
+import dev.counterservice.testing.LoadTesterRun;
+import dev.counterservice.testing.Ports;
+import dev.counterservice.testing.TestDatabase;
+import org.awaitility.Awaitility;
 import org.junit.jupiter.api.Tag;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.MethodSource;
 import org.springframework.util.FileSystemUtils;
 
 import tools.jackson.databind.JsonNode;
@@ -50,6 +57,59 @@ class ImageIT {
         assertThat(Podman.run("run", "--rm", "--entrypoint", "ls", IMAGE, "-l", "app.aot"))
             .as("trained at build time, as root: read-only to the app")
             .startsWith("-rw-r--r-- 1 root root");
+    }
+
+    /**
+     * The image starts from its AOT cache ({@code -XX:AOTMode=on} refuses to start
+     * without it) and serves under load within each memory limit a user may give the
+     * chart: its floor, a small one, the default and a large one. The JVM picks its
+     * collector and heap from the limit, and the cache must suit every choice.
+     */
+    @ParameterizedTest
+    @MethodSource("memoryLimits")
+    void startsFromItsAotCacheAndServesWithinTheMemoryLimit(String limit) {
+        AppContract app = AppContract.load();
+        TestDatabase database = TestDatabase.shared();
+        int port = Ports.free();
+        int managementPort = Ports.free();
+        String container = "counter-service-memory-" + limit.toLowerCase();
+        Podman.tryRun("rm", "--force", "--ignore", container);
+        Podman.run("run", "--detach", "--name", container, "--network", "host", "--read-only", "--tmpfs", "/tmp",
+                "--memory", String.valueOf(ChartRenderingTests.quantity(limit).longValueExact()), "--env",
+                "JAVA_TOOL_OPTIONS=-XX:AOTMode=on", "--env", "SERVER_PORT=" + port, "--env",
+                "MANAGEMENT_SERVER_PORT=" + managementPort, "--env", "SPRING_DATASOURCE_URL=" + database.jdbcUrl(),
+                "--env", "SPRING_DATASOURCE_USERNAME=" + database.username(), "--env",
+                "SPRING_DATASOURCE_PASSWORD=" + database.password(), IMAGE);
+        try {
+            Awaitility.await(container + " becomes ready")
+                .atMost(Duration.ofMinutes(3))
+                .pollInterval(Duration.ofMillis(250))
+                .ignoreException(java.io.UncheckedIOException.class)
+                .failFast(() -> !Podman.inspect(container, "{{.State.Status}}").equals("running"))
+                .until(() -> Http.send("GET", "http://127.0.0.1:" + managementPort + app.readinessPath())
+                    .statusCode() == 200);
+            LoadTesterRun load = LoadTesterRun.fromSource(Duration.ofMinutes(2),
+                    List.of("--clients", "8", "--duration", "5", "--url", "http://127.0.0.1:" + port));
+            System.out.printf("memory limit %s: load %s%n", limit, load.result());
+            assertThat(load.result()).as(load.output()).containsEntry("violations", "0").containsEntry("errors", "0");
+            assertThat(Podman.inspect(container, "{{.State.Status}} {{.State.Restarting}}")).as("not killed for memory")
+                .isEqualTo("running false");
+        }
+        catch (RuntimeException | AssertionError ex) {
+            throw new AssertionError(ex.getMessage() + "\n" + Podman.tryRun("logs", "--tail", "20", container).output(),
+                    ex);
+        }
+        finally {
+            Podman.tryRun("rm", "--force", container);
+        }
+    }
+
+    /**
+     * The chart's floor (ValuesSchemaTests), a small limit, its default and a large one.
+     */
+    static List<String> memoryLimits() {
+        return List.of("256Mi", "512Mi",
+                container(defaults.workload("app"), "app").at("/resources/limits/memory").asString(), "4Gi");
     }
 
     /**

@@ -87,6 +87,24 @@ class ValuesSchemaTests {
             .withMessageContaining("externalDatabase.existingSecret is required");
     }
 
+    /**
+     * Below 256Mi the JVM is killed for memory while it starts (ImageIT starts the image
+     * at 256Mi; at 224Mi it was killed).
+     */
+    @ParameterizedTest
+    @CsvSource({ "255Mi, true", "268435455, true", "0.2Gi, true", "256Mi, false", "0.25Gi, false", "300M, false",
+            "4Gi, false" })
+    void refusesAnAppMemoryLimitBelowWhatTheJvmNeedsToStart(String limit, boolean refused) {
+        Map<String, Object> values = Map.of("resources.limits.memory", limit, "resources.requests.memory", limit);
+        if (refused) {
+            assertThatIllegalStateException().isThrownBy(() -> Chart.template(ValueSet.DEFAULTS, values))
+                .withMessageContaining("resources.limits.memory is " + limit + ": the app needs at least 256Mi");
+        }
+        else {
+            assertThatCode(() -> Chart.template(ValueSet.DEFAULTS, values)).doesNotThrowAnyException();
+        }
+    }
+
     @Test
     void acceptsItsOwnDefaultsAsSetValues() {
         assertThatCode(() -> Chart.template(ValueSet.DEFAULTS, Map.of("replicaCount", 3, "counter.timeout", "500ms",

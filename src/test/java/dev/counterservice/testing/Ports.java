@@ -4,13 +4,13 @@ import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.net.ServerSocket;
 
-final class Ports {
+public final class Ports {
 
     private Ports() {
     }
 
     /** A loopback port free right now, for a server the test starts next. */
-    static int free() {
+    public static int free() {
         try (ServerSocket socket = new ServerSocket(0)) {
             return socket.getLocalPort();
         }
