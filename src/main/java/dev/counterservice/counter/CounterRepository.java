@@ -14,7 +14,7 @@ import org.springframework.transaction.annotation.Transactional;
 /**
  * The one way to the database. Statements that write are marked {@code @Transactional}
  * because Spring Data runs query methods read-only by default; those of a batch with
- * {@code Idempotency-Key}s join the transaction {@link RequestCoalescer} opens, and a
+ * {@code Idempotency-Key}s join the transaction {@link CounterAllocator} opens, and a
  * batch without runs {@link #add} alone.
  */
 interface CounterRepository extends Repository<CounterRow, String> {
@@ -113,7 +113,7 @@ interface CounterRepository extends Repository<CounterRow, String> {
     /**
      * Moves the counter past {@code mark} and past its stored value by {@code margin}, so
      * that nothing handed out before a failover can be handed out again: see
-     * {@link RequestCoalescer}.
+     * {@link CounterAllocator#allocate}.
      * @return the new value, empty if the counter would pass bigint's maximum
      */
     @Transactional
