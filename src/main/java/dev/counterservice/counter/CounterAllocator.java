@@ -26,9 +26,9 @@ import dev.counterservice.counter.CounterRepository.StoredKey;
  *
  * <p>
  * A batch without {@code Idempotency-Key}s is one {@code UPDATE}, which PostgreSQL
- * commits before it answers. A batch with keys is a transaction: its {@code UPDATE} takes
- * the row lock, then it reads the keys it carries, gives back the numbers of those
- * already stored, and stores the new ones.
+ * commits before it answers. A batch with keys is a transaction: it takes the row lock,
+ * reads the keys it carries, adds the total of the demands whose key is new, and stores
+ * those keys.
  */
 final class CounterAllocator {
 
@@ -110,11 +110,13 @@ final class CounterAllocator {
     }
 
     /**
-     * The batch's statements: one {@code add} of the batch's total; with keys
-     * ({@code status} not null), then the known keys, whose numbers are given back.
+     * The batch's statements: with keys ({@code status} not null), the row lock and the
+     * known keys first, then one {@code add} of the new demands' total.
      */
     private Outcome move(List<Demand> demands, long mark, TransactionStatus status) {
-        long total = demands.stream().mapToLong(Demand::count).sum();
+        // Without keys, nothing is known (and a null key is never looked up)
+        Map<String, Block> known = (status != null) ? knownBlocks(demands) : Collections.emptyMap();
+        long total = demands.stream().filter(demand -> !known.containsKey(demand.key())).mapToLong(Demand::count).sum();
         String expected = server.get();
         Attempt attempt = repository.add(counter, total, mark, (expected != null) ? expected : "", lockTimeout);
         Outcome refusal = (attempt.getValue() == null) ? refusal(attempt, expected, mark) : adopt(attempt.getServer());
@@ -124,8 +126,6 @@ final class CounterAllocator {
             }
             return refusal;
         }
-        // Without keys, nothing is known (and a null key is never looked up)
-        Map<String, Block> known = (status != null) ? knownBlocks(demands) : Collections.emptyMap();
         List<Result> results = new ArrayList<>();
         List<Demand> stored = new ArrayList<>();
         List<Long> firsts = new ArrayList<>();
@@ -144,9 +144,6 @@ final class CounterAllocator {
             }
             value += demand.count();
         }
-        if (value != attempt.getValue()) {
-            repository.setValue(counter, value);
-        }
         if (!stored.isEmpty()) {
             repository.saveKeys(counter, stored.stream().map(Demand::key).toArray(String[]::new),
                     stored.stream().map(Demand::count).toArray(Integer[]::new), firsts.toArray(Long[]::new));
@@ -154,13 +151,10 @@ final class CounterAllocator {
         return new Outcome.Committed(results);
     }
 
-    /**
-     * (5) Reads, under the row lock {@code add} took, the blocks stored for the demands'
-     * keys.
-     */
+    /** (5) Takes the row lock, then reads the blocks stored for the demands' keys. */
     private Map<String, Block> knownBlocks(List<Demand> demands) {
-        repository.planForTheKeysAtHand();
-        List<String> keys = demands.stream().map(Demand::key).filter(key -> key != null).toList();
+        repository.lock(counter, lockTimeout);
+        String[] keys = demands.stream().map(Demand::key).filter(key -> key != null).toArray(String[]::new);
         Map<String, Block> known = new HashMap<>();
         for (StoredKey key : repository.findKeys(counter, keys)) {
             known.put(key.getKey(), new Block(counter, key.getFirst(), key.getFirst() + key.getCount() - 1, true));

@@ -106,6 +106,31 @@ class CounterAllocatorTests {
     }
 
     @Test
+    void aRetryOfAKeyWhoseBlockEndsAtBigintsMaximumGetsItsBlock() {
+        database.execute("UPDATE counter SET value = %d WHERE name = '%s'".formatted(MAX - 3, counter));
+        CounterAllocator allocator = allocator(repository, transactions);
+        assertThat(served(allocator.allocate(demands(3, "edge")))).containsExactly(block(MAX - 2, MAX));
+
+        assertThat(served(allocator.allocate(demands(3, "edge")))).containsExactly(replayed(MAX - 2, MAX));
+        // Beside a demand that no longer fits, the retry does not fit either: the queue
+        // then sends each alone
+        assertThat(allocator.allocate(demands(3, "edge", 1, null))).isInstanceOf(Outcome.Exhausted.class);
+        assertThat(served(allocator.allocate(demands(3, "edge")))).containsExactly(replayed(MAX - 2, MAX));
+        assertThat(stored()).isEqualTo(MAX);
+    }
+
+    @Test
+    void aRetryOfAKeyBesideNewDemandsThatFitGetsItsBlockAndTheNewOnesTheLastNumbers() {
+        database.execute("UPDATE counter SET value = %d WHERE name = '%s'".formatted(MAX - 5, counter));
+        CounterAllocator allocator = allocator(repository, transactions);
+        allocator.allocate(demands(3, "near"));
+
+        assertThat(served(allocator.allocate(demands(3, "near", 2, "new")))).containsExactly(replayed(MAX - 4, MAX - 2),
+                block(MAX - 1, MAX));
+        assertThat(stored()).isEqualTo(MAX);
+    }
+
+    @Test
     void aBatchThatWouldPassBigintsMaximumIsExhaustedAndMovesNothing() {
         database.execute("UPDATE counter SET value = %d WHERE name = '%s'".formatted(MAX - 2, counter));
         CounterAllocator allocator = allocator(repository, transactions);
@@ -190,6 +215,24 @@ class CounterAllocatorTests {
 
         assertThat(served(retry.get(10, TimeUnit.SECONDS))).containsExactly(replayed(1, 2));
         assertThat(stored()).isEqualTo(2);
+    }
+
+    @Test
+    void theKeyedBatchsWaitForTheRowLockIsBoundedByTheTimeout() throws Exception {
+        CounterAllocator allocator = new CounterAllocator(counter, repository, transactions,
+                properties(Map.of("counter.timeout", "300ms")), CounterMeters.register(counter, registry));
+        try (Connection other = DriverManager.getConnection(database.jdbcUrl(), database.username(),
+                database.password())) {
+            other.setAutoCommit(false);
+            other.createStatement()
+                .execute("SELECT value FROM counter WHERE name = '%s' FOR UPDATE".formatted(counter));
+
+            assertThat(allocator.allocate(demands(1, "k"))).isInstanceOf(Outcome.Failed.class);
+            // PostgreSQL gave up the wait while the row is still held
+            database.awaitLockWaits(0, Duration.ofSeconds(5));
+            other.rollback();
+        }
+        assertThat(served(allocator.allocate(demands(1, "k")))).containsExactly(block(1, 1));
     }
 
     @Test
