@@ -5,13 +5,13 @@ import java.util.Collections;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.Optional;
 import java.util.concurrent.atomic.AtomicLong;
 import java.util.concurrent.atomic.AtomicReference;
 
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
-import org.springframework.transaction.TransactionStatus;
 import org.springframework.transaction.support.TransactionOperations;
 
 import dev.counterservice.counter.CounterRepository.Attempt;
@@ -87,8 +87,8 @@ final class CounterAllocator {
         long mark = highWaterMark.get();
         Outcome outcome;
         try {
-            outcome = demands.stream().allMatch(demand -> demand.key() == null) ? move(demands, mark, null)
-                    : transactions.execute(status -> move(demands, mark, status));
+            outcome = demands.stream().allMatch(demand -> demand.key() == null) ? move(demands, mark, false)
+                    : transactions.execute(status -> move(demands, mark, true));
         }
         catch (RuntimeException ex) {
             return new Outcome.Failed(ex);
@@ -110,20 +110,18 @@ final class CounterAllocator {
     }
 
     /**
-     * The batch's statements: with keys ({@code status} not null), the row lock and the
-     * known keys first, then one {@code add} of the new demands' total.
+     * The batch's statements: with keys, the row lock and the known keys first; then one
+     * {@code add} of the new demands' total, and the new keys stored. A refused batch
+     * stores no key.
      */
-    private Outcome move(List<Demand> demands, long mark, TransactionStatus status) {
+    private Outcome move(List<Demand> demands, long mark, boolean keyed) {
         // Without keys, nothing is known (and a null key is never looked up)
-        Map<String, Block> known = (status != null) ? knownBlocks(demands) : Collections.emptyMap();
+        Map<String, Block> known = keyed ? knownBlocks(demands) : Collections.emptyMap();
         long total = demands.stream().filter(demand -> !known.containsKey(demand.key())).mapToLong(Demand::count).sum();
         String expected = server.get();
         Attempt attempt = repository.add(counter, total, mark, (expected != null) ? expected : "", lockTimeout);
         Outcome refusal = (attempt.getValue() == null) ? refusal(attempt, expected, mark) : adopt(attempt.getServer());
         if (refusal != null) {
-            if (status != null) {
-                status.setRollbackOnly();
-            }
             return refusal;
         }
         List<Result> results = new ArrayList<>();
@@ -188,8 +186,8 @@ final class CounterAllocator {
 
     /**
      * (2) The first batch adopts its server. Concurrent first batches (coalescing off)
-     * may run on different servers: all but the one adopted are refused, and without a
-     * transaction their block stays a gap.
+     * may run on different servers: all but the one adopted are refused, and what they
+     * moved stays a gap.
      * @return null if the batch ran on the adopted server
      */
     private Outcome adopt(String on) {
@@ -212,8 +210,13 @@ final class CounterAllocator {
     private synchronized void fence(String on) {
         long mark = highWaterMark.get();
         try {
-            Stored fenced = repository.fence(counter, mark, fenceMargin, lockTimeout)
-                .orElseThrow(() -> new CounterExhaustedException(counter, fenceMargin));
+            Optional<Stored> moved = repository.fence(counter, mark, fenceMargin, lockTimeout);
+            if (moved.isEmpty()) {
+                log.error("Counter '{}' cannot be fenced on database server {}: fewer than {} numbers are left "
+                        + "before bigint's maximum; every batch is refused", counter, on, fenceMargin);
+                return;
+            }
+            Stored fenced = moved.get();
             server.set(fenced.getServer());
             meters.fences().increment();
             log.warn(

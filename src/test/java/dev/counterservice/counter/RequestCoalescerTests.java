@@ -14,6 +14,8 @@ import java.util.concurrent.Executors;
 import java.util.concurrent.TimeUnit;
 import java.util.function.Function;
 
+import io.micrometer.observation.Observation;
+import io.micrometer.observation.ObservationHandler;
 import io.micrometer.observation.ObservationRegistry;
 import org.awaitility.Awaitility;
 import org.junit.jupiter.api.AfterEach;
@@ -36,6 +38,12 @@ import static org.assertj.core.api.Assertions.assertThatExceptionOfType;
  */
 class RequestCoalescerTests {
 
+    /**
+     * How long a test waits for an answer that is due at once: short, so that a request
+     * left unanswered fails the test before pitest's timeout would stop it.
+     */
+    private static final Duration WAIT = Duration.ofSeconds(2);
+
     private final ExecutorService batches = Executors.newCachedThreadPool();
 
     private final HeldAllocator allocator = new HeldAllocator();
@@ -50,7 +58,8 @@ class RequestCoalescerTests {
     void aLoneRequestIsABatchOfItsOwn() throws Exception {
         allocator.release();
 
-        assertThat(coalescer(true, 1000).submit(3, null).get(5, TimeUnit.SECONDS)).isEqualTo(new Block("c", 1, 3));
+        assertThat(coalescer(true, 1000).submit(3, null).get(WAIT.toMillis(), TimeUnit.MILLISECONDS))
+            .isEqualTo(new Block("c", 1, 3));
         assertThat(allocator.batches).containsExactly(List.of(new Demand(3, null)));
     }
 
@@ -68,10 +77,10 @@ class RequestCoalescerTests {
 
         allocator.release();
 
-        assertThat(first.get(5, TimeUnit.SECONDS)).isEqualTo(new Block("c", 1, 1));
-        assertThat(waiting.get(0).get(5, TimeUnit.SECONDS)).isEqualTo(new Block("c", 2, 2));
-        assertThat(waiting.get(1).get(5, TimeUnit.SECONDS)).isEqualTo(new Block("c", 3, 4));
-        assertThat(waiting.get(2).get(5, TimeUnit.SECONDS)).isEqualTo(new Block("c", 5, 7));
+        assertThat(first.get(WAIT.toMillis(), TimeUnit.MILLISECONDS)).isEqualTo(new Block("c", 1, 1));
+        assertThat(waiting.get(0).get(WAIT.toMillis(), TimeUnit.MILLISECONDS)).isEqualTo(new Block("c", 2, 2));
+        assertThat(waiting.get(1).get(WAIT.toMillis(), TimeUnit.MILLISECONDS)).isEqualTo(new Block("c", 3, 4));
+        assertThat(waiting.get(2).get(WAIT.toMillis(), TimeUnit.MILLISECONDS)).isEqualTo(new Block("c", 5, 7));
         assertThat(allocator.batches).containsExactly(List.of(new Demand(1, null)),
                 List.of(new Demand(1, null), new Demand(2, "k"), new Demand(3, null)));
         assertThat(coalescer.waiting()).isZero();
@@ -87,9 +96,9 @@ class RequestCoalescerTests {
             waiting.add(coalescer.submit(1, null));
         }
         allocator.release();
-        first.get(5, TimeUnit.SECONDS);
+        first.get(WAIT.toMillis(), TimeUnit.MILLISECONDS);
         for (CompletableFuture<Block> request : waiting) {
-            request.get(5, TimeUnit.SECONDS);
+            request.get(WAIT.toMillis(), TimeUnit.MILLISECONDS);
         }
 
         assertThat(allocator.batches).extracting(List::size).containsExactly(1, 2, 2, 1);
@@ -108,9 +117,9 @@ class RequestCoalescerTests {
 
         assertThat(allocator.batches).hasSize(1);
         allocator.release();
-        first.get(5, TimeUnit.SECONDS);
+        first.get(WAIT.toMillis(), TimeUnit.MILLISECONDS);
         for (CompletableFuture<Block> request : waiting) {
-            request.get(5, TimeUnit.SECONDS);
+            request.get(WAIT.toMillis(), TimeUnit.MILLISECONDS);
         }
         assertThat(allocator.batches).hasSize(2);
     }
@@ -128,7 +137,7 @@ class RequestCoalescerTests {
 
         List<Long> firsts = new ArrayList<>();
         for (CompletableFuture<Block> request : requests) {
-            firsts.add(request.get(5, TimeUnit.SECONDS).first());
+            firsts.add(request.get(WAIT.toMillis(), TimeUnit.MILLISECONDS).first());
         }
         assertThat(firsts).containsExactlyInAnyOrder(1L, 3L, 5L);
         assertThat(allocator.batches).containsOnly(List.of(new Demand(2, null)));
@@ -145,14 +154,16 @@ class RequestCoalescerTests {
         allocator.next(new Outcome.Failed(lost));
         allocator.release();
 
-        first.get(5, TimeUnit.SECONDS);
+        first.get(WAIT.toMillis(), TimeUnit.MILLISECONDS);
         for (CompletableFuture<Block> failed : List.of(second, third)) {
-            assertThatExceptionOfType(ExecutionException.class).isThrownBy(() -> failed.get(5, TimeUnit.SECONDS))
+            assertThatExceptionOfType(ExecutionException.class)
+                .isThrownBy(() -> failed.get(WAIT.toMillis(), TimeUnit.MILLISECONDS))
                 .havingCause()
                 .isSameAs(lost);
         }
         // The queue carries on, and the failed request's key is free again
-        assertThat(coalescer.submit(1, "k").get(5, TimeUnit.SECONDS)).isEqualTo(new Block("c", 2, 2));
+        assertThat(coalescer.submit(1, "k").get(WAIT.toMillis(), TimeUnit.MILLISECONDS))
+            .isEqualTo(new Block("c", 2, 2));
     }
 
     @Test
@@ -163,10 +174,11 @@ class RequestCoalescerTests {
         RequestCoalescer coalescer = coalescer(true, 1000);
 
         assertThatExceptionOfType(ExecutionException.class)
-            .isThrownBy(() -> coalescer.submit(1, null).get(5, TimeUnit.SECONDS))
+            .isThrownBy(() -> coalescer.submit(1, null).get(WAIT.toMillis(), TimeUnit.MILLISECONDS))
             .havingCause()
             .isSameAs(bug);
-        assertThat(coalescer.submit(1, null).get(5, TimeUnit.SECONDS)).isEqualTo(new Block("c", 1, 1));
+        assertThat(coalescer.submit(1, null).get(WAIT.toMillis(), TimeUnit.MILLISECONDS))
+            .isEqualTo(new Block("c", 1, 1));
     }
 
     @Test
@@ -179,9 +191,10 @@ class RequestCoalescerTests {
         allocator.next(new Outcome.Refused("standby", problem));
         allocator.release();
 
-        first.get(5, TimeUnit.SECONDS);
+        first.get(WAIT.toMillis(), TimeUnit.MILLISECONDS);
         for (CompletableFuture<Block> request : refused) {
-            assertThatExceptionOfType(ExecutionException.class).isThrownBy(() -> request.get(5, TimeUnit.SECONDS))
+            assertThatExceptionOfType(ExecutionException.class)
+                .isThrownBy(() -> request.get(WAIT.toMillis(), TimeUnit.MILLISECONDS))
                 .havingCause()
                 .isSameAs(problem);
         }
@@ -197,12 +210,13 @@ class RequestCoalescerTests {
         allocator.next(new Outcome.Exhausted(), new Outcome.Exhausted());
         allocator.release();
 
-        assertThat(first.get(5, TimeUnit.SECONDS)).isEqualTo(new Block("c", 1, 1));
-        assertThatExceptionOfType(ExecutionException.class).isThrownBy(() -> tooBig.get(5, TimeUnit.SECONDS))
+        assertThat(first.get(WAIT.toMillis(), TimeUnit.MILLISECONDS)).isEqualTo(new Block("c", 1, 1));
+        assertThatExceptionOfType(ExecutionException.class)
+            .isThrownBy(() -> tooBig.get(WAIT.toMillis(), TimeUnit.MILLISECONDS))
             .withCauseInstanceOf(CounterExhaustedException.class)
             .satisfies(ex -> assertThat(((CounterExhaustedException) ex.getCause()).getBody().getDetail())
                 .contains("fewer than 5 numbers"));
-        assertThat(fits.get(5, TimeUnit.SECONDS)).isEqualTo(new Block("c", 2, 2));
+        assertThat(fits.get(WAIT.toMillis(), TimeUnit.MILLISECONDS)).isEqualTo(new Block("c", 2, 2));
         assertThat(allocator.batches).extracting(List::size).containsExactly(1, 2, 1, 1);
     }
 
@@ -216,16 +230,17 @@ class RequestCoalescerTests {
         allocator
             .next(new Outcome.Committed(List.of(new Result.KeyReused(2), new Result.Served(new Block("c", 2, 2)))));
         allocator.release();
-        first.get(5, TimeUnit.SECONDS);
+        first.get(WAIT.toMillis(), TimeUnit.MILLISECONDS);
 
-        assertThatExceptionOfType(ExecutionException.class).isThrownBy(() -> reused.get(5, TimeUnit.SECONDS))
+        assertThatExceptionOfType(ExecutionException.class)
+            .isThrownBy(() -> reused.get(WAIT.toMillis(), TimeUnit.MILLISECONDS))
             .withCauseInstanceOf(IdempotencyKeyConflictException.class)
             .satisfies(ex -> {
                 IdempotencyKeyConflictException conflict = (IdempotencyKeyConflictException) ex.getCause();
                 assertThat(conflict.getStatusCode().value()).isEqualTo(422);
                 assertThat(conflict.getBody().getDetail()).contains("count=2 on counter 'c'");
             });
-        assertThat(other.get(5, TimeUnit.SECONDS)).isEqualTo(new Block("c", 2, 2));
+        assertThat(other.get(WAIT.toMillis(), TimeUnit.MILLISECONDS)).isEqualTo(new Block("c", 2, 2));
     }
 
     @Test
@@ -235,15 +250,15 @@ class RequestCoalescerTests {
         allocator.awaitBatches(1);
 
         assertThatExceptionOfType(ExecutionException.class)
-            .isThrownBy(() -> coalescer.submit(1, "k").get(5, TimeUnit.SECONDS))
+            .isThrownBy(() -> coalescer.submit(1, "k").get(WAIT.toMillis(), TimeUnit.MILLISECONDS))
             .withCauseInstanceOf(IdempotencyKeyConflictException.class)
             .satisfies(ex -> assertThat(((IdempotencyKeyConflictException) ex.getCause()).getStatusCode().value())
                 .isEqualTo(409));
         assertThat(coalescer.submit(1, "other").isDone()).isFalse();
         allocator.release();
 
-        assertThat(first.get(5, TimeUnit.SECONDS)).isEqualTo(new Block("c", 1, 1));
-        assertThat(coalescer.submit(1, "k").get(5, TimeUnit.SECONDS)).isNotNull();
+        assertThat(first.get(WAIT.toMillis(), TimeUnit.MILLISECONDS)).isEqualTo(new Block("c", 1, 1));
+        assertThat(coalescer.submit(1, "k").get(WAIT.toMillis(), TimeUnit.MILLISECONDS)).isNotNull();
     }
 
     @Test
@@ -255,21 +270,64 @@ class RequestCoalescerTests {
         CompletableFuture<Block> kept = coalescer.submit(1, null);
         allocator.release();
 
-        first.get(5, TimeUnit.SECONDS);
-        assertThat(kept.get(5, TimeUnit.SECONDS)).isEqualTo(new Block("c", 2, 2));
+        first.get(WAIT.toMillis(), TimeUnit.MILLISECONDS);
+        assertThat(kept.get(WAIT.toMillis(), TimeUnit.MILLISECONDS)).isEqualTo(new Block("c", 2, 2));
         assertThat(allocator.batches).containsExactly(List.of(new Demand(1, null)), List.of(new Demand(1, null)));
-        assertThat(coalescer.submit(1, "k").get(5, TimeUnit.SECONDS)).isEqualTo(new Block("c", 3, 3));
+        assertThat(coalescer.submit(1, "k").get(WAIT.toMillis(), TimeUnit.MILLISECONDS))
+            .isEqualTo(new Block("c", 3, 3));
     }
 
     @Test
     void aQuietCounterHoldsNoThread() throws Exception {
         allocator.release();
         RequestCoalescer coalescer = coalescer(true, 1000);
-        coalescer.submit(1, null).get(5, TimeUnit.SECONDS);
+        coalescer.submit(1, null).get(WAIT.toMillis(), TimeUnit.MILLISECONDS);
 
         // The batch loop has returned its thread to the executor
         batches.shutdown();
         assertThat(batches.awaitTermination(5, TimeUnit.SECONDS)).isTrue();
+    }
+
+    @Test
+    void eachBatchIsObservedAsACommitInTheTraceOfTheRequestThatStartedItWithItsFailure() throws Exception {
+        List<Observation.Context> observed = Collections.synchronizedList(new ArrayList<>());
+        ObservationRegistry observations = ObservationRegistry.create();
+        observations.observationConfig().observationHandler(new ObservationHandler<>() {
+
+            @Override
+            public boolean supportsContext(Observation.Context context) {
+                return true;
+            }
+
+            @Override
+            public void onStop(Observation.Context context) {
+                observed.add(context);
+            }
+        });
+        RequestCoalescer coalescer = new RequestCoalescer("c", allocator, new Coalescing(true, 1000), batches,
+                observations);
+        DataAccessResourceFailureException lost = new DataAccessResourceFailureException("connection lost");
+        allocator.next(new Outcome.Failed(lost));
+        allocator.release();
+        Observation request = Observation.start("http.server.requests", observations);
+        CompletableFuture<Block> failed;
+        try (Observation.Scope scope = request.openScope()) {
+            failed = coalescer.submit(2, null);
+        }
+
+        assertThatExceptionOfType(ExecutionException.class)
+            .isThrownBy(() -> failed.get(WAIT.toMillis(), TimeUnit.MILLISECONDS));
+        coalescer.submit(1, null).get(WAIT.toMillis(), TimeUnit.MILLISECONDS);
+
+        assertThat(observed).hasSize(2).allSatisfy(commit -> {
+            assertThat(commit.getName()).isEqualTo("counter.commit");
+            assertThat(commit.getLowCardinalityKeyValue("counter").getValue()).isEqualTo("c");
+            assertThat(commit.getHighCardinalityKeyValue("counter.batch.size").getValue()).isEqualTo("1");
+        });
+        assertThat(observed.get(0).getParentObservation()).isSameAs(request);
+        assertThat(observed.get(0).getError()).isSameAs(lost);
+        assertThat(observed.get(1).getError()).isNull();
+        request.stop();
     }
 
     private RequestCoalescer coalescer(boolean enabled, int maxBatch) {
@@ -337,7 +395,7 @@ class RequestCoalescerTests {
 
         void awaitBatches(int count) {
             Awaitility.await(count + " batches")
-                .atMost(Duration.ofSeconds(5))
+                .atMost(WAIT)
                 .pollInterval(Duration.ofMillis(5))
                 .until(() -> batches.size() >= count);
         }
