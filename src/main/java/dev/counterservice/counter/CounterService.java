@@ -5,7 +5,6 @@ import java.util.List;
 import java.util.Map;
 import java.util.Set;
 import java.util.concurrent.CompletableFuture;
-import java.util.concurrent.CompletionException;
 import java.util.concurrent.ExecutionException;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
@@ -26,10 +25,10 @@ import org.springframework.transaction.support.TransactionOperations;
 
 /**
  * Hands out blocks of numbers from the configured counters, through a
- * {@link RequestCoalescer} per counter, and reads them back. Every wait for the database
- * is bounded by {@code counter.timeout}: past it, or on any database error, the caller
- * gets {@link CounterUnavailableException} and never a number, because a block exists
- * only once its transaction has committed.
+ * {@link RequestCoalescer} and a {@link CounterAllocator} per counter, and reads them
+ * back. Every wait for the database is bounded by {@code counter.timeout}: past it, or on
+ * any database error, the caller gets {@link CounterUnavailableException} and never a
+ * number, because a block exists only once its transaction has committed.
  */
 @Service
 class CounterService implements AutoCloseable {
@@ -42,6 +41,13 @@ class CounterService implements AutoCloseable {
 
     private final Map<String, RequestCoalescer> coalescers;
 
+    // Batches run on platform threads: the batches are the serial path every request
+    // waits on, and a virtual thread would queue behind all runnable request threads
+    // each time the database answers (docs/benchmarks.md). Idle threads are reused, so a
+    // quiet counter starts none per request. With coalescing off, every request is a
+    // batch of its own, on a virtual thread.
+    private final ExecutorService batches;
+
     // Reads run off the request thread so that the wait for them can be cut at the
     // timeout
     private final ExecutorService database = Executors.newVirtualThreadPerTaskExecutor();
@@ -51,14 +57,19 @@ class CounterService implements AutoCloseable {
         this.counters = counters;
         this.names = Set.copyOf(properties.names());
         this.timeout = properties.timeout();
+        this.batches = properties.coalescing().enabled()
+                ? Executors.newCachedThreadPool(Thread.ofPlatform().daemon().name("coalescer-", 0).factory())
+                : Executors.newVirtualThreadPerTaskExecutor();
         this.coalescers = names.stream().collect(Collectors.toUnmodifiableMap(Function.identity(), name -> {
-            RequestCoalescer coalescer = new RequestCoalescer(name, counters, transactions, properties,
-                    CounterMeters.register(name, meters), observations);
+            CounterAllocator allocator = new CounterAllocator(name, counters, transactions, properties,
+                    CounterMeters.register(name, meters));
+            RequestCoalescer coalescer = new RequestCoalescer(name, allocator::allocate, properties.coalescing(),
+                    batches, observations);
             Gauge.builder("counter.requests.waiting", coalescer, RequestCoalescer::waiting)
                 .description("Requests waiting for the next batch")
                 .tag("counter", name)
                 .register(meters);
-            Gauge.builder("counter.high.water.mark", coalescer, RequestCoalescer::highWaterMark)
+            Gauge.builder("counter.high.water.mark", allocator, CounterAllocator::highWaterMark)
                 .description("The highest number this instance has handed out")
                 .tag("counter", name)
                 .register(meters);
@@ -72,17 +83,18 @@ class CounterService implements AutoCloseable {
      */
     Block next(String name, int count, String key) {
         requireKnown(name);
-        return await(coalescers.get(name).reserve(count, key));
+        return await(coalescers.get(name).submit(count, key), timeout);
     }
 
     /** The last number handed out, without consuming one. */
     CounterRow current(String name) {
         requireKnown(name);
-        return await(async(() -> counters.findById(name))).orElseThrow(() -> new UnknownCounterException(name));
+        return await(async(() -> counters.findById(name)), timeout)
+            .orElseThrow(() -> new UnknownCounterException(name));
     }
 
     List<CounterRow> all() {
-        return await(async(() -> counters.findByNameInOrderByName(names)));
+        return await(async(() -> counters.findByNameInOrderByName(names)), timeout);
     }
 
     /**
@@ -99,7 +111,11 @@ class CounterService implements AutoCloseable {
         return CompletableFuture.supplyAsync(call, database);
     }
 
-    private <T> T await(CompletableFuture<T> result) {
+    /**
+     * Waits for {@code result} at most {@code timeout}; past it, on interruption or on a
+     * database error, fails with {@link CounterUnavailableException} (503).
+     */
+    static <T> T await(CompletableFuture<T> result, Duration timeout) {
         try {
             return result.get(timeout.toMillis(), TimeUnit.MILLISECONDS);
         }
@@ -120,10 +136,8 @@ class CounterService implements AutoCloseable {
         }
     }
 
-    private static RuntimeException unwrap(Throwable cause) {
-        if (cause instanceof CompletionException completion && completion.getCause() != null) {
-            return unwrap(completion.getCause());
-        }
+    /** What a failed wait answers: its own problem, or 503 for a database error. */
+    static RuntimeException unwrap(Throwable cause) {
         if (cause instanceof DataAccessException || cause instanceof TransactionException) {
             return new CounterUnavailableException("The database could not confirm the request", cause);
         }
@@ -135,6 +149,7 @@ class CounterService implements AutoCloseable {
 
     @Override
     public void close() {
+        batches.close();
         database.close();
     }
 

@@ -1,416 +1,405 @@
 package dev.counterservice.counter;
 
+import java.time.Duration;
 import java.util.ArrayList;
+import java.util.Collections;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.ExecutionException;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
 import java.util.concurrent.TimeUnit;
+import java.util.function.Function;
 
-import io.micrometer.core.instrument.simple.SimpleMeterRegistry;
+import io.micrometer.observation.Observation;
+import io.micrometer.observation.ObservationHandler;
 import io.micrometer.observation.ObservationRegistry;
+import org.awaitility.Awaitility;
+import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
 
-import org.springframework.boot.context.properties.bind.Binder;
-import org.springframework.boot.context.properties.source.MapConfigurationPropertySource;
 import org.springframework.dao.DataAccessResourceFailureException;
+
+import dev.counterservice.counter.CounterAllocator.Demand;
+import dev.counterservice.counter.CounterAllocator.Outcome;
+import dev.counterservice.counter.CounterAllocator.Result;
+import dev.counterservice.counter.CounterProperties.Coalescing;
 
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatExceptionOfType;
 
 /**
- * Batching and fencing logic against a stand-in database whose statements the test holds,
- * fails and fails over.
+ * The queue alone, with threads and no database: an allocator the test holds stands in
+ * for {@link CounterAllocator} (whose statements {@link CounterAllocatorTests} runs
+ * against PostgreSQL), handing out consecutive blocks from memory.
  */
 class RequestCoalescerTests {
 
-    private static final long MARGIN = 1000;
+    /**
+     * How long a test waits for an answer that is due at once: short, so that a request
+     * left unanswered fails the test before pitest's timeout would stop it.
+     */
+    private static final Duration WAIT = Duration.ofSeconds(2);
 
-    private final SimpleMeterRegistry registry = new SimpleMeterRegistry();
+    private final ExecutorService batches = Executors.newCachedThreadPool();
 
-    private final FakeCounterDatabase database = new FakeCounterDatabase();
+    private final HeldAllocator allocator = new HeldAllocator();
 
-    @Test
-    void aLoneRequestIsOneUpdateOfItsOwnCount() throws Exception {
-        database.release();
-        RequestCoalescer coalescer = coalescer(Map.of());
-
-        assertThat(coalescer.reserve(3, null).get(5, TimeUnit.SECONDS)).isEqualTo(new Block("c", 1, 3));
-        assertThat(database.updates).containsExactly(3L);
+    @AfterEach
+    void stopThreads() {
+        allocator.release();
+        batches.close();
     }
 
     @Test
-    void requestsArrivingDuringACommitShareTheNextUpdateAndGetConsecutiveRanges() throws Exception {
-        RequestCoalescer coalescer = coalescer(Map.of());
-        CompletableFuture<Block> first = coalescer.reserve(1, null);
-        database.awaitUpdates(1);
+    void aLoneRequestIsABatchOfItsOwn() throws Exception {
+        allocator.release();
+
+        assertThat(coalescer(true, 1000).submit(3, null).get(WAIT.toMillis(), TimeUnit.MILLISECONDS))
+            .isEqualTo(new Block("c", 1, 3));
+        assertThat(allocator.batches).containsExactly(List.of(new Demand(3, null)));
+    }
+
+    @Test
+    void requestsArrivingDuringABatchShareTheNextAndGetTheirResultsInOrder() throws Exception {
+        RequestCoalescer coalescer = coalescer(true, 1000);
+        CompletableFuture<Block> first = coalescer.submit(1, null);
+        allocator.awaitBatches(1);
         List<CompletableFuture<Block>> waiting = new ArrayList<>();
         for (int count : new int[] { 1, 2, 3 }) {
-            waiting.add(coalescer.reserve(count, null));
+            waiting.add(coalescer.submit(count, (count == 2) ? "k" : null));
         }
         assertThat(coalescer.waiting()).isEqualTo(3);
         assertThat(waiting).noneMatch(CompletableFuture::isDone);
 
-        database.release();
+        allocator.release();
 
-        assertThat(first.get(5, TimeUnit.SECONDS)).isEqualTo(new Block("c", 1, 1));
-        assertThat(waiting.get(0).get(5, TimeUnit.SECONDS)).isEqualTo(new Block("c", 2, 2));
-        assertThat(waiting.get(1).get(5, TimeUnit.SECONDS)).isEqualTo(new Block("c", 3, 4));
-        assertThat(waiting.get(2).get(5, TimeUnit.SECONDS)).isEqualTo(new Block("c", 5, 7));
-        assertThat(database.updates).containsExactly(1L, 6L);
-        assertThat(registry.get("counter.batch.size").summary().max()).isEqualTo(3);
-        assertThat(registry.get("counter.numbers.issued").counter().count()).isEqualTo(7);
+        assertThat(first.get(WAIT.toMillis(), TimeUnit.MILLISECONDS)).isEqualTo(new Block("c", 1, 1));
+        assertThat(waiting.get(0).get(WAIT.toMillis(), TimeUnit.MILLISECONDS)).isEqualTo(new Block("c", 2, 2));
+        assertThat(waiting.get(1).get(WAIT.toMillis(), TimeUnit.MILLISECONDS)).isEqualTo(new Block("c", 3, 4));
+        assertThat(waiting.get(2).get(WAIT.toMillis(), TimeUnit.MILLISECONDS)).isEqualTo(new Block("c", 5, 7));
+        assertThat(allocator.batches).containsExactly(List.of(new Demand(1, null)),
+                List.of(new Demand(1, null), new Demand(2, "k"), new Demand(3, null)));
+        assertThat(coalescer.waiting()).isZero();
     }
 
     @Test
     void aBatchServesAtMostMaxBatchRequests() throws Exception {
-        RequestCoalescer coalescer = coalescer(Map.of("counter.coalescing.max-batch", "2"));
-        CompletableFuture<Block> first = coalescer.reserve(1, null);
-        database.awaitUpdates(1);
+        RequestCoalescer coalescer = coalescer(true, 2);
+        CompletableFuture<Block> first = coalescer.submit(1, null);
+        allocator.awaitBatches(1);
         List<CompletableFuture<Block>> waiting = new ArrayList<>();
         for (int i = 0; i < 5; i++) {
-            waiting.add(coalescer.reserve(1, null));
+            waiting.add(coalescer.submit(1, null));
         }
-        database.release();
-        first.get(5, TimeUnit.SECONDS);
+        allocator.release();
+        first.get(WAIT.toMillis(), TimeUnit.MILLISECONDS);
         for (CompletableFuture<Block> request : waiting) {
-            request.get(5, TimeUnit.SECONDS);
+            request.get(WAIT.toMillis(), TimeUnit.MILLISECONDS);
         }
 
-        assertThat(database.updates).containsExactly(1L, 2L, 2L, 1L);
-    }
-
-    @Test
-    void withCoalescingOffEveryRequestIsAnUpdateOfItsOwn() throws Exception {
-        RequestCoalescer coalescer = coalescer(Map.of("counter.coalescing.enabled", "false"));
-        database.release();
-        List<CompletableFuture<Block>> requests = new ArrayList<>();
-        for (int i = 0; i < 3; i++) {
-            requests.add(coalescer.reserve(2, null));
-        }
-
-        List<Long> firsts = new ArrayList<>();
-        for (CompletableFuture<Block> request : requests) {
-            firsts.add(request.get(5, TimeUnit.SECONDS).first());
-        }
-        assertThat(firsts).containsExactlyInAnyOrder(1L, 3L, 5L);
-        assertThat(database.updates).containsExactly(2L, 2L, 2L);
-        assertThat(registry.get("counter.batch.size").summary().max()).isEqualTo(1);
-    }
-
-    @Test
-    void aFailedCommitFailsTheWholeBatchAndHandsOutNothing() throws Exception {
-        RequestCoalescer coalescer = coalescer(Map.of());
-        CompletableFuture<Block> first = coalescer.reserve(1, null);
-        database.awaitUpdates(1);
-        CompletableFuture<Block> second = coalescer.reserve(1, null);
-        CompletableFuture<Block> third = coalescer.reserve(1, null);
-
-        database.failCommit(2);
-        database.release();
-
-        first.get(5, TimeUnit.SECONDS);
-        for (CompletableFuture<Block> failed : List.of(second, third)) {
-            assertThatExceptionOfType(ExecutionException.class).isThrownBy(() -> failed.get(5, TimeUnit.SECONDS))
-                .withCauseInstanceOf(DataAccessResourceFailureException.class);
-        }
-        // The coalescer carries on with the next batch
-        assertThat(coalescer.reserve(1, null).get(5, TimeUnit.SECONDS).first()).isGreaterThan(1);
-    }
-
-    @Test
-    void aRequestCancelledBeforeItsBatchLeftConsumesNothing() throws Exception {
-        RequestCoalescer coalescer = coalescer(Map.of());
-        CompletableFuture<Block> first = coalescer.reserve(1, null);
-        database.awaitUpdates(1);
-        CompletableFuture<Block> abandoned = coalescer.reserve(5, null);
-        CompletableFuture<Block> kept = coalescer.reserve(1, null);
-        abandoned.cancel(false);
-
-        database.release();
-
-        first.get(5, TimeUnit.SECONDS);
-        assertThat(kept.get(5, TimeUnit.SECONDS)).isEqualTo(new Block("c", 2, 2));
-        assertThat(database.updates).containsExactly(1L, 1L);
-    }
-
-    @Test
-    void whenTheBatchWouldOverflowEachRequestTriesAloneSoThoseThatFitSucceed() throws Exception {
-        database.value = Long.MAX_VALUE - 2;
-        RequestCoalescer coalescer = coalescer(Map.of());
-        CompletableFuture<Block> first = coalescer.reserve(1, null);
-        database.awaitUpdates(1);
-        CompletableFuture<Block> tooBig = coalescer.reserve(5, null);
-        CompletableFuture<Block> fits = coalescer.reserve(1, null);
-        database.release();
-
-        assertThat(first.get(5, TimeUnit.SECONDS)).isEqualTo(new Block("c", Long.MAX_VALUE - 1, Long.MAX_VALUE - 1));
-        assertThatExceptionOfType(ExecutionException.class).isThrownBy(() -> tooBig.get(5, TimeUnit.SECONDS))
-            .withCauseInstanceOf(CounterExhaustedException.class);
-        assertThat(fits.get(5, TimeUnit.SECONDS)).isEqualTo(new Block("c", Long.MAX_VALUE, Long.MAX_VALUE));
-        assertThat(database.updates).containsExactly(1L, 6L, 5L, 1L);
-    }
-
-    @Test
-    void onANewServerTheBatchIsRefusedAndTheCounterFencedPastTheHighWaterMarkBeforeServingAgain() throws Exception {
-        database.release();
-        RequestCoalescer coalescer = coalescer(Map.of());
-        assertThat(coalescer.reserve(10, null).get(5, TimeUnit.SECONDS)).isEqualTo(new Block("c", 1, 10));
-
-        // A standby that had received only the first 4 numbers is promoted
-        database.failOver("standby", 6);
-
-        assertThatExceptionOfType(ExecutionException.class)
-            .isThrownBy(() -> coalescer.reserve(1, null).get(5, TimeUnit.SECONDS))
-            .withCauseInstanceOf(CounterUnavailableException.class)
-            .satisfies(ex -> assertThat(((CounterUnavailableException) ex.getCause()).getBody().getDetail())
-                .startsWith("The database server changed"));
-        assertThat(database.fences).containsExactly(10L);
-        // The refused batch was rolled back; the fence moved past max(stored 4, mark 10)
-        // by the margin
-        assertThat(coalescer.reserve(1, null).get(5, TimeUnit.SECONDS))
-            .isEqualTo(new Block("c", 10 + MARGIN + 1, 10 + MARGIN + 1));
-        assertThat(registry.get("counter.fences").counter().count()).isEqualTo(1);
-        assertThat(registry.get("counter.regressions").counter().count()).isZero();
-    }
-
-    @Test
-    void ofTwoFirstRequestsServedOnDifferentServersOnlyOneIsAnswered() throws Exception {
-        RequestCoalescer coalescer = coalescer(Map.of("counter.coalescing.enabled", "false"));
-        CompletableFuture<Block> first = coalescer.reserve(1, null);
-        CompletableFuture<Block> second = coalescer.reserve(1, null);
-        database.awaitUpdates(2);
-        // Whichever moves first does so on the primary; the other, with no server known
-        // yet, on a standby promoted without that commit: both would hand out 1
-        database.afterMove = () -> {
-            database.afterMove = () -> {
-            };
-            database.failOver("standby", 1);
-        };
-        database.release();
-
-        List<CompletableFuture<Block>> both = List.of(first, second);
-        for (CompletableFuture<Block> request : both) {
-            request.handle((block, failure) -> null).get(5, TimeUnit.SECONDS);
-        }
-        assertThat(both).filteredOn(request -> !request.isCompletedExceptionally())
-            .singleElement()
-            .satisfies(answered -> assertThat(answered.get()).isEqualTo(new Block("c", 1, 1)));
-        assertThat(database.fences).hasSize(1);
-    }
-
-    @Test
-    void theFirstServerSeenIsNotFenced() throws Exception {
-        database.release();
-        RequestCoalescer coalescer = coalescer(Map.of());
-
-        coalescer.reserve(1, null).get(5, TimeUnit.SECONDS);
-        coalescer.reserve(1, null).get(5, TimeUnit.SECONDS);
-
-        assertThat(database.fences).isEmpty();
-    }
-
-    @Test
-    void aBlockAtOrBelowTheHighWaterMarkOnTheSameServerIsARegressionRefusedCountedAndFenced() throws Exception {
-        database.release();
-        RequestCoalescer coalescer = coalescer(Map.of());
-        coalescer.reserve(5, null).get(5, TimeUnit.SECONDS);
-
-        // Lost commits without a change of server, as a restored volume snapshot would
-        // give: 5 is handed out again
-        database.failOver("primary", 1);
-
-        assertThatExceptionOfType(ExecutionException.class)
-            .isThrownBy(() -> coalescer.reserve(1, null).get(5, TimeUnit.SECONDS))
-            .withCauseInstanceOf(CounterUnavailableException.class)
-            .satisfies(ex -> assertThat(((CounterUnavailableException) ex.getCause()).getBody().getDetail())
-                .startsWith("The database lost numbers already handed out"));
-        assertThat(registry.get("counter.regressions").counter().count()).isEqualTo(1);
-        assertThat(database.fences).containsExactly(5L);
-        assertThat(coalescer.reserve(1, null).get(5, TimeUnit.SECONDS).first()).isEqualTo(5 + MARGIN + 1);
-    }
-
-    @Test
-    void aBlockJustAboveTheHighWaterMarkIsServed() throws Exception {
-        database.release();
-        RequestCoalescer coalescer = coalescer(Map.of());
-        coalescer.reserve(5, null).get(5, TimeUnit.SECONDS);
-
-        // The last commit (number 5) was kept, nothing above it was lost: the next number
-        // is 6
-        database.failOver("primary", 0);
-
-        assertThat(coalescer.reserve(1, null).get(5, TimeUnit.SECONDS)).isEqualTo(new Block("c", 6, 6));
-        assertThat(registry.get("counter.regressions").counter().count()).isZero();
-    }
-
-    @Test
-    void aRetryWithTheSameKeyGetsTheSameBlockAndConsumesNothing() throws Exception {
-        database.release();
-        RequestCoalescer coalescer = coalescer(Map.of());
-
-        Block first = coalescer.reserve(2, "k").get(5, TimeUnit.SECONDS);
-        Block retried = coalescer.reserve(2, "k").get(5, TimeUnit.SECONDS);
-
-        assertThat(first).isEqualTo(new Block("c", 1, 2, false));
-        assertThat(retried).isEqualTo(new Block("c", 1, 2, true));
-        // The retry's UPDATE took 2 with the row lock and gave them back once it found
-        // the key
-        assertThat(database.updates).containsExactly(2L, 2L);
-        assertThat(database.value).isEqualTo(2);
-        assertThat(coalescer.reserve(1, null).get(5, TimeUnit.SECONDS)).isEqualTo(new Block("c", 3, 3));
-    }
-
-    @Test
-    void aKeyUsedForAnotherCountIsRefusedAndConsumesNothing() throws Exception {
-        database.release();
-        RequestCoalescer coalescer = coalescer(Map.of());
-        coalescer.reserve(2, "k").get(5, TimeUnit.SECONDS);
-
-        assertThatExceptionOfType(ExecutionException.class)
-            .isThrownBy(() -> coalescer.reserve(3, "k").get(5, TimeUnit.SECONDS))
-            .withCauseInstanceOf(IdempotencyKeyConflictException.class)
-            .satisfies(ex -> assertThat(((IdempotencyKeyConflictException) ex.getCause()).getStatusCode().value())
-                .isEqualTo(422));
-        assertThat(database.value).isEqualTo(2);
-    }
-
-    @Test
-    void aKeyStillInFlightInThisInstanceIsAConflictUntilItIsAnswered() throws Exception {
-        RequestCoalescer coalescer = coalescer(Map.of());
-        CompletableFuture<Block> first = coalescer.reserve(1, "k");
-        database.awaitUpdates(1);
-
-        assertThatExceptionOfType(ExecutionException.class)
-            .isThrownBy(() -> coalescer.reserve(1, "k").get(5, TimeUnit.SECONDS))
-            .withCauseInstanceOf(IdempotencyKeyConflictException.class)
-            .satisfies(ex -> assertThat(((IdempotencyKeyConflictException) ex.getCause()).getStatusCode().value())
-                .isEqualTo(409));
-        database.release();
-
-        assertThat(first.get(5, TimeUnit.SECONDS)).isEqualTo(new Block("c", 1, 1));
-        assertThat(coalescer.reserve(1, "k").get(5, TimeUnit.SECONDS)).isEqualTo(new Block("c", 1, 1, true));
-    }
-
-    @Test
-    void aKeyedRequestWhoseCommitOutcomeWasLostGetsItsBlockOnRetryLeavingNoGap() throws Exception {
-        database.release();
-        RequestCoalescer coalescer = coalescer(Map.of());
-        database.failCommit(1);
-
-        assertThatExceptionOfType(ExecutionException.class)
-            .isThrownBy(() -> coalescer.reserve(3, "k").get(5, TimeUnit.SECONDS))
-            .withCauseInstanceOf(DataAccessResourceFailureException.class);
-
-        assertThat(coalescer.reserve(3, "k").get(5, TimeUnit.SECONDS)).isEqualTo(new Block("c", 1, 3, true));
-        assertThat(coalescer.reserve(1, "other").get(5, TimeUnit.SECONDS)).isEqualTo(new Block("c", 4, 4));
-    }
-
-    @Test
-    void aBatchReplaysKnownKeysAndReservesOneBlockForAllOthers() throws Exception {
-        RequestCoalescer coalescer = coalescer(Map.of());
-        CompletableFuture<Block> known = coalescer.reserve(2, "known");
-        database.awaitUpdates(1);
-        CompletableFuture<Block> plain = coalescer.reserve(1, null);
-        CompletableFuture<Block> fresh = coalescer.reserve(3, "fresh");
-        database.release();
-        known.get(5, TimeUnit.SECONDS);
-
-        assertThat(plain.get(5, TimeUnit.SECONDS)).isEqualTo(new Block("c", 3, 3));
-        assertThat(fresh.get(5, TimeUnit.SECONDS)).isEqualTo(new Block("c", 4, 6));
-        // The retry's batch reserves its count with the UPDATE that takes the lock, finds
-        // the key and gives it back
-        assertThat(coalescer.reserve(2, "known").get(5, TimeUnit.SECONDS)).isEqualTo(new Block("c", 1, 2, true));
-        assertThat(database.updates).containsExactly(2L, 4L, 2L);
-        assertThat(database.value).isEqualTo(6);
-        assertThat(database.keys).containsOnlyKeys("known", "fresh");
-    }
-
-    @Test
-    void aRefusedBatchStoresNoKey() throws Exception {
-        database.release();
-        RequestCoalescer coalescer = coalescer(Map.of());
-        coalescer.reserve(1, null).get(5, TimeUnit.SECONDS);
-        database.failOver("standby", 0);
-
-        assertThatExceptionOfType(ExecutionException.class)
-            .isThrownBy(() -> coalescer.reserve(1, "k").get(5, TimeUnit.SECONDS))
-            .withCauseInstanceOf(CounterUnavailableException.class);
-
-        assertThat(database.keys).isEmpty();
-        assertThat(coalescer.reserve(1, "k").get(5, TimeUnit.SECONDS))
-            .isEqualTo(new Block("c", 1 + MARGIN + 1, 1 + MARGIN + 1));
+        assertThat(allocator.batches).extracting(List::size).containsExactly(1, 2, 2, 1);
     }
 
     @Test
     void onlyOneBatchOfACounterIsInFlightAtATime() throws Exception {
-        RequestCoalescer coalescer = coalescer(Map.of());
-        CompletableFuture<Block> first = coalescer.reserve(1, null);
-        database.awaitUpdates(1);
+        RequestCoalescer coalescer = coalescer(true, 1000);
+        CompletableFuture<Block> first = coalescer.submit(1, null);
+        allocator.awaitBatches(1);
         List<CompletableFuture<Block>> waiting = new ArrayList<>();
         for (int i = 0; i < 3; i++) {
-            waiting.add(coalescer.reserve(1, null));
+            waiting.add(coalescer.submit(1, null));
             Thread.sleep(20);
         }
 
-        assertThat(database.updates).hasSize(1);
-        database.release();
-        first.get(5, TimeUnit.SECONDS);
+        assertThat(allocator.batches).hasSize(1);
+        allocator.release();
+        first.get(WAIT.toMillis(), TimeUnit.MILLISECONDS);
         for (CompletableFuture<Block> request : waiting) {
-            request.get(5, TimeUnit.SECONDS);
+            request.get(WAIT.toMillis(), TimeUnit.MILLISECONDS);
         }
-        assertThat(database.updates).hasSize(2);
+        assertThat(allocator.batches).hasSize(2);
     }
 
     @Test
-    void aKeyedRequestCancelledBeforeItsBatchLeftFreesItsKey() throws Exception {
-        RequestCoalescer coalescer = coalescer(Map.of());
-        CompletableFuture<Block> first = coalescer.reserve(1, null);
-        database.awaitUpdates(1);
-        coalescer.reserve(1, "k").cancel(false);
-        CompletableFuture<Block> other = coalescer.reserve(1, null);
-        database.release();
-        first.get(5, TimeUnit.SECONDS);
-        other.get(5, TimeUnit.SECONDS);
+    void withCoalescingOffEveryRequestIsABatchOfItsOwnSentAtOnce() throws Exception {
+        RequestCoalescer coalescer = coalescer(false, 1000);
+        List<CompletableFuture<Block>> requests = new ArrayList<>();
+        for (int i = 0; i < 3; i++) {
+            requests.add(coalescer.submit(2, null));
+        }
+        // All three are with the allocator at once: none waits for another
+        allocator.awaitBatches(3);
+        allocator.release();
 
-        assertThat(coalescer.reserve(1, "k").get(5, TimeUnit.SECONDS)).isEqualTo(new Block("c", 3, 3));
+        List<Long> firsts = new ArrayList<>();
+        for (CompletableFuture<Block> request : requests) {
+            firsts.add(request.get(WAIT.toMillis(), TimeUnit.MILLISECONDS).first());
+        }
+        assertThat(firsts).containsExactlyInAnyOrder(1L, 3L, 5L);
+        assertThat(allocator.batches).containsOnly(List.of(new Demand(2, null)));
     }
 
     @Test
-    void theHighWaterMarkIsTheLastNumberHandedOut() throws Exception {
-        database.release();
-        RequestCoalescer coalescer = coalescer(Map.of());
-        assertThat(coalescer.highWaterMark()).isZero();
+    void aFailedBatchFailsEveryRequestInItAndTheQueueCarriesOn() throws Exception {
+        RequestCoalescer coalescer = coalescer(true, 1000);
+        CompletableFuture<Block> first = coalescer.submit(1, null);
+        allocator.awaitBatches(1);
+        CompletableFuture<Block> second = coalescer.submit(1, "k");
+        CompletableFuture<Block> third = coalescer.submit(1, null);
+        DataAccessResourceFailureException lost = new DataAccessResourceFailureException("connection lost");
+        allocator.next(new Outcome.Failed(lost));
+        allocator.release();
 
-        coalescer.reserve(3, null).get(5, TimeUnit.SECONDS);
-
-        assertThat(coalescer.highWaterMark()).isEqualTo(3);
-    }
-
-    @Test
-    void aCounterThatCannotBeFencedBelowBigintsMaximumKeepsRefusing() throws Exception {
-        database.release();
-        RequestCoalescer coalescer = coalescer(Map.of());
-        coalescer.reserve(1, null).get(5, TimeUnit.SECONDS);
-        database.failOver("standby", 0);
-        database.value = Long.MAX_VALUE - 10;
-
-        for (int attempt = 0; attempt < 2; attempt++) {
+        first.get(WAIT.toMillis(), TimeUnit.MILLISECONDS);
+        for (CompletableFuture<Block> failed : List.of(second, third)) {
             assertThatExceptionOfType(ExecutionException.class)
-                .isThrownBy(() -> coalescer.reserve(1, null).get(5, TimeUnit.SECONDS))
-                .withCauseInstanceOf(CounterUnavailableException.class);
+                .isThrownBy(() -> failed.get(WAIT.toMillis(), TimeUnit.MILLISECONDS))
+                .havingCause()
+                .isSameAs(lost);
         }
-        assertThat(database.fences).hasSize(2);
-        assertThat(database.value).isEqualTo(Long.MAX_VALUE - 10);
+        // The queue carries on, and the failed request's key is free again
+        assertThat(coalescer.submit(1, "k").get(WAIT.toMillis(), TimeUnit.MILLISECONDS))
+            .isEqualTo(new Block("c", 2, 2));
     }
 
-    private RequestCoalescer coalescer(Map<String, String> settings) {
-        Map<String, String> all = new java.util.HashMap<>(Map.of("counter.fence-margin", Long.toString(MARGIN)));
-        all.putAll(settings);
-        CounterProperties properties = new Binder(new MapConfigurationPropertySource(all)).bindOrCreate("counter",
-                CounterProperties.class);
-        return new RequestCoalescer("c", database, database, properties, CounterMeters.register("c", registry),
+    @Test
+    void anAllocatorThatThrowsFailsTheBatchAndTheQueueCarriesOn() throws Exception {
+        allocator.release();
+        IllegalStateException bug = new IllegalStateException("a bug");
+        allocator.next(bug);
+        RequestCoalescer coalescer = coalescer(true, 1000);
+
+        assertThatExceptionOfType(ExecutionException.class)
+            .isThrownBy(() -> coalescer.submit(1, null).get(WAIT.toMillis(), TimeUnit.MILLISECONDS))
+            .havingCause()
+            .isSameAs(bug);
+        assertThat(coalescer.submit(1, null).get(WAIT.toMillis(), TimeUnit.MILLISECONDS))
+            .isEqualTo(new Block("c", 1, 1));
+    }
+
+    @Test
+    void aRefusedBatchAnswersEveryRequestWithTheRefusal() throws Exception {
+        RequestCoalescer coalescer = coalescer(true, 1000);
+        CompletableFuture<Block> first = coalescer.submit(1, null);
+        allocator.awaitBatches(1);
+        List<CompletableFuture<Block>> refused = List.of(coalescer.submit(1, null), coalescer.submit(2, "k"));
+        CounterUnavailableException problem = new CounterUnavailableException("The database server changed", null);
+        allocator.next(new Outcome.Refused("standby", problem));
+        allocator.release();
+
+        first.get(WAIT.toMillis(), TimeUnit.MILLISECONDS);
+        for (CompletableFuture<Block> request : refused) {
+            assertThatExceptionOfType(ExecutionException.class)
+                .isThrownBy(() -> request.get(WAIT.toMillis(), TimeUnit.MILLISECONDS))
+                .havingCause()
+                .isSameAs(problem);
+        }
+    }
+
+    @Test
+    void anExhaustedBatchIsSentAgainOneRequestAtATimeSoThoseThatFitSucceed() throws Exception {
+        RequestCoalescer coalescer = coalescer(true, 1000);
+        CompletableFuture<Block> first = coalescer.submit(1, null);
+        allocator.awaitBatches(1);
+        CompletableFuture<Block> tooBig = coalescer.submit(5, null);
+        CompletableFuture<Block> fits = coalescer.submit(1, null);
+        allocator.next(new Outcome.Exhausted(), new Outcome.Exhausted());
+        allocator.release();
+
+        assertThat(first.get(WAIT.toMillis(), TimeUnit.MILLISECONDS)).isEqualTo(new Block("c", 1, 1));
+        assertThatExceptionOfType(ExecutionException.class)
+            .isThrownBy(() -> tooBig.get(WAIT.toMillis(), TimeUnit.MILLISECONDS))
+            .withCauseInstanceOf(CounterExhaustedException.class)
+            .satisfies(ex -> assertThat(((CounterExhaustedException) ex.getCause()).getBody().getDetail())
+                .contains("fewer than 5 numbers"));
+        assertThat(fits.get(WAIT.toMillis(), TimeUnit.MILLISECONDS)).isEqualTo(new Block("c", 2, 2));
+        assertThat(allocator.batches).extracting(List::size).containsExactly(1, 2, 1, 1);
+    }
+
+    @Test
+    void aKeyUsedForAnotherCountIs422ForThatRequestOnly() throws Exception {
+        RequestCoalescer coalescer = coalescer(true, 1000);
+        CompletableFuture<Block> first = coalescer.submit(1, null);
+        allocator.awaitBatches(1);
+        CompletableFuture<Block> reused = coalescer.submit(3, "k");
+        CompletableFuture<Block> other = coalescer.submit(1, null);
+        allocator
+            .next(new Outcome.Committed(List.of(new Result.KeyReused(2), new Result.Served(new Block("c", 2, 2)))));
+        allocator.release();
+        first.get(WAIT.toMillis(), TimeUnit.MILLISECONDS);
+
+        assertThatExceptionOfType(ExecutionException.class)
+            .isThrownBy(() -> reused.get(WAIT.toMillis(), TimeUnit.MILLISECONDS))
+            .withCauseInstanceOf(IdempotencyKeyConflictException.class)
+            .satisfies(ex -> {
+                IdempotencyKeyConflictException conflict = (IdempotencyKeyConflictException) ex.getCause();
+                assertThat(conflict.getStatusCode().value()).isEqualTo(422);
+                assertThat(conflict.getBody().getDetail()).contains("count=2 on counter 'c'");
+            });
+        assertThat(other.get(WAIT.toMillis(), TimeUnit.MILLISECONDS)).isEqualTo(new Block("c", 2, 2));
+    }
+
+    @Test
+    void aKeyStillInFlightInThisInstanceIsAConflictUntilItIsAnswered() throws Exception {
+        RequestCoalescer coalescer = coalescer(true, 1000);
+        CompletableFuture<Block> first = coalescer.submit(1, "k");
+        allocator.awaitBatches(1);
+
+        assertThatExceptionOfType(ExecutionException.class)
+            .isThrownBy(() -> coalescer.submit(1, "k").get(WAIT.toMillis(), TimeUnit.MILLISECONDS))
+            .withCauseInstanceOf(IdempotencyKeyConflictException.class)
+            .satisfies(ex -> assertThat(((IdempotencyKeyConflictException) ex.getCause()).getStatusCode().value())
+                .isEqualTo(409));
+        assertThat(coalescer.submit(1, "other").isDone()).isFalse();
+        allocator.release();
+
+        assertThat(first.get(WAIT.toMillis(), TimeUnit.MILLISECONDS)).isEqualTo(new Block("c", 1, 1));
+        assertThat(coalescer.submit(1, "k").get(WAIT.toMillis(), TimeUnit.MILLISECONDS)).isNotNull();
+    }
+
+    @Test
+    void aRequestCancelledBeforeItsBatchLeftIsNotSentAndFreesItsKey() throws Exception {
+        RequestCoalescer coalescer = coalescer(true, 1000);
+        CompletableFuture<Block> first = coalescer.submit(1, null);
+        allocator.awaitBatches(1);
+        coalescer.submit(5, "k").cancel(false);
+        CompletableFuture<Block> kept = coalescer.submit(1, null);
+        allocator.release();
+
+        first.get(WAIT.toMillis(), TimeUnit.MILLISECONDS);
+        assertThat(kept.get(WAIT.toMillis(), TimeUnit.MILLISECONDS)).isEqualTo(new Block("c", 2, 2));
+        assertThat(allocator.batches).containsExactly(List.of(new Demand(1, null)), List.of(new Demand(1, null)));
+        assertThat(coalescer.submit(1, "k").get(WAIT.toMillis(), TimeUnit.MILLISECONDS))
+            .isEqualTo(new Block("c", 3, 3));
+    }
+
+    @Test
+    void aQuietCounterHoldsNoThread() throws Exception {
+        allocator.release();
+        RequestCoalescer coalescer = coalescer(true, 1000);
+        coalescer.submit(1, null).get(WAIT.toMillis(), TimeUnit.MILLISECONDS);
+
+        // The batch loop has returned its thread to the executor
+        batches.shutdown();
+        assertThat(batches.awaitTermination(5, TimeUnit.SECONDS)).isTrue();
+    }
+
+    @Test
+    void eachBatchIsObservedAsACommitInTheTraceOfTheRequestThatStartedItWithItsFailure() throws Exception {
+        List<Observation.Context> observed = Collections.synchronizedList(new ArrayList<>());
+        ObservationRegistry observations = ObservationRegistry.create();
+        observations.observationConfig().observationHandler(new ObservationHandler<>() {
+
+            @Override
+            public boolean supportsContext(Observation.Context context) {
+                return true;
+            }
+
+            @Override
+            public void onStop(Observation.Context context) {
+                observed.add(context);
+            }
+        });
+        RequestCoalescer coalescer = new RequestCoalescer("c", allocator, new Coalescing(true, 1000), batches,
+                observations);
+        DataAccessResourceFailureException lost = new DataAccessResourceFailureException("connection lost");
+        allocator.next(new Outcome.Failed(lost));
+        allocator.release();
+        Observation request = Observation.start("http.server.requests", observations);
+        CompletableFuture<Block> failed;
+        try (Observation.Scope scope = request.openScope()) {
+            failed = coalescer.submit(2, null);
+        }
+
+        assertThatExceptionOfType(ExecutionException.class)
+            .isThrownBy(() -> failed.get(WAIT.toMillis(), TimeUnit.MILLISECONDS));
+        coalescer.submit(1, null).get(WAIT.toMillis(), TimeUnit.MILLISECONDS);
+
+        assertThat(observed).hasSize(2).allSatisfy(commit -> {
+            assertThat(commit.getName()).isEqualTo("counter.commit");
+            assertThat(commit.getLowCardinalityKeyValue("counter").getValue()).isEqualTo("c");
+            assertThat(commit.getHighCardinalityKeyValue("counter.batch.size").getValue()).isEqualTo("1");
+        });
+        assertThat(observed.get(0).getParentObservation()).isSameAs(request);
+        assertThat(observed.get(0).getError()).isSameAs(lost);
+        assertThat(observed.get(1).getError()).isNull();
+        request.stop();
+    }
+
+    private RequestCoalescer coalescer(boolean enabled, int maxBatch) {
+        return new RequestCoalescer("c", allocator, new Coalescing(enabled, maxBatch), batches,
                 ObservationRegistry.NOOP);
+    }
+
+    /**
+     * Serves each batch with consecutive blocks from memory once the test releases it,
+     * unless the test gave the next outcomes (or an exception to throw).
+     */
+    private static final class HeldAllocator implements Function<List<Demand>, Outcome> {
+
+        final List<List<Demand>> batches = Collections.synchronizedList(new ArrayList<>());
+
+        private final CountDownLatch released = new CountDownLatch(1);
+
+        /** Outcomes (or exceptions) by the number of the batch they answer, from 0. */
+        private final Map<Integer, Object> scripted = new ConcurrentHashMap<>();
+
+        private long value;
+
+        @Override
+        public Outcome apply(List<Demand> demands) {
+            int number;
+            synchronized (batches) {
+                number = batches.size();
+                batches.add(demands);
+            }
+            try {
+                released.await(10, TimeUnit.SECONDS);
+            }
+            catch (InterruptedException ex) {
+                Thread.currentThread().interrupt();
+            }
+            synchronized (this) {
+                Object next = scripted.get(number);
+                if (next instanceof RuntimeException ex) {
+                    throw ex;
+                }
+                if (next != null) {
+                    return (Outcome) next;
+                }
+                List<Result> results = new ArrayList<>();
+                for (Demand demand : demands) {
+                    results.add(new Result.Served(new Block("c", value + 1, value + demand.count())));
+                    value += demand.count();
+                }
+                return new Outcome.Committed(results);
+            }
+        }
+
+        /** The outcomes of the next batches to arrive, in order. */
+        void next(Object... outcomes) {
+            synchronized (batches) {
+                for (int i = 0; i < outcomes.length; i++) {
+                    scripted.put(batches.size() + i, outcomes[i]);
+                }
+            }
+        }
+
+        void release() {
+            released.countDown();
+        }
+
+        void awaitBatches(int count) {
+            Awaitility.await(count + " batches")
+                .atMost(WAIT)
+                .pollInterval(Duration.ofMillis(5))
+                .until(() -> batches.size() >= count);
+        }
+
     }
 
 }
