@@ -1,8 +1,6 @@
 package dev.counterservice.counter;
 
 import java.util.ArrayList;
-import java.util.Collections;
-import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
@@ -12,23 +10,35 @@ import java.util.concurrent.atomic.AtomicReference;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
-import org.springframework.transaction.support.TransactionOperations;
-
 import dev.counterservice.counter.CounterRepository.Attempt;
 import dev.counterservice.counter.CounterRepository.Stored;
-import dev.counterservice.counter.CounterRepository.StoredKey;
 
 /**
  * What one counter's batches must know and decide in this instance: the database server
- * they run on, the highest number handed out (the high-water mark), the statements of one
- * batch, and the refusal and fence after a failover. It takes plain demands and answers
- * with an {@link Outcome}; the queue in front of it is {@link RequestCoalescer}'s.
+ * they run on, the highest number handed out (the high-water mark), what the counter's
+ * row in a batch's statement comes to, and the refusal and fence after a failover. The
+ * statements, which serve several counters at once, are {@link BatchStatements}'; the
+ * queue in front of them is {@link RequestCoalescer}'s.
  *
  * <p>
- * A batch without {@code Idempotency-Key}s is one {@code UPDATE}, which PostgreSQL
- * commits before it answers. A batch with keys is a transaction: it takes the row lock,
- * reads the keys it carries, adds the total of the demands whose key is new, and stores
- * those keys.
+ * Constraints a batch keeps for this counter:
+ * <ol>
+ * <li>A block is answered only once the statement or transaction that reserved it has
+ * committed; on any failure the whole batch fails and hands out nothing.</li>
+ * <li>The counter moves only on the server expected: the one this instance started on,
+ * then the one it was last fenced on (the first batch of an instance that never learnt
+ * its server adopts its own). On another server the counter is refused and fenced, so a
+ * counter first served after a failover, even one created after the instance started, is
+ * fenced before it serves.</li>
+ * <li>It moves only from a stored value at or above the high-water mark, read before the
+ * row lock; below it, commits were lost: the counter is refused, counted and fenced.</li>
+ * <li>A fence moves the counter to max(stored value, high-water mark) + margin, under
+ * bigint's maximum; until one succeeds, every batch of the counter is refused.</li>
+ * <li>Keys are read after the row lock is taken, so a batch sees every key committed
+ * before it; a known key gets its stored block and takes no number.</li>
+ * <li>The counter never passes bigint's maximum; a refused counter moves nothing.</li>
+ * <li>The high-water mark only grows, to the last number of each committed block.</li>
+ * </ol>
  */
 final class CounterAllocator {
 
@@ -37,8 +47,6 @@ final class CounterAllocator {
     private final String counter;
 
     private final CounterRepository repository;
-
-    private final TransactionOperations transactions;
 
     private final long fenceMargin;
 
@@ -49,84 +57,57 @@ final class CounterAllocator {
 
     private final AtomicLong highWaterMark = new AtomicLong();
 
-    /** The database server the last batch ran on; null before the first. */
-    private final AtomicReference<String> server = new AtomicReference<>();
+    /** The database server the counter may move on; null until one is known. */
+    private final AtomicReference<String> server;
 
-    CounterAllocator(String counter, CounterRepository repository, TransactionOperations transactions,
-            CounterProperties properties, CounterMeters meters) {
+    /**
+     * @param startServer the database server this instance started on, or null if it does
+     * not know it
+     */
+    CounterAllocator(String counter, CounterRepository repository, CounterProperties properties, CounterMeters meters,
+            String startServer) {
         this.counter = counter;
         this.repository = repository;
-        this.transactions = transactions;
         this.fenceMargin = properties.fenceMargin();
         this.lockTimeout = Long.toString(properties.timeout().toMillis());
         this.meters = meters;
+        this.server = new AtomicReference<>(startServer);
     }
 
-    /**
-     * Serves one batch of demands with one durable step. Constraints this method keeps:
-     * <ol>
-     * <li>A block is answered only once the statement or transaction that reserved it has
-     * committed; on any failure the whole batch fails and hands out nothing.</li>
-     * <li>The counter moves only on the server the last batch ran on (the first batch
-     * adopts its server); on another, the batch is refused and the counter fenced.</li>
-     * <li>It moves only from a stored value at or above the high-water mark, read before
-     * the row lock; below it, commits were lost: the batch is refused, counted and the
-     * counter fenced.</li>
-     * <li>A fence moves the counter to max(stored value, high-water mark) + margin, under
-     * bigint's maximum; until one succeeds, every batch is refused.</li>
-     * <li>Keys are read after the row lock is taken, so a batch sees every key committed
-     * before it; a known key gets its stored block and takes no number.</li>
-     * <li>The counter never passes bigint's maximum; a refused batch moves nothing.</li>
-     * <li>The high-water mark only grows, to the last number of each committed
-     * block.</li>
-     * </ol>
-     */
-    Outcome allocate(List<Demand> demands) {
-        // (3) Read before the row lock: everything handed out by then lies at or below
-        // the stored value
-        long mark = highWaterMark.get();
-        Outcome outcome;
-        try {
-            outcome = demands.stream().allMatch(demand -> demand.key() == null) ? move(demands, mark, false)
-                    : transactions.execute(status -> move(demands, mark, true));
-        }
-        catch (RuntimeException ex) {
-            return new Outcome.Failed(ex);
-        }
-        if (outcome instanceof Outcome.Committed committed) {
-            long issued = 0;
-            for (Result result : committed.results()) {
-                if (result instanceof Result.Served(Block block)) {
-                    highWaterMark.accumulateAndGet(block.last(), Math::max);
-                    issued += block.replayed() ? 0 : block.count();
-                }
-            }
-            meters.served(demands.size(), issued);
-        }
-        else if (outcome instanceof Outcome.Refused refused) {
-            fence(refused.server());
-        }
-        return outcome;
+    String counter() {
+        return counter;
     }
 
-    /**
-     * The batch's statements: with keys, the row lock and the known keys first; then one
-     * {@code add} of the new demands' total, and the new keys stored. A refused batch
-     * stores no key.
-     */
-    private Outcome move(List<Demand> demands, long mark, boolean keyed) {
-        // Without keys, nothing is known (and a null key is never looked up)
-        Map<String, Block> known = keyed ? knownBlocks(demands) : Collections.emptyMap();
-        long total = demands.stream().filter(demand -> !known.containsKey(demand.key())).mapToLong(Demand::count).sum();
+    CounterMeters meters() {
+        return meters;
+    }
+
+    /** (3) The mark a batch must find the counter at, read before the row lock. */
+    long mark() {
+        return highWaterMark.get();
+    }
+
+    /** (2) The server the counter may move on, empty for any. */
+    String expected() {
         String expected = server.get();
-        Attempt attempt = repository.add(counter, total, mark, (expected != null) ? expected : "", lockTimeout);
+        return (expected != null) ? expected : "";
+    }
+
+    /**
+     * What the counter's row in a batch's statement comes to: a block per demand, in
+     * order, from the new numbers and the blocks {@code known} for its keys; or why the
+     * counter did not move.
+     * @param expected the server the statement expected, {@link #expected()} as it was
+     * sent
+     * @param total what the statement added: the demands whose key is not known
+     */
+    Outcome judge(Attempt attempt, String expected, long mark, List<Demand> demands, Map<String, Block> known,
+            long total) {
         Outcome refusal = (attempt.getValue() == null) ? refusal(attempt, expected, mark) : adopt(attempt.getServer());
         if (refusal != null) {
             return refusal;
         }
         List<Result> results = new ArrayList<>();
-        List<Demand> stored = new ArrayList<>();
-        List<Long> firsts = new ArrayList<>();
         long value = attempt.getValue() - total;
         for (Demand demand : demands) {
             Block block = known.get(demand.key());
@@ -136,44 +117,47 @@ final class CounterAllocator {
                 continue;
             }
             results.add(new Result.Served(new Block(counter, value + 1, value + demand.count())));
-            if (demand.key() != null) {
-                stored.add(demand);
-                firsts.add(value + 1);
-            }
             value += demand.count();
-        }
-        if (!stored.isEmpty()) {
-            repository.saveKeys(counter, stored.stream().map(Demand::key).toArray(String[]::new),
-                    stored.stream().map(Demand::count).toArray(Integer[]::new), firsts.toArray(Long[]::new));
         }
         return new Outcome.Committed(results);
     }
 
-    /** (5) Takes the row lock, then reads the blocks stored for the demands' keys. */
-    private Map<String, Block> knownBlocks(List<Demand> demands) {
-        repository.lock(counter, lockTimeout);
-        String[] keys = demands.stream().map(Demand::key).filter(key -> key != null).toArray(String[]::new);
-        Map<String, Block> known = new HashMap<>();
-        for (StoredKey key : repository.findKeys(counter, keys)) {
-            known.put(key.getKey(), new Block(counter, key.getFirst(), key.getFirst() + key.getCount() - 1, true));
+    /**
+     * After the batch's commit: (7) a committed counter raises its high-water mark and is
+     * counted; (4) a refused one is fenced.
+     */
+    void settle(int requests, Outcome outcome) {
+        if (outcome instanceof Outcome.Committed committed) {
+            long issued = 0;
+            long last = 0;
+            for (Result result : committed.results()) {
+                if (result instanceof Result.Served(Block block)) {
+                    last = Math.max(last, block.last());
+                    issued += block.replayed() ? 0 : block.count();
+                }
+            }
+            highWaterMark.accumulateAndGet(last, Math::max);
+            meters.served(requests, issued, last);
         }
-        return known;
+        else if (outcome instanceof Outcome.Refused refused) {
+            fence(refused.server());
+        }
     }
 
     /**
-     * (2) Why {@code add} left the counter as it was: it ran on a server other than the
-     * one {@code expected}, or (3) the counter held less than {@code mark}; else (6) the
+     * (2) Why the statement left the counter as it was: it ran on a server other than the
+     * one {@code expected}, or (3) the counter held less than {@code mark}; else (6) its
      * total would pass bigint's maximum.
      */
     private Outcome refusal(Attempt attempt, String expected, long mark) {
-        if (expected != null && !expected.equals(attempt.getServer())) {
-            return new Outcome.Refused(attempt.getServer(), serverChanged());
-        }
         if (attempt.getHeld() == null) {
             return new Outcome.Failed(new UnknownCounterException(counter));
         }
+        if (!expected.isEmpty() && !expected.equals(attempt.getServer())) {
+            return new Outcome.Refused(attempt.getServer(), serverChanged());
+        }
         if (attempt.getHeld() < mark) {
-            meters.regressions().increment();
+            meters.regressed();
             log.error(
                     "Counter '{}': the database holds {}, but this instance had already handed out numbers up to {}: "
                             + "it lost commits (a standby promoted without them?). Refusing the batch and fencing",
@@ -185,9 +169,9 @@ final class CounterAllocator {
     }
 
     /**
-     * (2) The first batch adopts its server. Concurrent first batches (coalescing off)
-     * may run on different servers: all but the one adopted are refused, and what they
-     * moved stays a gap.
+     * (2) A counter with no server yet adopts its first. Concurrent first batches
+     * (coalescing off) may run on different servers: all but the one adopted are refused,
+     * and what they moved stays a gap.
      * @return null if the batch ran on the adopted server
      */
     private Outcome adopt(String on) {
@@ -218,7 +202,7 @@ final class CounterAllocator {
             }
             Stored fenced = moved.get();
             server.set(fenced.getServer());
-            meters.fences().increment();
+            meters.fenced();
             log.warn(
                     "Fenced counter '{}' on database server {}: moved to {}, past this instance's high-water mark {} by at least {}",
                     counter, fenced.getServer(), fenced.getValue(), mark, fenceMargin);
@@ -231,7 +215,7 @@ final class CounterAllocator {
     }
 
     /** The highest number this instance has handed out, 0 before the first. */
-    double highWaterMark() {
+    long highWaterMark() {
         return highWaterMark.get();
     }
 
@@ -242,7 +226,7 @@ final class CounterAllocator {
     record Demand(int count, String key) {
     }
 
-    /** What a batch came to. */
+    /** What a batch came to for one counter. */
     sealed interface Outcome {
 
         /** Committed: one result per demand, in the demands' order. */

@@ -1,9 +1,9 @@
 package dev.counterservice.counter;
 
-import java.util.Collection;
 import java.util.List;
 import java.util.Optional;
 
+import org.springframework.data.domain.Limit;
 import org.springframework.data.jpa.repository.Modifying;
 import org.springframework.data.jpa.repository.Query;
 import org.springframework.data.repository.Repository;
@@ -14,7 +14,7 @@ import org.springframework.transaction.annotation.Transactional;
 /**
  * The one way to the database. Statements that write are marked {@code @Transactional}
  * because Spring Data runs query methods read-only by default; those of a batch with
- * {@code Idempotency-Key}s join the transaction {@link CounterAllocator} opens, and a
+ * {@code Idempotency-Key}s join the transaction {@link BatchStatements} opens, and a
  * batch without runs {@link #add} alone.
  */
 interface CounterRepository extends Repository<CounterRow, String> {
@@ -35,53 +35,83 @@ interface CounterRepository extends Repository<CounterRow, String> {
      * request waits on (docs/benchmarks.md), nor as a connection option, which PgBouncer
      * refuses.
      */
+    /**
+     * The key of the advisory lock that serializes creations ({@link #lockCreations}), an
+     * arbitrary constant of this service.
+     */
+    String CREATION_LOCK = "7306195236101362";
+
     String LOCK_TIMEOUT = "set_config('lock_timeout', :lockTimeout, true) IS NOT NULL";
 
     /**
-     * Adds {@code count} to the counter, taking its row lock, but only where that is
-     * safe: on the {@code server} expected (any, if it is empty), on a value not below
-     * {@code mark} and without passing bigint's maximum. In a transaction the lock is
-     * held until it ends; alone, PostgreSQL commits the statement before it answers.
-     * Every batch, from every instance, thus runs after the one before it has committed,
-     * and sees all that one wrote. The wait for the lock is bounded by
-     * {@code lockTimeout} milliseconds ({@link #LOCK_TIMEOUT}).
-     * @return the new value, the last number of the reserved block (null if the counter
-     * did not move), the value it held when the statement began (null if it does not
-     * exist), and the server the statement ran on
+     * The counters {@code :names} that exist, locked one after another in the order of
+     * their names: PostgreSQL locks the rows of a {@code FOR NO KEY UPDATE} after sorting
+     * them, and the value it returns is the one under the lock. A name never changes, so
+     * the order is the same for every instance.
+     */
+    String LOCKED = "SELECT name, value FROM counter WHERE name = ANY(CAST(:names AS text[])) AND " + LOCK_TIMEOUT
+            + " ORDER BY name FOR NO KEY UPDATE";
+
+    /**
+     * {@link #LOCKED}, and the transaction's further statements planned for their
+     * parameters.
+     */
+    String LOCKED_AND_PLANNED = "SELECT name, value FROM counter WHERE name = ANY(CAST(:names AS text[])) AND "
+            + LOCK_TIMEOUT + " AND set_config('plan_cache_mode', 'force_custom_plan', true) IS NOT NULL"
+            + " ORDER BY name FOR NO KEY UPDATE";
+
+    /**
+     * Adds each counter's {@code total} to it, taking the row locks in the order of the
+     * names (every statement and transaction that locks several counters does, so that
+     * instances cannot deadlock), but only for the counters where that is safe: on the
+     * {@code server} expected for it (any, if it is empty), on a value not below its
+     * {@code mark} and without passing bigint's maximum. Each guard is judged on the
+     * value under the lock. In a transaction the locks are held until it ends; alone,
+     * PostgreSQL commits the statement before it answers. Every batch, from every
+     * instance, thus runs after the one before it on the same counter has committed, and
+     * sees all that one wrote. The wait for the locks is bounded by {@code lockTimeout}
+     * milliseconds ({@link #LOCK_TIMEOUT}).
+     * @return per counter: the new value, the last number of its reserved block (null if
+     * it did not move), the value it held under the lock (null if it does not exist), and
+     * the server the statement ran on
      */
     @Transactional(propagation = Propagation.SUPPORTS)
-    @Query(nativeQuery = true, value = "WITH here AS (SELECT " + SERVER + " AS server), moved AS ("
-            + " UPDATE counter SET value = value + :count"
-            + " WHERE name = :name AND value <= 9223372036854775807 - :count AND value >= :mark"
-            + " AND (:server = '' OR :server = (SELECT server FROM here)) AND " + LOCK_TIMEOUT + " RETURNING value)"
-            + " SELECT (SELECT value FROM moved) AS value, (SELECT value FROM counter WHERE name = :name) AS held,"
-            + " server FROM here")
-    Attempt add(@Param("name") String name, @Param("count") long count, @Param("mark") long mark,
-            @Param("server") String server, @Param("lockTimeout") String lockTimeout);
+    @Query(nativeQuery = true, value = "WITH here AS (SELECT " + SERVER + " AS server),"
+            + " demand AS (SELECT * FROM unnest(CAST(:names AS text[]), CAST(:totals AS bigint[]),"
+            + " CAST(:marks AS bigint[]), CAST(:servers AS text[])) AS d(name, total, mark, expected)),"
+            + " locked AS MATERIALIZED (" + LOCKED + "),"
+            + " moved AS (UPDATE counter c SET value = c.value + d.total FROM locked l JOIN demand d USING (name)"
+            + " WHERE c.name = l.name AND l.value <= 9223372036854775807 - d.total AND l.value >= d.mark"
+            + " AND (d.expected = '' OR d.expected = (SELECT server FROM here)) RETURNING c.name, c.value)"
+            + " SELECT d.name, m.value, l.value AS held, (SELECT server FROM here) AS server"
+            + " FROM demand d LEFT JOIN locked l USING (name) LEFT JOIN moved m USING (name)")
+    List<Attempt> add(@Param("names") String[] names, @Param("totals") Long[] totals, @Param("marks") Long[] marks,
+            @Param("servers") String[] servers, @Param("lockTimeout") String lockTimeout);
 
     /**
-     * Takes the counter's row lock for the rest of the transaction, as {@link #add}
-     * would, so that the keys read next include every key committed before it; and plans
-     * the transaction's further statements for their parameters: a generic plan of
-     * {@link #findKeys}, cached while the table was small, would filter every key of the
-     * counter row by row once it has grown (32 ms against 0.04 ms at 40,000 keys,
-     * docs/benchmarks.md). The wait for the lock is bounded as {@link #add}'s is.
-     * @return the stored value, empty if the counter does not exist (its {@link #add}
-     * then says so)
+     * Takes the counters' row locks for the rest of the transaction, in the order
+     * {@link #add} takes them, so that the keys read next include every key committed
+     * before it; and plans the transaction's further statements for their parameters: a
+     * generic plan of {@link #findKeys}, cached while the table was small, would filter
+     * every key of the counter row by row once it has grown (32 ms against 0.04 ms at
+     * 40,000 keys, docs/benchmarks.md). The wait for the locks is bounded as
+     * {@link #add}'s is.
+     * @return the names of the counters that exist (the {@link #add} of the others says
+     * so)
      */
     @Transactional
-    @Query(nativeQuery = true, value = "SELECT value FROM counter WHERE name = :name AND " + LOCK_TIMEOUT
-            + " AND set_config('plan_cache_mode', 'force_custom_plan', true) IS NOT NULL FOR NO KEY UPDATE")
-    Optional<Long> lock(@Param("name") String name, @Param("lockTimeout") String lockTimeout);
+    @Query(nativeQuery = true, value = "SELECT name FROM (" + LOCKED_AND_PLANNED + ") locked")
+    List<String> lock(@Param("names") String[] names, @Param("lockTimeout") String lockTimeout);
 
     /**
-     * The blocks already reserved for some of {@code keys}, read under the lock. One
-     * statement text whatever the number of keys, so that it is parsed and prepared once.
+     * The blocks already reserved for some of the pairs {@code counters[i], keys[i]},
+     * read under the locks. One statement text whatever the number of keys, so that it is
+     * parsed and prepared once.
      */
     @Transactional
-    @Query(nativeQuery = true, value = "SELECT key, count, first FROM idempotency_key"
-            + " WHERE counter = :counter AND key = ANY(CAST(:keys AS text[]))")
-    List<StoredKey> findKeys(@Param("counter") String counter, @Param("keys") String[] keys);
+    @Query(nativeQuery = true, value = "SELECT counter, key, count, first FROM idempotency_key"
+            + " WHERE (counter, key) IN (SELECT * FROM unnest(CAST(:counters AS text[]), CAST(:keys AS text[])))")
+    List<StoredKey> findKeys(@Param("counters") String[] counters, @Param("keys") String[] keys);
 
     /**
      * Records the blocks of a batch's keyed requests, in one statement of the batch's
@@ -92,9 +122,8 @@ interface CounterRepository extends Repository<CounterRow, String> {
     @Query(nativeQuery = true,
             value = """
                     INSERT INTO idempotency_key (counter, key, count, first)
-                    SELECT :counter, key, count, first FROM unnest(CAST(:keys AS text[]), CAST(:counts AS integer[]), CAST(:firsts AS bigint[]))
-                        AS batch(key, count, first)""")
-    void saveKeys(@Param("counter") String counter, @Param("keys") String[] keys, @Param("counts") Integer[] counts,
+                    SELECT * FROM unnest(CAST(:counters AS text[]), CAST(:keys AS text[]), CAST(:counts AS integer[]), CAST(:firsts AS bigint[]))""")
+    void saveKeys(@Param("counters") String[] counters, @Param("keys") String[] keys, @Param("counts") Integer[] counts,
             @Param("firsts") Long[] firsts);
 
     /**
@@ -124,18 +153,67 @@ interface CounterRepository extends Repository<CounterRow, String> {
             @Param("lockTimeout") String lockTimeout);
 
     /**
-     * Creates the counter at 0 unless it exists; safe for several instances starting at
-     * once.
+     * Creates the counter with its settings unless it exists: its value starts at
+     * {@code start}. Safe for several instances at once.
+     * @return 1 if it was created, 0 if it existed
      */
     @Transactional
     @Modifying
+    @Query(nativeQuery = true, value = "INSERT INTO counter (name, value, start) VALUES (:name, :start, :start)"
+            + " ON CONFLICT (name) DO NOTHING")
+    int create(@Param("name") String name, @Param("start") long start);
+
+    /**
+     * Bounds the transaction's waits for locks to {@code lockTimeout} milliseconds, for
+     * the statements that follow it.
+     */
+    @Transactional
+    @Query(nativeQuery = true, value = "SELECT " + LOCK_TIMEOUT)
+    boolean boundLockWaits(@Param("lockTimeout") String lockTimeout);
+
+    /**
+     * Takes the lock that every creation through the API holds until its transaction
+     * ends, on any instance: the count of counters it reads next includes every counter
+     * created before, so that the cap holds exactly.
+     */
+    @Transactional
+    @Query(nativeQuery = true, value = "SELECT 1 FROM pg_advisory_xact_lock(" + CREATION_LOCK + ")")
+    int lockCreations();
+
+    /**
+     * Moves the counter forward to {@code to}, and only forward: it stays where it is if
+     * it holds {@code to} or more. The wait for the row lock is bounded as {@link #add}'s
+     * is.
+     * @return the new value (null if it did not move), the value under the lock and the
+     * counter's start; no row if the counter does not exist
+     */
+    @Transactional
     @Query(nativeQuery = true,
-            value = "INSERT INTO counter (name, value) VALUES (:name, 0) ON CONFLICT (name) DO NOTHING")
-    void createIfMissing(@Param("name") String name);
+            value = "WITH locked AS MATERIALIZED (SELECT value, start FROM counter WHERE name = :name AND "
+                    + LOCK_TIMEOUT + " FOR NO KEY UPDATE),"
+                    + " moved AS (UPDATE counter SET value = :to WHERE name = :name AND (SELECT value FROM locked) < :to"
+                    + " RETURNING value) SELECT (SELECT value FROM moved) AS value, held, start"
+                    + " FROM (SELECT value AS held, start FROM locked) locked")
+    Optional<Advance> advance(@Param("name") String name, @Param("to") long to,
+            @Param("lockTimeout") String lockTimeout);
 
     Optional<CounterRow> findById(String name);
 
-    List<CounterRow> findByNameInOrderByName(Collection<String> names);
+    /**
+     * The counters among {@code names} that exist, in one statement for any number of
+     * names.
+     */
+    @Query(nativeQuery = true, value = "SELECT * FROM counter WHERE name = ANY(CAST(:names AS text[]))")
+    List<CounterRow> findExisting(@Param("names") String[] names);
+
+    /** A page of the counters, by name. */
+    List<CounterRow> findByNameGreaterThanOrderByName(String after, Limit limit);
+
+    long count();
+
+    /** The database server this connection reaches ({@link #SERVER}). */
+    @Query(nativeQuery = true, value = "SELECT " + SERVER)
+    String server();
 
     /**
      * The replication settings of the server this connection reaches, for readiness; also
@@ -147,8 +225,10 @@ interface CounterRepository extends Repository<CounterRow, String> {
                    (SELECT count(*) FROM pg_stat_replication) AS standbys""")
     Replication replication();
 
-    /** What {@link #add} did. */
+    /** What {@link #add} did to one counter. */
     interface Attempt {
+
+        String getName();
 
         Long getValue();
 
@@ -167,14 +247,27 @@ interface CounterRepository extends Repository<CounterRow, String> {
 
     }
 
-    /** The block reserved for an {@code Idempotency-Key}. */
+    /** The block reserved for an {@code Idempotency-Key} of a counter. */
     interface StoredKey {
+
+        String getCounter();
 
         String getKey();
 
         int getCount();
 
         long getFirst();
+
+    }
+
+    /** What {@link #advance} did. */
+    interface Advance {
+
+        Long getValue();
+
+        long getHeld();
+
+        long getStart();
 
     }
 

@@ -63,13 +63,15 @@ class CounterAllocatorTests {
 
     private final String counter = "allocator-" + UUID.randomUUID().toString().replace("-", "");
 
+    private final CounterMeters meters = CounterMeters.register(counter, registry);
+
     {
-        repository.createIfMissing(counter);
+        repository.create(counter, 0);
     }
 
     @Test
     void aBatchIsOneMoveOfItsTotalAndEachDemandGetsItsBlockInOrder() {
-        CounterAllocator allocator = allocator(repository, transactions);
+        Single allocator = single(repository, transactions);
 
         assertThat(served(allocator.allocate(demands(1, null, 2, null, 3, null)))).containsExactly(block(1, 1),
                 block(2, 3), block(4, 6));
@@ -81,7 +83,7 @@ class CounterAllocatorTests {
 
     @Test
     void keyedDemandsStoreTheirBlocksAndARetryGetsTheSameBlockAndTakesNoNumber() {
-        CounterAllocator allocator = allocator(repository, transactions);
+        Single allocator = single(repository, transactions);
         assertThat(served(allocator.allocate(demands(2, "a", 1, null)))).containsExactly(block(1, 2), block(3, 3));
 
         assertThat(served(allocator.allocate(demands(2, "a", 3, "b")))).containsExactly(replayed(1, 2), block(4, 6));
@@ -95,7 +97,7 @@ class CounterAllocatorTests {
 
     @Test
     void aKeyUsedForAnotherCountIsRefusedForThatDemandAndTakesNothing() {
-        CounterAllocator allocator = allocator(repository, transactions);
+        Single allocator = single(repository, transactions);
         allocator.allocate(demands(2, "k"));
 
         Outcome outcome = allocator.allocate(demands(3, "k", 1, null));
@@ -108,7 +110,7 @@ class CounterAllocatorTests {
     @Test
     void aRetryOfAKeyWhoseBlockEndsAtBigintsMaximumGetsItsBlock() {
         database.execute("UPDATE counter SET value = %d WHERE name = '%s'".formatted(MAX - 3, counter));
-        CounterAllocator allocator = allocator(repository, transactions);
+        Single allocator = single(repository, transactions);
         assertThat(served(allocator.allocate(demands(3, "edge")))).containsExactly(block(MAX - 2, MAX));
 
         assertThat(served(allocator.allocate(demands(3, "edge")))).containsExactly(replayed(MAX - 2, MAX));
@@ -122,7 +124,7 @@ class CounterAllocatorTests {
     @Test
     void aRetryOfAKeyBesideNewDemandsThatFitGetsItsBlockAndTheNewOnesTheLastNumbers() {
         database.execute("UPDATE counter SET value = %d WHERE name = '%s'".formatted(MAX - 5, counter));
-        CounterAllocator allocator = allocator(repository, transactions);
+        Single allocator = single(repository, transactions);
         allocator.allocate(demands(3, "near"));
 
         assertThat(served(allocator.allocate(demands(3, "near", 2, "new")))).containsExactly(replayed(MAX - 4, MAX - 2),
@@ -133,7 +135,7 @@ class CounterAllocatorTests {
     @Test
     void aBatchThatWouldPassBigintsMaximumIsExhaustedAndMovesNothing() {
         database.execute("UPDATE counter SET value = %d WHERE name = '%s'".formatted(MAX - 2, counter));
-        CounterAllocator allocator = allocator(repository, transactions);
+        Single allocator = single(repository, transactions);
 
         assertThat(allocator.allocate(demands(3, null))).isInstanceOf(Outcome.Exhausted.class);
         assertThat(allocator.allocate(demands(3, "k"))).isInstanceOf(Outcome.Exhausted.class);
@@ -144,7 +146,7 @@ class CounterAllocatorTests {
 
     @Test
     void aStoredValueBelowTheHighWaterMarkIsRefusedCountedAndTheCounterFencedPastTheMark() {
-        CounterAllocator allocator = allocator(repository, transactions);
+        Single allocator = single(repository, transactions);
         allocator.allocate(demands(100, null));
         // Lost commits without a change of server, as a restored volume snapshot gives:
         // far more than the margin
@@ -163,7 +165,7 @@ class CounterAllocatorTests {
 
     @Test
     void aStoredValueAtTheHighWaterMarkIsServedAndOneBelowIsNot() {
-        CounterAllocator allocator = allocator(repository, transactions);
+        Single allocator = single(repository, transactions);
         allocator.allocate(demands(5, null));
         setStored(5);
         assertThat(served(allocator.allocate(demands(1, null)))).containsExactly(block(6, 6));
@@ -178,7 +180,7 @@ class CounterAllocatorTests {
     @Test
     void aFenceThatWouldPassBigintsMaximumMovesNothingAndTheBatchesStayRefused() {
         setStored(MAX - 10);
-        CounterAllocator allocator = allocator(repository, transactions);
+        Single allocator = single(repository, transactions);
         allocator.allocate(demands(8, null));
         setStored(MAX - 20);
 
@@ -196,7 +198,7 @@ class CounterAllocatorTests {
 
     @Test
     void keysAreReadUnderTheRowLockSoABatchSeesAKeyCommittedWhileItWaited() throws Exception {
-        CounterAllocator allocator = allocator(repository, transactions);
+        Single allocator = single(repository, transactions);
         CompletableFuture<Outcome> retry;
         try (Connection other = DriverManager.getConnection(database.jdbcUrl(), database.username(),
                 database.password())) {
@@ -219,8 +221,7 @@ class CounterAllocatorTests {
 
     @Test
     void theKeyedBatchsWaitForTheRowLockIsBoundedByTheTimeout() throws Exception {
-        CounterAllocator allocator = new CounterAllocator(counter, repository, transactions,
-                properties(Map.of("counter.timeout", "300ms")), CounterMeters.register(counter, registry));
+        Single allocator = single(repository, transactions, properties(Map.of("counter.timeout", "300ms")), counter);
         try (Connection other = DriverManager.getConnection(database.jdbcUrl(), database.username(),
                 database.password())) {
             other.setAutoCommit(false);
@@ -237,8 +238,7 @@ class CounterAllocatorTests {
 
     @Test
     void aCounterThatDoesNotExistFailsTheBatch() {
-        CounterAllocator allocator = new CounterAllocator("allocator-missing", repository, transactions,
-                properties(Map.of()), CounterMeters.register(counter, registry));
+        Single allocator = single(repository, transactions, properties(Map.of()), "allocator-missing");
 
         for (List<Demand> batch : List.of(demands(1, null), demands(1, "k"))) {
             assertThat(allocator.allocate(batch)).isInstanceOfSatisfying(Outcome.Failed.class,
@@ -250,7 +250,7 @@ class CounterAllocatorTests {
     void onANewServerTheBatchIsRefusedAndTheCounterFencedPastTheHighWaterMarkBeforeServingAgain() {
         // Stand-in: a promoted standby, which a single real server cannot become
         PromotedStandby standby = new PromotedStandby();
-        CounterAllocator allocator = allocator(standby.repository(), transactions);
+        Single allocator = single(standby.repository(), transactions);
         assertThat(served(allocator.allocate(demands(10, null)))).containsExactly(block(1, 10));
 
         // The standby had received only the first 2 numbers: it lost more than the margin
@@ -271,8 +271,27 @@ class CounterAllocatorTests {
     }
 
     @Test
+    void aCounterFirstServedAfterAFailoverIsFencedThoughThisInstanceNeverServedIt() {
+        // Stand-in: a promoted standby. The instance started on the old primary, where
+        // another instance handed out numbers of this counter up to 7, which the
+        // standby may have lost
+        PromotedStandby standby = new PromotedStandby();
+        String startServer = repository.server();
+        setStored(7);
+        standby.promote();
+        CounterProperties properties = properties(Map.of());
+        Single allocator = new Single(
+                new CounterAllocator(counter, standby.repository(), properties, meters, startServer),
+                new BatchStatements(standby.repository(), transactions, properties));
+
+        assertThat(allocator.allocate(demands(1, null))).isInstanceOf(Outcome.Refused.class);
+        assertThat(stored()).isEqualTo(7 + MARGIN);
+        assertThat(served(allocator.allocate(demands(1, null)))).containsExactly(block(8 + MARGIN, 8 + MARGIN));
+    }
+
+    @Test
     void theFirstServerSeenIsAdoptedNotFenced() {
-        CounterAllocator allocator = allocator(repository, transactions);
+        Single allocator = single(repository, transactions);
 
         allocator.allocate(demands(1, null));
         allocator.allocate(demands(1, "k"));
@@ -296,7 +315,7 @@ class CounterAllocatorTests {
             }
         };
         standby.promoteAfterFirstAdd = true;
-        CounterAllocator allocator = allocator(standby.repository(), transactions);
+        Single allocator = single(standby.repository(), transactions);
 
         List<Outcome> outcomes;
         try (ExecutorService threads = Executors.newVirtualThreadPerTaskExecutor()) {
@@ -320,19 +339,37 @@ class CounterAllocatorTests {
                 throw new DataAccessResourceFailureException("connection lost after COMMIT was sent");
             }
         };
-        CounterAllocator lost = allocator(repository, lostReply);
+        Single lost = single(repository, lostReply);
         assertThat(lost.allocate(demands(3, "k"))).isInstanceOf(Outcome.Failed.class);
         assertThat(lost.highWaterMark()).isZero();
         assertThat(registry.get("counter.numbers.issued").counter().count()).isZero();
 
-        CounterAllocator allocator = allocator(repository, transactions);
+        Single allocator = single(repository, transactions);
         assertThat(served(allocator.allocate(demands(3, "k")))).containsExactly(replayed(1, 3));
         assertThat(served(allocator.allocate(demands(1, "other")))).containsExactly(block(4, 4));
     }
 
-    private CounterAllocator allocator(CounterRepository repository, TransactionOperations transactions) {
-        return new CounterAllocator(counter, repository, transactions, properties(Map.of()),
-                CounterMeters.register(counter, registry));
+    private Single single(CounterRepository repository, TransactionOperations transactions) {
+        return single(repository, transactions, properties(Map.of()), counter);
+    }
+
+    private Single single(CounterRepository repository, TransactionOperations transactions,
+            CounterProperties properties, String name) {
+        return new Single(new CounterAllocator(name, repository, properties, meters, null),
+                new BatchStatements(repository, transactions, properties));
+    }
+
+    /** One counter's allocator, and statements that serve it in batches of its own. */
+    private record Single(CounterAllocator allocator, BatchStatements statements) {
+
+        Outcome allocate(List<Demand> demands) {
+            return statements.allocate(Map.of(allocator, demands)).get(allocator);
+        }
+
+        long highWaterMark() {
+            return allocator.highWaterMark();
+        }
+
     }
 
     private static CounterProperties properties(Map<String, String> settings) {
@@ -342,13 +379,14 @@ class CounterAllocatorTests {
     }
 
     /** Demands from pairs of count and key. */
-    private static List<Demand> demands(Object... countsAndKeys) {
+    static List<Demand> demands(Object... countsAndKeys) {
         return java.util.stream.IntStream.range(0, countsAndKeys.length / 2)
             .mapToObj(i -> new Demand((Integer) countsAndKeys[2 * i], (String) countsAndKeys[2 * i + 1]))
             .toList();
     }
 
-    private static List<Block> served(Outcome outcome) {
+    /** The blocks of a committed outcome. */
+    static List<Block> served(Outcome outcome) {
         assertThat(outcome).isInstanceOf(Outcome.Committed.class);
         return ((Outcome.Committed) outcome).results()
             .stream()
@@ -401,7 +439,7 @@ class CounterAllocatorTests {
         public Object invoke(Object proxy, Method method, Object[] args) throws Throwable {
             if (method.getName().equals("add")) {
                 beforeAdd.run();
-                args[3] = asked((String) args[3]);
+                args[3] = java.util.Arrays.stream((String[]) args[3]).map(this::asked).toArray(String[]::new);
             }
             Object result;
             try {
@@ -411,8 +449,12 @@ class CounterAllocatorTests {
                 throw ex.getCause();
             }
             synchronized (this) {
-                if (result instanceof Attempt attempt) {
-                    result = new ShownAttempt(attempt.getValue(), attempt.getHeld(), shown(attempt.getServer()));
+                if (method.getName().equals("add")) {
+                    result = ((List<?>) result).stream()
+                        .map(Attempt.class::cast)
+                        .map(attempt -> (Attempt) new ShownAttempt(attempt.getName(), attempt.getValue(),
+                                attempt.getHeld(), shown(attempt.getServer())))
+                        .toList();
                     promoted |= promoteAfterFirstAdd;
                 }
                 else if (result instanceof Optional<?> fenced && fenced.orElse(null) instanceof Stored stored) {
@@ -437,7 +479,7 @@ class CounterAllocatorTests {
 
     }
 
-    private record ShownAttempt(Long getValue, Long getHeld, String getServer) implements Attempt {
+    private record ShownAttempt(String getName, Long getValue, Long getHeld, String getServer) implements Attempt {
     }
 
     private record ShownStored(long getValue, String getServer) implements Stored {
