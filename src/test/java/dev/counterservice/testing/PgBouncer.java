@@ -18,8 +18,7 @@ import static org.awaitility.Awaitility.await;
  * <p>
  * What a client of this PgBouncer (1.18) must do, and the service's documentation says:
  * prepare no statement on the server ({@code prepareThreshold=0} in the JDBC URL), since
- * the next transaction may run on a server connection that never saw it. What PgBouncer
- * must allow: the {@code extra_float_digits} the JDBC driver sends when it connects.
+ * the next transaction may run on a server connection that never saw it.
  */
 public final class PgBouncer implements AutoCloseable {
 
@@ -42,7 +41,6 @@ public final class PgBouncer implements AutoCloseable {
             pool_mode = transaction
             default_pool_size = %d
             max_client_conn = 500
-            ignore_startup_parameters = extra_float_digits
             """;
 
     private final Path directory;
