@@ -9,7 +9,9 @@ import java.time.Duration;
 import java.util.ArrayList;
 import java.util.Comparator;
 import java.util.List;
+import java.util.Map;
 import java.util.Optional;
+import java.util.TreeMap;
 import java.util.concurrent.TimeUnit;
 import java.util.stream.Collectors;
 import java.util.stream.Stream;
@@ -161,15 +163,21 @@ public final class PatroniCluster implements AutoCloseable {
     }
 
     /**
-     * {@code database} on each node that is not the leader, as the superuser: read-only
-     * while they are standbys.
+     * By name, every node but {@code leader}: the answer to {@code query} (one number) in
+     * {@code database}, once it has replayed all the WAL it received. With the leader
+     * dead, or replication held back, that is what the node would start from if promoted.
      */
-    public List<TestDatabase> standbys(String database) {
-        String leader = leader();
-        return nodes.stream()
-            .filter(node -> !node.name().equals(leader))
-            .map(node -> node.superuser(database))
-            .toList();
+    public Map<String, Long> onStandbys(String leader, String database, String query) {
+        Map<String, Long> answers = new TreeMap<>();
+        nodes.stream().filter(node -> !node.name().equals(leader)).forEach(node -> {
+            TestDatabase standby = node.superuser(database);
+            WAIT.alias(node.name() + " replayed what it received")
+                .atMost(Duration.ofSeconds(10))
+                .until(() -> standby
+                    .queryForLong("SELECT (pg_last_wal_replay_lsn() >= pg_last_wal_receive_lsn())::int") == 1);
+            answers.put(node.name(), standby.queryForLong(query));
+        });
+        return answers;
     }
 
     /**
