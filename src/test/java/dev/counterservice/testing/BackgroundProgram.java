@@ -10,6 +10,9 @@ import java.util.List;
 import java.util.concurrent.TimeUnit;
 import java.util.stream.Stream;
 
+import org.awaitility.core.ConditionTimeoutException;
+import org.awaitility.core.TerminalFailureException;
+
 import static org.awaitility.Awaitility.await;
 
 /**
@@ -67,6 +70,24 @@ final class BackgroundProgram {
         }
         catch (IOException ex) {
             throw new UncheckedIOException(ex);
+        }
+    }
+
+    /**
+     * Waits until the program takes connections on the loopback {@code port}; fails with
+     * its log if it exits first or takes longer than 30 s.
+     */
+    BackgroundProgram awaitListening(int port) {
+        try {
+            await("listening on " + port).atMost(Duration.ofSeconds(30))
+                .pollInterval(Duration.ofMillis(20))
+                .failFast(() -> !program.isAlive())
+                .until(() -> Ports.listening(port));
+            return this;
+        }
+        catch (ConditionTimeoutException | TerminalFailureException ex) {
+            throw new IllegalStateException((program.isAlive() ? "Not listening on " + port : "Exited") + ":\n" + log(),
+                    ex);
         }
     }
 

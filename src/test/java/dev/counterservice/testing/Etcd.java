@@ -1,10 +1,7 @@
 package dev.counterservice.testing;
 
 import java.nio.file.Path;
-import java.time.Duration;
 import java.util.List;
-
-import static org.awaitility.Awaitility.await;
 
 /**
  * A one-member etcd on loopback, the consensus store {@link PatroniCluster}'s nodes keep
@@ -45,11 +42,8 @@ final class Etcd {
                 List.of("etcd", "--name", "etcd", "--data-dir", directory.resolve("data").toString(),
                         "--listen-client-urls", client, "--advertise-client-urls", client, "--listen-peer-urls", peer,
                         "--initial-advertise-peer-urls", peer, "--initial-cluster", "etcd=" + peer),
-                directory.resolve("etcd.log"));
-        await("etcd listening on " + endpoint()).atMost(Duration.ofSeconds(30))
-            .pollInterval(Duration.ofMillis(50))
-            .failFast("etcd exited:\n" + directory.resolve("etcd.log"), () -> !program.isAlive())
-            .until(() -> Ports.listening(clientPort));
+                directory.resolve("etcd.log"))
+            .awaitListening(clientPort);
     }
 
     /** SIGTERM: etcd shuts down; its data stays for {@link #startAgain()}. */

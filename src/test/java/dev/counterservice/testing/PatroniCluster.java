@@ -113,8 +113,15 @@ public final class PatroniCluster implements AutoCloseable {
                             + "(Debian: apt-get install -y postgresql), found none at " + bin);
         }
         Path directory = PostgresUser.temporaryDirectory("counter-patroni-");
-        PatroniCluster cluster = new PatroniCluster(directory,
-                Etcd.start(PostgresUser.directory(directory.resolve("etcd"))));
+        Etcd etcd;
+        try {
+            etcd = Etcd.start(PostgresUser.directory(directory.resolve("etcd")));
+        }
+        catch (RuntimeException ex) {
+            PostgresUser.delete(directory);
+            throw ex;
+        }
+        PatroniCluster cluster = new PatroniCluster(directory, etcd);
         Runtime.getRuntime().addShutdownHook(new Thread(cluster::close));
         for (int number = 1; number <= size; number++) {
             cluster.nodes.add(Node.start("node" + number, PostgresUser.directory(directory.resolve("node" + number)),

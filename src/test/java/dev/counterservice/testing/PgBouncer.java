@@ -4,10 +4,7 @@ import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.time.Duration;
 import java.util.List;
-
-import static org.awaitility.Awaitility.await;
 
 /**
  * PgBouncer (Debian's {@code pgbouncer}) in transaction pooling mode in front of one
@@ -99,12 +96,9 @@ public final class PgBouncer implements AutoCloseable {
     }
 
     private void startProgram() {
-        program = BackgroundProgram.start(List.of("pgbouncer", configuration().toString()),
-                directory.resolve("pgbouncer.log"));
-        await("PgBouncer listening on " + port).atMost(Duration.ofSeconds(30))
-            .pollInterval(Duration.ofMillis(20))
-            .failFast("PgBouncer exited", () -> !program.isAlive())
-            .until(() -> Ports.listening(port));
+        program = BackgroundProgram
+            .start(List.of("pgbouncer", configuration().toString()), directory.resolve("pgbouncer.log"))
+            .awaitListening(port);
     }
 
     private Path configuration() {
