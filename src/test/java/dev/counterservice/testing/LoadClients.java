@@ -42,6 +42,8 @@ public final class LoadClients implements AutoCloseable {
 
     private final Map<String, LongAdder> failures = new ConcurrentHashMap<>();
 
+    private final AtomicLong firstFailureNanos = new AtomicLong();
+
     private final AtomicLong lastFailureNanos = new AtomicLong();
 
     private final AtomicLong slowestNanos = new AtomicLong();
@@ -118,6 +120,7 @@ public final class LoadClients implements AutoCloseable {
 
     private void fail(String kind, long when) {
         failures.computeIfAbsent(kind, key -> new LongAdder()).increment();
+        firstFailureNanos.accumulateAndGet(when, (first, next) -> first == 0 ? next : Math.min(first, next));
         lastFailureNanos.accumulateAndGet(when, Math::max);
         // Refused at once while an instance or its database is down: do not spin on it
         AppProcess.sleep(Duration.ofMillis(20));
@@ -135,6 +138,11 @@ public final class LoadClients implements AutoCloseable {
     /** How many requests failed so far, of any kind. */
     public long failureCount() {
         return failures.values().stream().mapToLong(LongAdder::sum).sum();
+    }
+
+    /** When the first failure happened ({@link System#nanoTime()}), 0 if none did. */
+    public long firstFailureNanos() {
+        return firstFailureNanos.get();
     }
 
     /** When the last failure happened ({@link System#nanoTime()}), 0 if none did. */

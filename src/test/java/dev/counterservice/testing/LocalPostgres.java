@@ -225,7 +225,7 @@ public final class LocalPostgres {
         return "root".equals(System.getProperty("user.name"));
     }
 
-    private static Path findBin() {
+    static Path findBin() {
         String explicit = System.getenv("PG_BIN");
         if (explicit != null && Files.isExecutable(Path.of(explicit, "initdb"))) {
             return Path.of(explicit);
