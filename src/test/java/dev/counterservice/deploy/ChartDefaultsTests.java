@@ -5,11 +5,15 @@ import java.net.URI;
 import java.util.ArrayList;
 import java.util.Base64;
 import java.util.List;
+import java.util.Locale;
 import java.util.Map;
+import java.util.TreeMap;
 
 import org.junit.jupiter.api.Test;
 
 import dev.counterservice.counter.CounterProperties;
+
+import org.springframework.boot.convert.DurationStyle;
 
 import tools.jackson.databind.JsonNode;
 
@@ -126,6 +130,34 @@ class ChartDefaultsTests {
             .containsEntry("COUNTER_IDEMPOTENCY_RETENTION", "24h")
             .containsEntry("COUNTER_FENCE_MARGIN", "10000000")
             .containsEntry("COUNTER_REQUIRE_SYNCHRONOUS_REPLICATION", "false");
+    }
+
+    /**
+     * The flood defences the chart sets ({@code http.*}) reach the app's environment with
+     * the values application.properties has, those the flood test measured.
+     */
+    @Test
+    void theFloodSettingsReachTheAppAsServerTomcatWithTheValuesOfApplicationProperties() {
+        JsonNode app = container(manifests.workload("app"), "app");
+        assertThat(app.path("envFrom").values()).extracting(from -> from.at("/configMapRef/name").asString())
+            .contains("counter-service");
+        Map<String, String> tomcat = new TreeMap<>();
+        manifests.configMapData("counter-service")
+            .entrySet()
+            .stream()
+            .filter(entry -> entry.getKey().startsWith("SERVER_TOMCAT_"))
+            .forEach(entry -> tomcat.put(
+                    entry.getKey().substring("SERVER_TOMCAT_".length()).toLowerCase(Locale.ROOT).replace('_', '-'),
+                    entry.getValue()));
+        assertThat(tomcat).containsOnlyKeys("max-connections", "accept-count", "connection-timeout",
+                "keep-alive-timeout");
+        Map<String, String> properties = AppContract.load().tomcat();
+        tomcat.forEach((name, value) -> assertThat(normalized(name, value)).as("server.tomcat." + name)
+            .isEqualTo(normalized(name, properties.get(name))));
+    }
+
+    private static String normalized(String name, String value) {
+        return value != null && name.endsWith("timeout") ? DurationStyle.detectAndParse(value).toString() : value;
     }
 
     @Test
