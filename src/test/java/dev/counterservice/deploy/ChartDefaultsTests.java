@@ -133,6 +133,28 @@ class ChartDefaultsTests {
     }
 
     /**
+     * The least the fence margin must cover after a failover that lost commits: one full
+     * batch ({@code max-batch} requests of {@code max-count} numbers) from every other
+     * replica the chart can run, handed out above the mark of an instance that was busy
+     * until the failover (docs/scaling.md). What it covers beyond that is time: lost
+     * commits, or a stalled instance, at the counter's rate.
+     */
+    @Test
+    void theDefaultFenceMarginCoversAFullBatchFromEveryOtherReplicaTheChartCanRun() {
+        Map<String, String> config = manifests.configMapData("counter-service");
+        int replicas = Math.max(manifests.only("Deployment").at("/spec/replicas").asInt(),
+                Chart.render(ValueSet.DEFAULTS, Map.of("autoscaling.enabled", true))
+                    .only("HorizontalPodAutoscaler")
+                    .at("/spec/maxReplicas")
+                    .asInt());
+        long batch = Long.parseLong(config.get("COUNTER_COALESCING_MAX_BATCH"))
+                * Long.parseLong(config.get("COUNTER_MAX_COUNT"));
+        assertThat(Long.parseLong(config.get("COUNTER_FENCE_MARGIN")))
+            .as("the margin against %d other replicas' batches of %d numbers", replicas - 1, batch)
+            .isGreaterThanOrEqualTo((replicas - 1) * batch);
+    }
+
+    /**
      * The flood defences the chart sets ({@code http.*}) reach the app's environment with
      * the values application.properties has, those the flood test measured.
      */
