@@ -109,7 +109,11 @@ public final class LoadClients implements AutoCloseable {
         served.incrementAndGet(instance);
     }
 
-    private static String kind(HttpResponse<String> response) {
+    /**
+     * {@code "503"} for the promised 503 (problem, Retry-After), else the status, marked
+     * when a 503 lacks them.
+     */
+    static String kind(HttpResponse<String> response) {
         boolean promised503 = response.headers()
             .firstValue("Content-Type")
             .orElse("")
