@@ -21,9 +21,10 @@ import static org.awaitility.Awaitility.await;
 /**
  * When the database cannot confirm a number in time, the answer is a 503 problem with
  * Retry-After, within the configured timeout, and never a number; the instance recovers
- * by itself. The pool keeps its production settings, so its own wait for a connection (3
- * s) is longer than {@code counter.timeout}: only the service's bounded wait answers in
- * time.
+ * by itself. The pool keeps its production settings, so its own wait for a connection
+ * (2.5 s) is longer than this test's {@code counter.timeout}: only the service's bounded
+ * wait answers in time. With the production timeout too (3 s), the pool's wait ends
+ * first, and the 503 says why.
  */
 class DatabaseUnavailableIntegrationTests {
 
@@ -107,6 +108,30 @@ class DatabaseUnavailableIntegrationTests {
             proxy.refuseConnections(false);
         }
         assertServesAgainAfter(before);
+    }
+
+    /**
+     * With the production settings the pool gives up first (2.5 s, below
+     * {@code counter.timeout}'s 3 s), and the problem says what the database did.
+     */
+    @Test
+    void aRefusedConnectionIsNamedInTheProblemWithTheProductionTimeouts() {
+        try (AppInstance production = AppInstance.start(database.via(proxy.port()),
+                Map.of("counter.names", "guarded"))) {
+            assertThat(production.send("GET", "/counters/guarded/next").statusCode()).isEqualTo(200);
+            proxy.refuseConnections(true);
+            proxy.cutConnections();
+            try {
+                AppProcess.sleep(POOL_ALIVE_BYPASS.multipliedBy(2));
+                HttpResponse<String> response = production.send("GET", "/counters/guarded/next");
+
+                assertUnavailable(response);
+                assertThat(response.body()).contains("The database refused the connection");
+            }
+            finally {
+                proxy.refuseConnections(false);
+            }
+        }
     }
 
     private static void assertUnavailable(HttpResponse<String> response) {
