@@ -22,6 +22,9 @@
 #   SKIP_BUILD=1          use the jar already in target/
 #   BASELINE_JAR=path     also measure /next of this jar (another commit's build), coalesced and per-request, against
 #                         the same database, each right next to the same row of the jar under test
+#   PGBOUNCER=1           also measure /next through PgBouncer in transaction pooling mode, and direct with the JDBC
+#                         setting PgBouncer needs (prepareThreshold=0), coalesced and per-request; then check every
+#                         number through it with the load tester
 #   JAVA_HOME             a Java 25 JDK (default /usr/lib/jvm/temurin-25-jdk-amd64)
 set -euo pipefail
 
@@ -71,6 +74,7 @@ cleanup() {
     local status=$?
     trap - EXIT INT TERM
     [[ -n $SAMPLER_PID ]] && kill "$SAMPLER_PID" 2>/dev/null
+    [[ -f ${PGBOUNCER_PIDFILE:-} ]] && kill -KILL "$(cat "$PGBOUNCER_PIDFILE")" 2>/dev/null
     for pid in "${APP_PID[@]}"; do
         kill -KILL "$pid" 2>/dev/null || true
     done
@@ -141,14 +145,15 @@ psql_admin() { as_postgres "$PG_BIN/psql" -X -q -h "$PG/socket" -p "$PG_PORT" -U
 psql_admin -d postgres -c "CREATE ROLE counter LOGIN PASSWORD '$PG_PASSWORD'" -c "CREATE DATABASE counter OWNER counter"
 
 # --- the service ----------------------------------------------------------------------------------------------
-# start_app INSTANCE COALESCING [JAR]: starts one instance on free ports; sets APP_PORT, MGMT_PORT and APP_PID[INSTANCE]
+# start_app INSTANCE COALESCING [JAR]: starts one instance on free ports; sets APP_PORT, MGMT_PORT and APP_PID[INSTANCE];
+# APP_DATASOURCE_URL, if set, replaces the direct JDBC URL
 start_app() {
     local instance=$1 coalescing=$2 jar=${3:-$JAR}
     local log=$WORK/app-$instance-coalescing-$coalescing$([[ $jar == "$JAR" ]] || echo -baseline).log
     APP_PORT[$instance]=$(free_port)
     MGMT_PORT[$instance]=$(free_port)
     SERVER_PORT=${APP_PORT[$instance]} MANAGEMENT_SERVER_PORT=${MGMT_PORT[$instance]} \
-        SPRING_DATASOURCE_URL="jdbc:postgresql://127.0.0.1:$PG_PORT/counter" \
+        SPRING_DATASOURCE_URL="${APP_DATASOURCE_URL:-jdbc:postgresql://127.0.0.1:$PG_PORT/counter}" \
         SPRING_DATASOURCE_USERNAME=counter SPRING_DATASOURCE_PASSWORD="$PG_PASSWORD" \
         COUNTER_COALESCING_ENABLED=$coalescing \
         "$JAVA_HOME/bin/java" $JVM_OPTS -jar "$jar" >"$log" 2>&1 &
@@ -316,6 +321,56 @@ for ((i = 1; i <= LOADTEST_INSTANCES; i++)); do
     stop_app "$i"
 done
 
+# --- optional (PGBOUNCER=1): through PgBouncer in transaction pooling mode ------------------------------------------
+# PgBouncer 1.18 keeps no prepared statement across transactions, so the service is given prepareThreshold=0; the
+# same setting is measured direct too, so that the two costs show apart. PgBouncer's pool has as many server
+# connections as the service's own pool (16): the rows measure the extra hop, not a smaller pool.
+PGBOUNCER_ROWS=()
+if [[ -n ${PGBOUNCER:-} ]]; then
+    command -v pgbouncer >/dev/null || die "PGBOUNCER=1 needs pgbouncer (apt-get install pgbouncer)"
+    PGBOUNCER_PORT=$(free_port)
+    PGBOUNCER_DIR=$WORK/pgbouncer
+    PGBOUNCER_PIDFILE=$PGBOUNCER_DIR/pgbouncer.pid
+    mkdir -m 700 "$PGBOUNCER_DIR"
+    printf '"counter" "%s"\n' "$PG_PASSWORD" >"$PGBOUNCER_DIR/userlist.txt"
+    cat >"$PGBOUNCER_DIR/pgbouncer.ini" <<EOF
+[databases]
+counter = host=127.0.0.1 port=$PG_PORT dbname=counter
+[pgbouncer]
+listen_addr = 127.0.0.1
+listen_port = $PGBOUNCER_PORT
+unix_socket_dir =
+auth_type = scram-sha-256
+auth_file = $PGBOUNCER_DIR/userlist.txt
+pool_mode = transaction
+default_pool_size = 16
+max_client_conn = 500
+logfile = $PGBOUNCER_DIR/pgbouncer.log
+pidfile = $PGBOUNCER_PIDFILE
+EOF
+    [[ $(id -u) == 0 ]] && chown -R postgres "$PGBOUNCER_DIR"
+    log "starting $(pgbouncer --version | head -n 1) on 127.0.0.1:$PGBOUNCER_PORT, transaction pooling"
+    as_postgres pgbouncer -d "$PGBOUNCER_DIR/pgbouncer.ini"
+    # measure_pgbouncer NAME COALESCING URL: /next of the jar under test reaching PostgreSQL at URL, as row NAME; the
+    # coalesced instance through PgBouncer is then checked by the load tester
+    measure_pgbouncer() {
+        APP_DATASOURCE_URL=$3 start_app 1 "$2"
+        run_wrk "$1" "http://127.0.0.1:${APP_PORT[1]}/next"
+        PGBOUNCER_ROWS+=("$1")
+        if [[ $1 == coalesced-pgbouncer ]]; then
+            LOADTESTS+=(loadtest-pgbouncer)
+            run_loadtest loadtest-pgbouncer "$LOADTEST_DURATION" "http://127.0.0.1:${APP_PORT[1]}"
+        fi
+        stop_app 1
+    }
+    DIRECT_UNPREPARED="jdbc:postgresql://127.0.0.1:$PG_PORT/counter?prepareThreshold=0"
+    VIA_PGBOUNCER="jdbc:postgresql://127.0.0.1:$PGBOUNCER_PORT/counter?prepareThreshold=0"
+    measure_pgbouncer coalesced-unprepared true "$DIRECT_UNPREPARED"
+    measure_pgbouncer coalesced-pgbouncer true "$VIA_PGBOUNCER"
+    measure_pgbouncer per-request-unprepared false "$DIRECT_UNPREPARED"
+    measure_pgbouncer per-request-pgbouncer false "$VIA_PGBOUNCER"
+fi
+
 # --- many counters ----------------------------------------------------------------------------------------------
 # One instance with counters created through the API (COUNTER_ADMIN_ENABLED: loopback only). After a warm-up, the load
 # tester runs back to back: every client on the counter default; the clients spread over MANY_COUNTERS counters; and
@@ -375,16 +430,21 @@ ratio() { awk -v a="$1" -v b="$2" 'BEGIN {if (b > 0) printf "%.2f", a / b; else 
     printf '%-34s %10s %9s %9s %9s %9s\n' target 'req/s' 'p50 ms' 'p99 ms' 'non-2xx' 'sock err'
     BASELINES=()
     [[ -n $BASELINE_JAR ]] && BASELINES=(coalesced-baseline per-request-baseline)
-    for name in coalesced per-request "${BASELINES[@]}" liveness pgbench "${LOADTESTS[@]}"; do
+    for name in coalesced per-request "${BASELINES[@]}" "${PGBOUNCER_ROWS[@]}" liveness pgbench "${LOADTESTS[@]}"; do
         case $name in
             coalesced) label='/next coalesced' ;;
             per-request) label='/next per-request' ;;
             coalesced-baseline) label='/next coalesced, baseline jar' ;;
             per-request-baseline) label='/next per-request, baseline jar' ;;
+            coalesced-unprepared) label='/next coalesced, prepareThreshold=0' ;;
+            coalesced-pgbouncer) label='/next coalesced, via PgBouncer' ;;
+            per-request-unprepared) label='/next per-request, prepareThr.=0' ;;
+            per-request-pgbouncer) label='/next per-request, via PgBouncer' ;;
             liveness) label='liveness (management port)' ;;
             pgbench) label='pgbench UPDATE ... RETURNING' ;;
             loadtest-1-instance) label='load tester, /next coalesced' ;;
             loadtest-keyed) label='load tester, keyed, coalesced' ;;
+            loadtest-pgbouncer) label='load tester, via PgBouncer' ;;
             loadtest-*) label="load tester, ${LOADTEST_INSTANCES} instances" ;;
         esac
         printf '%-34s %10s %9s %9s %9s %9s\n' "$label" "${RPS[$name]}" "${P50[$name]}" "${P99[$name]}" \
@@ -399,6 +459,13 @@ ratio() { awk -v a="$1" -v b="$2" 'BEGIN {if (b > 0) printf "%.2f", a / b; else 
         echo "baseline jar: $BASELINE_JAR"
         echo "coalesced / baseline coalesced     = $(ratio "${RPS[coalesced]}" "${RPS[coalesced-baseline]}")"
         echo "per-request / baseline per-request = $(ratio "${RPS[per-request]}" "${RPS[per-request-baseline]}")"
+    fi
+    if ((${#PGBOUNCER_ROWS[@]})); then
+        echo "PgBouncer: $(pgbouncer --version | head -n 1), transaction pooling, 16 server connections"
+        echo "via PgBouncer / direct, coalesced   = $(ratio "${RPS[coalesced-pgbouncer]}" "${RPS[coalesced]}")" \
+            "(prepareThreshold=0 alone: $(ratio "${RPS[coalesced-unprepared]}" "${RPS[coalesced]}"))"
+        echo "via PgBouncer / direct, per-request = $(ratio "${RPS[per-request-pgbouncer]}" "${RPS[per-request]}")" \
+            "(prepareThreshold=0 alone: $(ratio "${RPS[per-request-unprepared]}" "${RPS[per-request]}"))"
     fi
     echo "resident memory under load: coalesced max VmRSS ${RSS_MAX[coalesced]} MB (VmHWM ${HWM_COALESCED} MB)," \
         "per-request max VmRSS ${RSS_MAX[per-request]} MB (VmHWM ${HWM_PER_REQUEST} MB)  (target <= 400 MB)"
@@ -434,7 +501,7 @@ ratio() { awk -v a="$1" -v b="$2" 'BEGIN {if (b > 0) printf "%.2f", a / b; else 
         done
     fi
     echo
-    echo "command: $COMMAND (DURATION=$DURATION WARMUP=$WARMUP CONNECTIONS=$CONNECTIONS LOADTEST_DURATION=$LOADTEST_DURATION LOADTEST_INSTANCES=$LOADTEST_INSTANCES MANY_COUNTERS=$MANY_COUNTERS BASELINE_JAR=$BASELINE_JAR)"
+    echo "command: $COMMAND (DURATION=$DURATION WARMUP=$WARMUP CONNECTIONS=$CONNECTIONS LOADTEST_DURATION=$LOADTEST_DURATION LOADTEST_INSTANCES=$LOADTEST_INSTANCES MANY_COUNTERS=$MANY_COUNTERS BASELINE_JAR=$BASELINE_JAR PGBOUNCER=${PGBOUNCER:-})"
 } | tee "$RESULTS/benchmark-$STAMP.txt"
 cp "$RESULTS/benchmark-$STAMP.txt" "$RESULTS/latest.txt"
 log "written to bench/results/benchmark-$STAMP.txt; load-test reports bench/results/loadtest-*-$STAMP.html"

@@ -31,9 +31,9 @@ import org.springframework.validation.annotation.Validated;
  * @param timeout how long a request may wait for the database before it is answered 503
  * @param coalescing how concurrent requests share one durable step
  * @param fenceMargin how far past this instance's high-water mark a counter is moved on a
- * new database server: it must exceed what all other instances together can have handed
- * out above this one's mark (at most a batch each: {@code max-batch} requests of
- * {@code max-count} numbers)
+ * new database server: it must exceed what any instance handed out above both that
+ * server's value and this one's mark, which with an asynchronous standby is the numbers
+ * handed out during the replication lag (docs/scaling.md)
  * @param idempotency how long a retry with the same {@code Idempotency-Key} gets the same
  * block
  * @param requireSynchronousReplication keep readiness DOWN on a primary that has standbys

@@ -185,7 +185,7 @@ class CounterService implements AutoCloseable {
     /** What a failed wait answers: its own problem, or 503 for a database error. */
     static RuntimeException unwrap(Throwable cause) {
         if (cause instanceof DataAccessException || cause instanceof TransactionException) {
-            return new CounterUnavailableException("The database could not confirm the request", cause);
+            return new CounterUnavailableException(DatabaseFailure.describe(cause), cause);
         }
         if (cause instanceof RuntimeException runtime) {
             return runtime;

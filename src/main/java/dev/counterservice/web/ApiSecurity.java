@@ -23,6 +23,7 @@ import org.springframework.security.config.annotation.web.configuration.EnableWe
 import org.springframework.security.config.annotation.web.configurers.AbstractHttpConfigurer;
 import org.springframework.security.config.http.SessionCreationPolicy;
 import org.springframework.security.core.context.SecurityContextHolder;
+import org.springframework.security.oauth2.jwt.JwtTimestampValidator;
 import org.springframework.security.oauth2.server.resource.web.BearerTokenAuthenticationEntryPoint;
 import org.springframework.security.oauth2.server.resource.web.access.BearerTokenAccessDeniedHandler;
 import org.springframework.security.web.SecurityFilterChain;
@@ -109,6 +110,18 @@ class ApiSecurity {
     @Bean
     CounterAdminAccess scopedAdminAccess() {
         return () -> CounterScopes.grantedAdmin(SecurityContextHolder.getContext().getAuthentication());
+    }
+
+    /**
+     * Spring Boot adds this to its token checks in place of the default timestamp check,
+     * which lets a token without {@code exp} through: such a token would be valid for
+     * ever.
+     */
+    @Bean
+    JwtTimestampValidator expiryRequired() {
+        JwtTimestampValidator validator = new JwtTimestampValidator();
+        validator.setAllowEmptyExpiryClaim(false);
+        return validator;
     }
 
     @Bean

@@ -7,8 +7,10 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.LinkedHashSet;
+import java.util.Map;
 import java.util.Properties;
 import java.util.Set;
+import java.util.TreeMap;
 
 import org.springframework.boot.convert.DurationStyle;
 
@@ -26,9 +28,12 @@ import org.springframework.boot.convert.DurationStyle;
  * (server.shutdown=graceful)
  * @param shutdownPhase how long graceful shutdown may take
  * (spring.lifecycle.timeout-per-shutdown-phase)
+ * @param tomcat the web server's limits (server.tomcat.*, without the prefix), which hold
+ * off connection floods
  */
 record AppContract(int serverPort, int managementPort, Set<String> managementPaths, String livenessPath,
-        String readinessPath, String prometheusPath, boolean graceful, Duration shutdownPhase) {
+        String readinessPath, String prometheusPath, boolean graceful, Duration shutdownPhase,
+        Map<String, String> tomcat) {
 
     static final Path PROPERTIES = Path.of("src/main/resources/application.properties");
 
@@ -57,8 +62,14 @@ record AppContract(int serverPort, int managementPort, Set<String> managementPat
         String prometheus = exposed.contains("prometheus") ? base + "/prometheus" : null;
         Duration shutdown = DurationStyle
             .detectAndParse(properties.getProperty("spring.lifecycle.timeout-per-shutdown-phase", "30s"));
+        Map<String, String> tomcat = new TreeMap<>();
+        properties.stringPropertyNames()
+            .stream()
+            .filter(name -> name.startsWith("server.tomcat."))
+            .forEach(name -> tomcat.put(name.substring("server.tomcat.".length()), properties.getProperty(name)));
         return new AppContract(Integer.parseInt(properties.getProperty("server.port", "8080")),
                 Integer.parseInt(properties.getProperty("management.server.port")), Set.copyOf(paths), liveness,
-                readiness, prometheus, "graceful".equals(properties.getProperty("server.shutdown")), shutdown);
+                readiness, prometheus, "graceful".equals(properties.getProperty("server.shutdown")), shutdown,
+                Map.copyOf(tomcat));
     }
 }

@@ -5,11 +5,15 @@ import java.net.URI;
 import java.util.ArrayList;
 import java.util.Base64;
 import java.util.List;
+import java.util.Locale;
 import java.util.Map;
+import java.util.TreeMap;
 
 import org.junit.jupiter.api.Test;
 
 import dev.counterservice.counter.CounterProperties;
+
+import org.springframework.boot.convert.DurationStyle;
 
 import tools.jackson.databind.JsonNode;
 
@@ -126,6 +130,56 @@ class ChartDefaultsTests {
             .containsEntry("COUNTER_IDEMPOTENCY_RETENTION", "24h")
             .containsEntry("COUNTER_FENCE_MARGIN", "10000000")
             .containsEntry("COUNTER_REQUIRE_SYNCHRONOUS_REPLICATION", "false");
+    }
+
+    /**
+     * The least the fence margin must cover after a failover that lost commits: one full
+     * batch ({@code max-batch} requests of {@code max-count} numbers) from every other
+     * replica the chart can run, handed out above the mark of an instance that was busy
+     * until the failover (docs/scaling.md). What it covers beyond that is time: lost
+     * commits, or a stalled instance, at the counter's rate.
+     */
+    @Test
+    void theDefaultFenceMarginCoversAFullBatchFromEveryOtherReplicaTheChartCanRun() {
+        Map<String, String> config = manifests.configMapData("counter-service");
+        int replicas = Math.max(manifests.only("Deployment").at("/spec/replicas").asInt(),
+                Chart.render(ValueSet.DEFAULTS, Map.of("autoscaling.enabled", true))
+                    .only("HorizontalPodAutoscaler")
+                    .at("/spec/maxReplicas")
+                    .asInt());
+        long batch = Long.parseLong(config.get("COUNTER_COALESCING_MAX_BATCH"))
+                * Long.parseLong(config.get("COUNTER_MAX_COUNT"));
+        assertThat(Long.parseLong(config.get("COUNTER_FENCE_MARGIN")))
+            .as("the margin against %d other replicas' batches of %d numbers", replicas - 1, batch)
+            .isGreaterThanOrEqualTo((replicas - 1) * batch);
+    }
+
+    /**
+     * The flood defences the chart sets ({@code http.*}) reach the app's environment with
+     * the values application.properties has, those the flood test measured.
+     */
+    @Test
+    void theFloodSettingsReachTheAppAsServerTomcatWithTheValuesOfApplicationProperties() {
+        JsonNode app = container(manifests.workload("app"), "app");
+        assertThat(app.path("envFrom").values()).extracting(from -> from.at("/configMapRef/name").asString())
+            .contains("counter-service");
+        Map<String, String> tomcat = new TreeMap<>();
+        manifests.configMapData("counter-service")
+            .entrySet()
+            .stream()
+            .filter(entry -> entry.getKey().startsWith("SERVER_TOMCAT_"))
+            .forEach(entry -> tomcat.put(
+                    entry.getKey().substring("SERVER_TOMCAT_".length()).toLowerCase(Locale.ROOT).replace('_', '-'),
+                    entry.getValue()));
+        assertThat(tomcat).containsOnlyKeys("max-connections", "accept-count", "connection-timeout",
+                "keep-alive-timeout");
+        Map<String, String> properties = AppContract.load().tomcat();
+        tomcat.forEach((name, value) -> assertThat(normalized(name, value)).as("server.tomcat." + name)
+            .isEqualTo(normalized(name, properties.get(name))));
+    }
+
+    private static String normalized(String name, String value) {
+        return value != null && name.endsWith("timeout") ? DurationStyle.detectAndParse(value).toString() : value;
     }
 
     @Test

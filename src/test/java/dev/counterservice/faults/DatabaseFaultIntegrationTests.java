@@ -124,10 +124,12 @@ class DatabaseFaultIntegrationTests {
         int cutsInsideCommit = 0;
         try (LoadClients load = LoadClients.start(16, urls(), NEXT)) {
             load.runFor(Duration.ofMillis(500));
+            // Three commits done by PostgreSQL whose answer never reaches the service
+            proxy.loseCommitReplies(3);
             // Cut until several cuts fell between a statement that commits and its
             // answer (here the batches' UPDATEs, each its own transaction): commits whose
             // outcome is unknown
-            for (int cut = 0; cut < 300 && cutsInsideCommit < 3; cut++) {
+            for (int cut = 0; cut < 300 && (cutsInsideCommit < 3 || proxy.commitRepliesToLose() > 0); cut++) {
                 cutsInsideCommit += proxy.cutConnections();
                 load.runFor(Duration.ofMillis(100));
             }
@@ -135,8 +137,13 @@ class DatabaseFaultIntegrationTests {
             load.close();
 
             assertThat(cutsInsideCommit).as("cuts that fell inside a commit").isGreaterThanOrEqualTo(3);
+            assertThat(proxy.commitRepliesToLose()).as("commit replies still to be lost").isZero();
             assertThat(load.failures()).as("the cuts were seen, as 503s only").isNotEmpty().containsOnlyKeys("503");
             assertGuarantees(load, start);
+            long unacknowledged = stored("faults") - start - load.numbers().count();
+            System.out.printf("Cuts: %d inside a commit; %d numbers stored but never acknowledged, %d failures%n",
+                    cutsInsideCommit, unacknowledged, load.failureCount());
+            assertThat(unacknowledged).as("numbers of commits whose outcome was lost to the client").isPositive();
         }
         assertCleanRun();
     }

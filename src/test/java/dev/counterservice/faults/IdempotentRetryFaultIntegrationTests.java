@@ -12,6 +12,11 @@ import dev.counterservice.testing.TestDatabase;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.params.AfterParameterizedClassInvocation;
+import org.junit.jupiter.params.BeforeParameterizedClassInvocation;
+import org.junit.jupiter.params.Parameter;
+import org.junit.jupiter.params.ParameterizedClass;
+import org.junit.jupiter.params.provider.ValueSource;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
@@ -21,8 +26,12 @@ import static org.assertj.core.api.Assertions.assertThat;
  * connections cut mid-transaction and an instance SIGKILLed, every key gets exactly one
  * block, no number belongs to two keys, real-time order holds between logical requests,
  * replays are identical, and the keys' blocks cover the counter's new numbers without a
- * gap.
+ * gap; every failed attempt was one the clients retry (a 503 problem with Retry-After, a
+ * 409, a timeout or a dropped connection). With request coalescing on, then off; the
+ * PostgreSQL cluster is shared by both.
  */
+@ParameterizedClass(name = "coalescing enabled: {0}")
+@ValueSource(booleans = { true, false })
 class IdempotentRetryFaultIntegrationTests {
 
     private static final Duration START = Duration.ofSeconds(120);
@@ -39,24 +48,39 @@ class IdempotentRetryFaultIntegrationTests {
 
     private static AppProcess second;
 
+    /**
+     * The mode under test; declared so that {@link #startInstances(boolean)} receives it.
+     */
+    @Parameter
+    boolean coalescing;
+
     @BeforeAll
-    static void start() {
+    static void startDatabase() {
         server = LocalPostgres.start();
         database = server.createDatabase("keyed");
         proxy = TcpProxy.to(database.host(), database.port());
+    }
+
+    @AfterAll
+    static void stopProxy() {
+        proxy.close();
+    }
+
+    @BeforeParameterizedClassInvocation
+    static void startInstances(boolean coalescing) {
         Map<String, String> properties = Map.of("counter.names", "keyed", "counter.timeout", "1s",
-                "spring.datasource.hikari.connection-timeout", "1000");
+                "spring.datasource.hikari.connection-timeout", "1000", "counter.coalescing.enabled",
+                Boolean.toString(coalescing));
         first = AppProcess.start(database.via(proxy.port()), properties);
         second = AppProcess.start(database.via(proxy.port()), properties);
         first.awaitReady(START);
         second.awaitReady(START);
     }
 
-    @AfterAll
-    static void stop() {
+    @AfterParameterizedClassInvocation
+    static void stopInstances() {
         first.close();
         second.close();
-        proxy.close();
     }
 
     @Test

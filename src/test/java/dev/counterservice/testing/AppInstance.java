@@ -23,7 +23,7 @@ public final class AppInstance implements AutoCloseable {
      * Every counter the tests on {@link #sharedPair(boolean) shared instances} use; each
      * test class keeps to counters of its own, so tests see only their own numbers move.
      */
-    private static final String SHARED_COUNTERS = "default,orders,huge,contended,soak,spread";
+    private static final String SHARED_COUNTERS = "default,orders,huge,contended,soak";
 
     private static final Map<Boolean, List<AppInstance>> shared = new HashMap<>();
 

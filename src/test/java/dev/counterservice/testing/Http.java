@@ -24,9 +24,18 @@ public final class Http {
      * failures are thrown.
      */
     public static HttpResponse<String> send(String method, String url) {
+        return send(method, url, HttpRequest.BodyPublishers.noBody());
+    }
+
+    /** The same, with {@code body} as the request's body. */
+    public static HttpResponse<String> send(String method, String url, String body) {
+        return send(method, url, HttpRequest.BodyPublishers.ofString(body));
+    }
+
+    private static HttpResponse<String> send(String method, String url, HttpRequest.BodyPublisher body) {
         HttpRequest request = HttpRequest.newBuilder(URI.create(url))
             .timeout(Duration.ofSeconds(30))
-            .method(method, HttpRequest.BodyPublishers.noBody())
+            .method(method, body)
             .build();
         try {
             return CLIENT.send(request, HttpResponse.BodyHandlers.ofString());

@@ -42,6 +42,8 @@ public final class LoadClients implements AutoCloseable {
 
     private final Map<String, LongAdder> failures = new ConcurrentHashMap<>();
 
+    private final AtomicLong firstFailureNanos = new AtomicLong();
+
     private final AtomicLong lastFailureNanos = new AtomicLong();
 
     private final AtomicLong slowestNanos = new AtomicLong();
@@ -107,7 +109,11 @@ public final class LoadClients implements AutoCloseable {
         served.incrementAndGet(instance);
     }
 
-    private static String kind(HttpResponse<String> response) {
+    /**
+     * {@code "503"} for the promised 503 (problem, Retry-After), else the status, marked
+     * when a 503 lacks them.
+     */
+    static String kind(HttpResponse<String> response) {
         boolean promised503 = response.headers()
             .firstValue("Content-Type")
             .orElse("")
@@ -118,6 +124,7 @@ public final class LoadClients implements AutoCloseable {
 
     private void fail(String kind, long when) {
         failures.computeIfAbsent(kind, key -> new LongAdder()).increment();
+        firstFailureNanos.accumulateAndGet(when, (first, next) -> first == 0 ? next : Math.min(first, next));
         lastFailureNanos.accumulateAndGet(when, Math::max);
         // Refused at once while an instance or its database is down: do not spin on it
         AppProcess.sleep(Duration.ofMillis(20));
@@ -135,6 +142,11 @@ public final class LoadClients implements AutoCloseable {
     /** How many requests failed so far, of any kind. */
     public long failureCount() {
         return failures.values().stream().mapToLong(LongAdder::sum).sum();
+    }
+
+    /** When the first failure happened ({@link System#nanoTime()}), 0 if none did. */
+    public long firstFailureNanos() {
+        return firstFailureNanos.get();
     }
 
     /** When the last failure happened ({@link System#nanoTime()}), 0 if none did. */

@@ -159,19 +159,24 @@ public final class LocalPostgres {
     }
 
     /**
-     * Kills the postmaster with SIGKILL, as a crashed pod would be; committed data stays
-     * on disk.
+     * Kills the server as a crashed pod's processes die: the postmaster and every backend
+     * with one SIGKILL each, sent together, so that no backend finishes its statement,
+     * commits or answers after the crash; what was committed stays on disk.
      */
     public void kill() {
         try {
             long pid = Long.parseLong(Files.readAllLines(dataDir.resolve("postmaster.pid")).getFirst().trim());
             ProcessHandle.of(pid).ifPresent(postmaster -> {
-                List<ProcessHandle> backends = postmaster.children().toList();
-                run("kill", "-KILL", Long.toString(pid));
-                // Without the postmaster, backends exit on their own; wait so the port is
-                // free for a restart
-                backends.forEach(backend -> backend.onExit().orTimeout(10, TimeUnit.SECONDS).join());
-                postmaster.onExit().orTimeout(10, TimeUnit.SECONDS).join();
+                // Each backend is the leader of a session of its own (PostgreSQL calls
+                // setsid), so no process group holds them all: one kill(1) signals each
+                List<ProcessHandle> cluster = Stream.concat(Stream.of(postmaster), postmaster.children()).toList();
+                // (a backend that has just exited makes it fail: the waits below are what
+                // count)
+                List<String> command = new ArrayList<>(List.of("kill", "-KILL"));
+                cluster.forEach(process -> command.add(Long.toString(process.pid())));
+                Commands.tryRun(command, Duration.ofSeconds(10));
+                // Wait so the port and the shared memory are free for a restart
+                cluster.forEach(process -> process.onExit().orTimeout(10, TimeUnit.SECONDS).join());
             });
         }
         catch (IOException ex) {
@@ -214,7 +219,7 @@ public final class LocalPostgres {
 
     private void run(String... command) {
         List<String> line = new ArrayList<>();
-        if (isRoot() && !command[0].equals("kill")) {
+        if (isRoot()) {
             line.addAll(List.of("runuser", "-u", SERVICE_USER, "--"));
         }
         line.addAll(List.of(command));
@@ -225,7 +230,7 @@ public final class LocalPostgres {
         return "root".equals(System.getProperty("user.name"));
     }
 
-    private static Path findBin() {
+    static Path findBin() {
         String explicit = System.getenv("PG_BIN");
         if (explicit != null && Files.isExecutable(Path.of(explicit, "initdb"))) {
             return Path.of(explicit);

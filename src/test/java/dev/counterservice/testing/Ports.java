@@ -3,6 +3,7 @@ package dev.counterservice.testing;
 import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.net.ServerSocket;
+import java.net.Socket;
 
 public final class Ports {
 
@@ -16,6 +17,16 @@ public final class Ports {
         }
         catch (IOException ex) {
             throw new UncheckedIOException(ex);
+        }
+    }
+
+    /** Whether a server takes connections on this loopback port. */
+    static boolean listening(int port) {
+        try (Socket socket = new Socket("127.0.0.1", port)) {
+            return true;
+        }
+        catch (IOException ex) {
+            return false;
         }
     }
 

@@ -130,8 +130,8 @@ public final class ReplicatedPostgres implements AutoCloseable {
     }
 
     /**
-     * SIGKILL to the primary's postmaster: what it wrote stays on its disk, but nobody
-     * will read it again.
+     * SIGKILL to every process of the primary at once: what it wrote stays on its disk,
+     * but nobody will read it again.
      */
     public void killPrimary() {
         primary.kill();

@@ -5,10 +5,12 @@ import java.net.URI;
 import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
+import java.nio.charset.StandardCharsets;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
+import java.util.Set;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
@@ -16,21 +18,29 @@ import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.atomic.LongAdder;
 
 import dev.counterservice.loadtest.Checker;
+import dev.counterservice.loadtest.Numbers;
 
 /**
  * Clients that give every request an {@code Idempotency-Key} and retry it, on the next
- * instance, after any 503, 409, timeout or dropped connection, until it is answered 200:
- * the client exactly-once numbering needs. Every fifth answered key is sent once more, to
- * check that the replay is identical. {@link #violations} checks the whole promise: one
- * block per key, no number in two keys, real-time order between logical requests (a key's
- * request spans from its first send to its final answer), and the blocks forming one
- * contiguous range.
+ * instance, after a 503 problem with Retry-After, a 409, a timeout or a dropped
+ * connection, until it is answered 200: the client exactly-once numbering needs. Any
+ * other answer, and a 200 that is not exactly the numbers asked for, is a violation, and
+ * the client leaves that key. Every fifth answered key is sent once more, to check that
+ * the replay is identical. {@link #violations} checks the whole promise: one block per
+ * key, no number in two keys, real-time order between logical requests (a key's request
+ * spans from its first send to its final answer), and the blocks forming one contiguous
+ * range.
  */
 public final class RetryingClients implements AutoCloseable {
 
     private static final Duration LONGEST = Duration.ofMinutes(1);
 
     private static final Duration REQUEST_TIMEOUT = Duration.ofSeconds(5);
+
+    private static final String NO_ANSWER = "connection or timeout";
+
+    /** The answers a key is retried after ({@link LoadClients#kind} names them). */
+    private static final Set<String> RETRIED = Set.of("503", "409", NO_ANSWER);
 
     /** A key's logical request: its block and the exact body of its first answer. */
     public record Answer(String key, int client, long firstSentNanos, long receivedNanos, long first, long last,
@@ -47,6 +57,8 @@ public final class RetryingClients implements AutoCloseable {
     private final List<String> replayMismatches = new ArrayList<>();
 
     private final List<String> garbled = new ArrayList<>();
+
+    private final List<String> unexpected = new ArrayList<>();
 
     private final Map<String, LongAdder> retries = new ConcurrentHashMap<>();
 
@@ -90,15 +102,15 @@ public final class RetryingClients implements AutoCloseable {
             HttpResponse<String> response = send(url, key);
             if (response != null && response.statusCode() == 200) {
                 long received = System.nanoTime();
-                String[] lines = response.body().split("\n");
+                byte[] body = response.body().getBytes(StandardCharsets.UTF_8);
+                long[] range = new long[2];
+                String problem = Numbers.parse(body, 0, body.length, count, range);
                 synchronized (this) {
-                    try {
-                        answers.add(new Answer(key, client, firstSent, received, Long.parseLong(lines[0]),
-                                Long.parseLong(lines[lines.length - 1]), response.body()));
+                    if (problem != null) {
+                        garbled.add("key %s answered 200 with %s: %s".formatted(key, response.body(), problem));
+                        return;
                     }
-                    catch (NumberFormatException ex) {
-                        garbled.add("key %s answered 200 with %s".formatted(key, response.body()));
-                    }
+                    answers.add(new Answer(key, client, firstSent, received, range[0], range[1], response.body()));
                 }
                 if (key.hashCode() % 5 == 0) {
                     checkReplay(baseUrls.get((firstInstance + attempt + 1) % baseUrls.size()) + path, key,
@@ -106,12 +118,27 @@ public final class RetryingClients implements AutoCloseable {
                 }
                 return;
             }
-            retries
-                .computeIfAbsent(response == null ? "connection or timeout" : Integer.toString(response.statusCode()),
-                        kind -> new LongAdder())
-                .increment();
+            if (!retried(key, response)) {
+                return;
+            }
             AppProcess.sleep(Duration.ofMillis(20));
         }
+    }
+
+    /**
+     * Counts a failed attempt by kind if it is one to retry; else records it as a
+     * violation and returns false.
+     */
+    private boolean retried(String key, HttpResponse<String> response) {
+        String kind = response == null ? NO_ANSWER : LoadClients.kind(response);
+        if (!RETRIED.contains(kind)) {
+            synchronized (this) {
+                unexpected.add("key %s answered %s: %s".formatted(key, kind, response.body()));
+            }
+            return false;
+        }
+        retries.computeIfAbsent(kind, k -> new LongAdder()).increment();
+        return true;
     }
 
     private void checkReplay(String url, String key, String body) {
@@ -125,6 +152,9 @@ public final class RetryingClients implements AutoCloseable {
                         replayMismatches.add(problem);
                     }
                 }
+                return;
+            }
+            if (!retried(key, replay)) {
                 return;
             }
             AppProcess.sleep(Duration.ofMillis(20));
@@ -155,7 +185,7 @@ public final class RetryingClients implements AutoCloseable {
 
     /**
      * Failed attempts by kind ("503", "409", "connection or timeout"), each followed by a
-     * retry.
+     * retry (replays of answered keys included).
      */
     public Map<String, Long> retries() {
         return retries.entrySet()
@@ -172,6 +202,7 @@ public final class RetryingClients implements AutoCloseable {
     public synchronized List<String> violations(long before, long storedNow) {
         List<String> violations = new ArrayList<>(replayMismatches);
         violations.addAll(garbled);
+        violations.addAll(unexpected);
         violations.addAll(violations(answers, before, storedNow));
         return violations;
     }

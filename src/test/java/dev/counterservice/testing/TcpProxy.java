@@ -10,19 +10,23 @@ import java.nio.charset.StandardCharsets;
 import java.util.Arrays;
 import java.util.Set;
 import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.atomic.AtomicInteger;
 
 /**
  * A TCP proxy on 127.0.0.1 between the service and PostgreSQL, to fail the network on
  * purpose: refuse new connections, cut the open ones (and tell whether a cut fell inside
- * a commit), or stall every byte in flight until resumed. While refusing, or while
- * PostgreSQL is down, an accepted connection is reset at once, as a refused connection
- * would be, never left hanging.
+ * a commit), cut a connection just as PostgreSQL answers a commit that moves a counter
+ * (so the commit is done and the service never learns it), or stall every byte in flight
+ * until resumed. While refusing, or while PostgreSQL is down, an accepted connection is
+ * reset at once, as a refused connection would be, never left hanging.
  */
 public final class TcpProxy implements AutoCloseable {
 
     private static final byte[] COMMIT = "COMMIT".getBytes(StandardCharsets.US_ASCII);
 
     private static final byte[] BEGIN = "BEGIN".getBytes(StandardCharsets.US_ASCII);
+
+    private static final byte[] MOVE_A_COUNTER = "UPDATE counter".getBytes(StandardCharsets.US_ASCII);
 
     /**
      * PostgreSQL's ReadyForQuery message, the end of every reply, saying the session is
@@ -45,10 +49,12 @@ public final class TcpProxy implements AutoCloseable {
 
     private volatile boolean refusing;
 
+    private final AtomicInteger commitRepliesToLose = new AtomicInteger();
+
     /**
      * One proxied connection; {@code commitUnanswered} while a statement of the service
      * that commits (a COMMIT, or any statement outside a transaction) has had no reply
-     * yet.
+     * yet, {@code moveUnanswered} while that statement is a COMMIT or moves a counter.
      */
     private static final class Link {
 
@@ -57,6 +63,8 @@ public final class TcpProxy implements AutoCloseable {
         final Socket upstream;
 
         volatile boolean commitUnanswered;
+
+        volatile boolean moveUnanswered;
 
         volatile boolean outsideATransaction;
 
@@ -110,6 +118,23 @@ public final class TcpProxy implements AutoCloseable {
             links.remove(link);
         }
         return insideCommit;
+    }
+
+    /**
+     * Instead of passing it on, cuts the connection that carries each of the next
+     * {@code count} replies to a COMMIT or to an UPDATE of a counter outside a
+     * transaction: PostgreSQL has decided the commit, and the service never learns how.
+     */
+    public void loseCommitReplies(int count) {
+        commitRepliesToLose.set(count);
+    }
+
+    /**
+     * How many of the replies {@link #loseCommitReplies(int)} asked for are still to
+     * come.
+     */
+    public int commitRepliesToLose() {
+        return commitRepliesToLose.get();
     }
 
     /**
@@ -189,13 +214,20 @@ public final class TcpProxy implements AutoCloseable {
                 // The first reply after a statement answers it (the driver waits for it
                 // before sending more)
                 if (fromService) {
-                    link.commitUnanswered |= contains(buffer, read, COMMIT)
+                    boolean commits = contains(buffer, read, COMMIT)
                             || link.outsideATransaction && !contains(buffer, read, BEGIN);
+                    link.commitUnanswered |= commits;
+                    link.moveUnanswered |= commits
+                            && (contains(buffer, read, COMMIT) || contains(buffer, read, MOVE_A_COUNTER));
+                }
+                else if (link.moveUnanswered && commitRepliesToLose.getAndUpdate(left -> Math.max(0, left - 1)) > 0) {
+                    break;
                 }
                 out.write(buffer, 0, read);
                 out.flush();
                 if (!fromService) {
                     link.commitUnanswered = false;
+                    link.moveUnanswered = false;
                     link.outsideATransaction = read >= READY_OUTSIDE_A_TRANSACTION.length
                             && Arrays.equals(buffer, read - READY_OUTSIDE_A_TRANSACTION.length, read,
                                     READY_OUTSIDE_A_TRANSACTION, 0, READY_OUTSIDE_A_TRANSACTION.length);

@@ -4,13 +4,27 @@ import java.nio.ByteBuffer;
 import java.nio.charset.StandardCharsets;
 import java.time.Duration;
 import java.time.Instant;
+import java.util.ArrayList;
+import java.util.Base64;
+import java.util.Date;
+import java.util.LinkedHashMap;
+import java.util.List;
 import java.util.Map;
 
+import com.nimbusds.jose.JOSEException;
+import com.nimbusds.jose.JWSAlgorithm;
+import com.nimbusds.jose.JWSHeader;
+import com.nimbusds.jose.crypto.MACSigner;
+import com.nimbusds.jwt.JWTClaimsSet;
+import com.nimbusds.jwt.PlainJWT;
+import com.nimbusds.jwt.SignedJWT;
 import dev.counterservice.testing.AppInstance;
 import dev.counterservice.testing.RawHttp;
 import dev.counterservice.testing.TestDatabase;
 import org.junit.jupiter.api.AutoClose;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.ValueSource;
 import tools.jackson.databind.json.JsonMapper;
 
 import static org.assertj.core.api.Assertions.assertThat;
@@ -18,18 +32,22 @@ import static org.assertj.core.api.Assertions.assertThat;
 /**
  * Authorization on: the service verifies tokens against a public key
  * (spring.security.oauth2.resourceserver.jwt. public-key-location), and the test signs
- * them with the private key of a pair it generates, as an identity provider would. Every
- * refusal is an RFC 9457 problem with the API's headers, and moves no counter.
+ * them with the private key of a pair it generates, as an identity provider would; the
+ * forged tokens are also tried against an issuer's discovery document and JWK set, served
+ * by the test on loopback. Every refusal is an RFC 9457 problem with the API's headers,
+ * and moves no counter.
  */
 class ApiSecurityIntegrationTests {
 
     private static final JsonMapper JSON = JsonMapper.builder().build();
 
+    private static final String COUNTERS = "default,orders,invoices";
+
     private static final TestIssuer ISSUER = TestIssuer.generate();
 
     @AutoClose
-    private static AppInstance instance = AppInstance.start(TestDatabase.shared(), Map.of("counter.names",
-            "default,orders,invoices", TestIssuer.PUBLIC_KEY_LOCATION, ISSUER.publicKeyLocation()));
+    private static AppInstance instance = AppInstance.start(TestDatabase.shared(),
+            Map.of("counter.names", COUNTERS, TestIssuer.PUBLIC_KEY_LOCATION, ISSUER.publicKeyLocation()));
 
     private final TestDatabase database = TestDatabase.shared();
 
@@ -57,6 +75,93 @@ class ApiSecurityIntegrationTests {
         // Only the Authorization header counts: a token in the query string would end up
         // in access logs
         assertRefused("GET /next?access_token=" + token("counter:default:next"), null, 401);
+    }
+
+    /**
+     * Whichever way the service gets the issuer's key, a token that is unsigned, signed
+     * with the public key as an HMAC secret, edited after signing, without an expiry or
+     * not valid yet is refused, and takes nothing; a proper token from the same issuer is
+     * served.
+     */
+    @ParameterizedTest(name = "{0}")
+    @ValueSource(strings = { "public-key-location", "issuer-uri", "jwk-set-uri" })
+    void forgedUnsignedNeverExpiringAndNotYetValidTokensAre401AndTakeNothing(String keySource) {
+        if (keySource.equals("public-key-location")) {
+            assertForgedTokensRefused(instance, ISSUER, false);
+            return;
+        }
+        try (TestIssuer served = TestIssuer.serveOnLoopback();
+                AppInstance app = AppInstance.start(TestDatabase.shared(),
+                        Map.of("counter.names", COUNTERS, "spring.security.oauth2.resourceserver.jwt." + keySource,
+                                keySource.equals("issuer-uri") ? served.issuerUri() : served.jwkSetUri()))) {
+            assertForgedTokensRefused(app, served, keySource.equals("issuer-uri"));
+        }
+    }
+
+    private void assertForgedTokensRefused(AppInstance target, TestIssuer issuer, boolean issuerChecked) {
+        Instant later = Instant.now().plus(Duration.ofMinutes(5));
+        String next = "counter:default:next";
+        Map<String, String> forged = new LinkedHashMap<>();
+        forged.put("alg none", new PlainJWT(issuer.claims(next, later).build()).serialize());
+        forged.put("HS256 keyed with the RSA public key", hs256(issuer.claims(next, later).build(), issuer));
+        String[] readOnly = issuer.token("counter:default:read", later).split("\\.");
+        String payload = new String(Base64.getUrlDecoder().decode(readOnly[1]), StandardCharsets.UTF_8)
+            .replace("counter:default:read", "counter:default:read " + next);
+        forged.put("a scope added to the payload, the signature kept", readOnly[0] + "."
+                + Base64.getUrlEncoder().withoutPadding().encodeToString(payload.getBytes(StandardCharsets.UTF_8)) + "."
+                + readOnly[2]);
+        forged.put("no exp", issuer.sign(issuer.claims(next, later).expirationTime(null).build()));
+        forged.put("nbf ten minutes ahead", issuer
+            .sign(issuer.claims(next, later).notBeforeTime(Date.from(Instant.now().plusSeconds(600))).build()));
+        if (issuerChecked) {
+            forged.put("another issuer", issuer.sign(issuer.claims(next, later).issuer("http://elsewhere").build()));
+        }
+        List<String> accepted = new ArrayList<>();
+        forged.forEach((attack, token) -> {
+            try {
+                RawHttp.Response response = assertRefused(target, attack, request("GET /next", token, null), 401);
+                assertThat(response.header("WWW-Authenticate")).as(attack).startsWith("Bearer error=\"invalid_token\"");
+            }
+            catch (AssertionError ex) {
+                accepted.add(ex.getMessage());
+            }
+        });
+        assertThat(accepted).as("forged tokens not refused as they should be").isEmpty();
+        assertThat(RawHttp.send(target.baseUrl(), request("GET /next", issuer.token(next, later), null)).status())
+            .as("the same issuer's proper token")
+            .isEqualTo(200);
+    }
+
+    /**
+     * The "algorithm confusion" forgery: HS256 with the issuer's public key, which anyone
+     * has, as the shared secret.
+     */
+    private static String hs256(JWTClaimsSet claims, TestIssuer issuer) {
+        SignedJWT jwt = new SignedJWT(new JWSHeader(JWSAlgorithm.HS256), claims);
+        try {
+            jwt.sign(new MACSigner(issuer.publicKeyPem().getBytes(StandardCharsets.US_ASCII)));
+        }
+        catch (JOSEException ex) {
+            throw new IllegalStateException(ex);
+        }
+        return jwt.serialize();
+    }
+
+    /**
+     * Scopes in {@code scp}, as a list or a space-separated string, count as in
+     * {@code scope}.
+     */
+    @Test
+    void theScpClaimGrantsScopesAsTheScopeClaimDoes() {
+        Instant later = Instant.now().plus(Duration.ofMinutes(5));
+        for (Object scp : List.of(List.of("counter:orders:next"), "counter:orders:read counter:orders:next")) {
+            String token = ISSUER.sign(ISSUER.claims(null, later).claim("scp", scp).build());
+            long before = stored("orders");
+
+            assertThat(send("POST /counters/orders/next", token).body()).as(scp.toString())
+                .isEqualTo((before + 1) + "\n");
+            assertRefused("GET /next", token, 403);
+        }
     }
 
     @Test
@@ -152,11 +257,15 @@ class ApiSecurityIntegrationTests {
     }
 
     private RawHttp.Response assertRefused(byte[] request, int status) {
-        String description = new String(request, StandardCharsets.UTF_8).lines().findFirst().orElseThrow();
+        return assertRefused(instance, new String(request, StandardCharsets.UTF_8).lines().findFirst().orElseThrow(),
+                request, status);
+    }
+
+    private RawHttp.Response assertRefused(AppInstance target, String description, byte[] request, int status) {
         Map<String, Long> before = Map.of("default", stored("default"), "orders", stored("orders"), "invoices",
                 stored("invoices"));
 
-        RawHttp.Response response = RawHttp.send(instance.baseUrl(), request);
+        RawHttp.Response response = RawHttp.send(target.baseUrl(), request);
 
         assertThat(response.status()).as(description).isEqualTo(status);
         assertThat(response.header("Cache-Control")).as(description).isEqualTo("no-store");

@@ -10,11 +10,16 @@ import java.util.List;
 import java.util.Map;
 import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.function.Supplier;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
 
 import dev.counterservice.testing.AppProcess;
 import dev.counterservice.testing.RawHttp;
 import dev.counterservice.testing.TestDatabase;
 import org.junit.jupiter.api.Test;
+import org.yaml.snakeyaml.LoaderOptions;
+import org.yaml.snakeyaml.Yaml;
+import org.yaml.snakeyaml.constructor.SafeConstructor;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
@@ -24,13 +29,21 @@ import static org.assertj.core.api.Assertions.assertThat;
  * time-out fires, while a fresh client (a new connection per request) takes a number
  * every 100 ms. Each must be answered in under a second: while the connections are
  * opened, held past the connection time-out, and then left silent until the server closes
- * them. Prints the memory they cost, the figure docs/security.md quotes. The service runs
- * in a process of its own: its sockets and the attacker's would not fit in one process's
- * file limit (20,000 on the dev machine).
+ * them. Measures the heap each one holds: at most the figure the chart's heap is sized
+ * from, with which the chart's default connection limit fits in its heap beside the idle
+ * service. The service runs in a process of its own: its sockets and the attacker's would
+ * not fit in one process's file limit (20,000 on the dev machine).
  */
 class ConnectionFloodIntegrationTests {
 
     private static final int HALF_OPEN = 9_000;
+
+    /**
+     * The heap one connection with a request under way may hold: chart/values.yaml sizes
+     * the heap from it ({@code http.maxConnections} x 24 KB well under the heap), as does
+     * docs/security.md.
+     */
+    private static final double HEAP_PER_CONNECTION_KB = 24;
 
     /** server.tomcat.connection-timeout in application.properties. */
     private static final Duration CONNECTION_TIMEOUT = Duration.ofSeconds(10);
@@ -50,11 +63,19 @@ class ConnectionFloodIntegrationTests {
                     .as("%d half-open connections open (%d attempts failed)", flood.open(), flood.failedConnects())
                     .isTrue();
                 Memory held = freshClient.pausedFor(() -> Memory.of(app));
+                double heapPerConnectionKb = (held.heapKb - idle.heapKb) / (double) HALF_OPEN;
                 System.out.printf(
                         "Memory with %d half-open connections: RSS %d -> %d MB (%d KB each), "
-                                + "heap after a full GC %d -> %d MB (%d KB each)%n",
+                                + "heap after a full GC %d -> %d MB (%.1f KB each)%n",
                         HALF_OPEN, idle.rssKb / 1024, held.rssKb / 1024, (held.rssKb - idle.rssKb) / HALF_OPEN,
-                        idle.heapKb / 1024, held.heapKb / 1024, (held.heapKb - idle.heapKb) / HALF_OPEN);
+                        idle.heapKb / 1024, held.heapKb / 1024, heapPerConnectionKb);
+                assertThat(heapPerConnectionKb).as("heap per half-open connection, KB")
+                    .isLessThanOrEqualTo(HEAP_PER_CONNECTION_KB);
+                ChartSizing chart = ChartSizing.read();
+                assertThat(idle.heapKb + chart.maxConnections() * HEAP_PER_CONNECTION_KB)
+                    .as("the idle service and http.maxConnections (%d) connections, against the chart's heap (%d MB)",
+                            chart.maxConnections(), chart.heapKb() / 1024)
+                    .isLessThanOrEqualTo(chart.heapKb());
 
                 freshClient.phase = "holding";
                 pause(CONNECTION_TIMEOUT.plusSeconds(5));
@@ -146,6 +167,33 @@ class ConnectionFloodIntegrationTests {
         }
         catch (InterruptedException ex) {
             Thread.currentThread().interrupt();
+        }
+    }
+
+    /**
+     * The chart's defaults: its connection limit, and its heap, the image's
+     * {@code MaxRAMPercentage} of the app container's memory limit.
+     */
+    private record ChartSizing(long maxConnections, long heapKb) {
+
+        @SuppressWarnings("unchecked")
+        static ChartSizing read() {
+            try {
+                Map<String, Map<String, Object>> values = new Yaml(new SafeConstructor(new LoaderOptions()))
+                    .load(Files.readString(Path.of("chart/values.yaml")));
+                long maxConnections = ((Number) values.get("http").get("maxConnections")).longValue();
+                String limit = ((Map<String, String>) values.get("resources").get("limits")).get("memory");
+                Matcher memory = Pattern.compile("(\\d+)(Mi|Gi)").matcher(limit);
+                Matcher percentage = Pattern.compile("MaxRAMPercentage=(\\d+)")
+                    .matcher(Files.readString(Path.of("Dockerfile")));
+                assertThat(memory.matches()).as("resources.limits.memory " + limit).isTrue();
+                assertThat(percentage.find()).as("MaxRAMPercentage in the Dockerfile").isTrue();
+                long limitKb = Long.parseLong(memory.group(1)) * (memory.group(2).equals("Gi") ? 1024 * 1024 : 1024);
+                return new ChartSizing(maxConnections, limitKb * Long.parseLong(percentage.group(1)) / 100);
+            }
+            catch (IOException ex) {
+                throw new UncheckedIOException(ex);
+            }
         }
     }
 
