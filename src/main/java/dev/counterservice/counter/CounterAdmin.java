@@ -67,22 +67,31 @@ class CounterAdmin implements AutoCloseable {
             counters.lockCreations();
             Optional<CounterRow> existing = counters.findById(name);
             if (existing.isPresent()) {
-                List<String> differences = existing.get().settings().differences(settings);
-                if (!differences.isEmpty()) {
-                    throw conflict("Counter '" + name + "' exists with other settings: "
-                            + String.join(", ", differences) + ". Settings never change once a counter exists");
-                }
-                return new Created(existing.get(), false);
+                return compared(name, existing.get(), settings);
             }
             if (counters.count() >= maxCounters) {
                 throw conflict("There are " + maxCounters + " counters, the most there may be (counter.max-counters="
                         + maxCounters + ")");
             }
-            counters.create(name, settings.start());
+            if (counters.create(name, settings.start()) == 0) {
+                // Created meanwhile by a starting instance's configuration, which takes
+                // no lock
+                return compared(name, counters.findById(name).orElseThrow(), settings);
+            }
             return new Created(new CounterRow(name, settings.start(), settings.start()), true);
         }));
         service.exists(name);
         return created;
+    }
+
+    /** An existing counter, if it has the settings wanted. */
+    private static Created compared(String name, CounterRow existing, CounterSettings settings) {
+        List<String> differences = existing.settings().differences(settings);
+        if (!differences.isEmpty()) {
+            throw conflict("Counter '" + name + "' exists with other settings: " + String.join(", ", differences)
+                    + ". Settings never change once a counter exists");
+        }
+        return new Created(existing, false);
     }
 
     /**
