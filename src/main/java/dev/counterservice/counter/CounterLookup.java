@@ -31,7 +31,7 @@ final class CounterLookup {
 
     static final int MAX_NAMES = 1000;
 
-    static final int MAX_WAITING = 10_000;
+    static final int MAX_WAITING = 100_000;
 
     private final Function<String[], Set<String>> existing;
 

@@ -1,11 +1,16 @@
 package dev.counterservice.counter;
 
 import java.time.Duration;
+import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.Future;
 
 import dev.counterservice.testing.AppInstance;
+import dev.counterservice.testing.TestDatabase;
 import io.micrometer.core.instrument.simple.SimpleMeterRegistry;
 import io.micrometer.observation.ObservationRegistry;
 import org.junit.jupiter.api.AfterEach;
@@ -79,6 +84,35 @@ class CounterServiceTests {
             assertThat(registry.get("counter.numbers.issued").tag("counter", CounterMeters.OTHER).counter().count())
                 .isEqualTo(1);
             assertThat(registry.find("counter.numbers.issued").tag("counter", elsewhere).counter()).isNull();
+        }
+    }
+
+    @Test
+    void tenThousandCountersCreatedAtRunTimeAddNoMeter() throws Exception {
+        SimpleMeterRegistry registry = new SimpleMeterRegistry();
+        String prefix = "service-many-";
+        TestDatabase database = TestDatabase.shared();
+        database
+            .execute("INSERT INTO counter (name) SELECT '%s' || i FROM generate_series(1, 10000) i".formatted(prefix));
+        try (CounterService service = service(registry)) {
+            int meters = registry.getMeters().size();
+            List<Future<Block>> taken = new ArrayList<>();
+            try (ExecutorService clients = Executors.newVirtualThreadPerTaskExecutor()) {
+                for (int i = 1; i <= 10_000; i++) {
+                    String name = prefix + i;
+                    taken.add(clients.submit(() -> service.next(name, 1, null)));
+                }
+                for (int i = 1; i <= 10_000; i++) {
+                    assertThat(taken.get(i - 1).get()).isEqualTo(new Block(prefix + i, 1, 1));
+                }
+            }
+
+            assertThat(registry.getMeters()).hasSize(meters);
+            assertThat(registry.get("counter.numbers.issued").tag("counter", CounterMeters.OTHER).counter().count())
+                .isEqualTo(10_000);
+        }
+        finally {
+            database.execute("DELETE FROM counter WHERE name LIKE '%s%%'".formatted(prefix));
         }
     }
 
