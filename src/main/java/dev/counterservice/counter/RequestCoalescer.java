@@ -127,11 +127,13 @@ final class RequestCoalescer {
      */
     private void send(List<Request> batch) {
         Map<CounterQueue, List<Request>> byCounter = new LinkedHashMap<>();
-        Map<String, Observation> commits = new LinkedHashMap<>();
+        Map<String, List<Request>> byTag = new LinkedHashMap<>();
         for (Request request : batch) {
             byCounter.computeIfAbsent(request.queue(), queue -> new ArrayList<>()).add(request);
-            commits.computeIfAbsent(request.queue().allocator.meters().tag(), tag -> commit(tag, request));
+            byTag.computeIfAbsent(request.queue().allocator.meters().tag(), tag -> new ArrayList<>()).add(request);
         }
+        Map<String, Observation> commits = new LinkedHashMap<>();
+        byTag.forEach((tag, requests) -> commits.put(tag, commit(tag, requests)));
         Map<CounterAllocator, List<Demand>> demands = new LinkedHashMap<>();
         byCounter.forEach(
                 (queue, requests) -> demands.put(queue.allocator, requests.stream().map(Request::demand).toList()));
@@ -160,10 +162,15 @@ final class RequestCoalescer {
         }
     }
 
-    private Observation commit(String tag, Request first) {
+    /**
+     * The commit as the requests of one tag see it: in the trace of the first, with how
+     * many they are.
+     */
+    private Observation commit(String tag, List<Request> requests) {
         return Observation.createNotStarted("counter.commit", observations)
-            .parentObservation(first.parent())
+            .parentObservation(requests.getFirst().parent())
             .lowCardinalityKeyValue("counter", tag)
+            .highCardinalityKeyValue("counter.batch.size", Integer.toString(requests.size()))
             .start();
     }
 

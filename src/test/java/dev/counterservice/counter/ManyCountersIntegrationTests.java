@@ -35,7 +35,9 @@ class ManyCountersIntegrationTests {
 
     @Test
     void aThousandCountersUnderLoadPassTheCheckerEachWithAFewThreadsAndConnections() throws Exception {
-        AtomicInteger mostThreads = new AtomicInteger();
+        // Other instances of this JVM (cached test contexts) keep idle batch threads
+        int before = batchThreads();
+        AtomicInteger mostThreads = new AtomicInteger(before);
         AtomicInteger mostConnections = new AtomicInteger();
         AtomicBoolean running = new AtomicBoolean(true);
         Thread sampler = Thread.ofVirtual().start(() -> {
@@ -63,7 +65,9 @@ class ManyCountersIntegrationTests {
         assertThat(run.field("ok")).as("more requests than counters").isGreaterThan(1000);
         // Each instance: counter.coalescing.concurrent-batches (2) batch threads, and
         // their connections beside one lookup's
-        assertThat(mostThreads.get()).as("batch threads of both instances").isPositive().isLessThanOrEqualTo(4);
+        assertThat(mostThreads.get() - before).as("batch threads the run added to the %d there were", before)
+            .isLessThanOrEqualTo(4);
+        assertThat(mostThreads.get()).as("batch threads").isPositive();
         assertThat(mostConnections.get()).as("active connections of one instance").isPositive().isLessThanOrEqualTo(3);
         assertThat(labelledCounters(pair.getFirst())).as("counter tags exported")
             .containsExactlyInAnyOrder("default", "orders", "huge", "contended", "soak", CounterMeters.OTHER);
