@@ -9,6 +9,8 @@ import java.util.List;
 import java.util.Map;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.CountDownLatch;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicInteger;
 import java.util.function.Function;
@@ -31,7 +33,8 @@ import dev.counterservice.counter.CounterAllocator.Result;
  * releases it, unless the test gave the next outcomes (or an exception to throw), which
  * then answer every counter of their batch.
  */
-final class HeldStatements implements Function<Map<CounterAllocator, List<Demand>>, Map<CounterAllocator, Outcome>> {
+final class HeldStatements
+        implements Function<Map<CounterAllocator, List<Demand>>, Map<CounterAllocator, Outcome>>, AutoCloseable {
 
     /** Every batch's demands, counter after counter. */
     final List<List<Demand>> batches = Collections.synchronizedList(new ArrayList<>());
@@ -56,6 +59,9 @@ final class HeldStatements implements Function<Map<CounterAllocator, List<Demand
      * left unanswered fails the test before pitest's timeout would stop it.
      */
     static final Duration WAIT = Duration.ofSeconds(2);
+
+    /** Where the coalescer under test runs its batches. */
+    final ExecutorService threads = Executors.newCachedThreadPool();
 
     /** The meters of the allocators made here, by tag. */
     final SimpleMeterRegistry registry = new SimpleMeterRegistry();
@@ -120,6 +126,13 @@ final class HeldStatements implements Function<Map<CounterAllocator, List<Demand
 
     void release() {
         released.countDown();
+    }
+
+    /** Lets every batch go, and stops the threads. */
+    @Override
+    public void close() {
+        release();
+        threads.close();
     }
 
     void awaitBatches(int count) {

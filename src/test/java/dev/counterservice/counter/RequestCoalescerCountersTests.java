@@ -13,7 +13,7 @@ import java.util.function.Function;
 
 import io.micrometer.observation.Observation;
 import io.micrometer.observation.ObservationRegistry;
-import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.AutoClose;
 import org.junit.jupiter.api.Test;
 
 import dev.counterservice.counter.CounterAllocator.Demand;
@@ -32,15 +32,8 @@ class RequestCoalescerCountersTests {
 
     private static final java.time.Duration WAIT = HeldStatements.WAIT;
 
-    private final ExecutorService batches = Executors.newCachedThreadPool();
-
+    @AutoClose
     private final HeldStatements allocator = new HeldStatements();
-
-    @AfterEach
-    void stopThreads() {
-        allocator.release();
-        batches.close();
-    }
 
     @Test
     void requestsOfSeveralCountersWaitingTogetherShareOneBatchAndEachCounterGetsItsOwnBlocks() throws Exception {
@@ -180,7 +173,7 @@ class RequestCoalescerCountersTests {
     }
 
     private RequestCoalescer shared(int maxBatch, int concurrentBatches) {
-        return new RequestCoalescer(allocator, new Coalescing(true, maxBatch, concurrentBatches), batches,
+        return new RequestCoalescer(allocator, new Coalescing(true, maxBatch, concurrentBatches), allocator.threads,
                 ObservationRegistry.NOOP);
     }
 

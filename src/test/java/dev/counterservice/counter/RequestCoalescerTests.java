@@ -22,7 +22,7 @@ import io.micrometer.observation.Observation;
 import io.micrometer.observation.ObservationHandler;
 import io.micrometer.observation.ObservationRegistry;
 import org.awaitility.Awaitility;
-import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.AutoClose;
 import org.junit.jupiter.api.Test;
 
 import org.springframework.boot.context.properties.bind.Binder;
@@ -47,15 +47,8 @@ class RequestCoalescerTests {
 
     private static final Duration WAIT = HeldStatements.WAIT;
 
-    private final ExecutorService batches = Executors.newCachedThreadPool();
-
+    @AutoClose
     private final HeldStatements allocator = new HeldStatements();
-
-    @AfterEach
-    void stopThreads() {
-        allocator.release();
-        batches.close();
-    }
 
     @Test
     void aLoneRequestIsABatchOfItsOwn() throws Exception {
@@ -287,8 +280,8 @@ class RequestCoalescerTests {
         coalescer.submit(1, null).get(WAIT.toMillis(), TimeUnit.MILLISECONDS);
 
         // The batch loop has returned its thread to the executor
-        batches.shutdown();
-        assertThat(batches.awaitTermination(5, TimeUnit.SECONDS)).isTrue();
+        allocator.threads.shutdown();
+        assertThat(allocator.threads.awaitTermination(5, TimeUnit.SECONDS)).isTrue();
     }
 
     @Test
@@ -326,7 +319,7 @@ class RequestCoalescerTests {
     }
 
     private RequestCoalescer shared(boolean enabled, int maxBatch, ObservationRegistry observations) {
-        return new RequestCoalescer(allocator, new Coalescing(enabled, maxBatch, 2), batches, observations);
+        return new RequestCoalescer(allocator, new Coalescing(enabled, maxBatch, 2), allocator.threads, observations);
     }
 
 }
