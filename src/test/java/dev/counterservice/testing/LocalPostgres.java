@@ -2,10 +2,8 @@ package dev.counterservice.testing;
 
 import java.io.IOException;
 import java.io.UncheckedIOException;
-import java.nio.file.FileSystems;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.nio.file.attribute.UserPrincipal;
 import java.sql.Connection;
 import java.sql.DriverManager;
 import java.sql.SQLException;
@@ -20,14 +18,11 @@ import java.util.stream.Stream;
  * A throwaway PostgreSQL cluster, for machines without Docker, from the first server
  * binaries found: {@code PG_BIN}; the newest installed under {@code /usr/lib/postgresql};
  * the build Maven Central carries ({@link EmbeddedPostgresBinaries}: no
- * {@code pg_basebackup}, so no standby). PostgreSQL refuses to run as root, so as root
- * the cluster belongs to the unprivileged {@code postgres} user ({@code nobody} where
- * there is none) and every command runs through {@code runuser}. The cluster listens on
- * 127.0.0.1 only, on a free port, and is removed when the JVM exits.
+ * {@code pg_basebackup}, so no standby). PostgreSQL refuses to run as root, so the
+ * cluster and every command on it belong to the {@link PostgresUser}. The cluster listens
+ * on 127.0.0.1 only, on a free port, and is removed when the JVM exits.
  */
 public final class LocalPostgres {
-
-    private static final String SERVICE_USER = serviceUser();
 
     private final Path bin;
 
@@ -85,15 +80,9 @@ public final class LocalPostgres {
     }
 
     private static LocalPostgres inNewDirectory(Path bin) {
-        try {
-            LocalPostgres server = new LocalPostgres(bin, Files.createTempDirectory("counter-pg-"), Ports.free());
-            server.chownToServiceUser();
-            Runtime.getRuntime().addShutdownHook(new Thread(server::close));
-            return server;
-        }
-        catch (IOException ex) {
-            throw new UncheckedIOException(ex);
-        }
+        LocalPostgres server = new LocalPostgres(bin, PostgresUser.temporaryDirectory("counter-pg-"), Ports.free());
+        Runtime.getRuntime().addShutdownHook(new Thread(server::close));
+        return server;
     }
 
     /**
@@ -196,38 +185,15 @@ public final class LocalPostgres {
         catch (RuntimeException ex) {
             // already stopped
         }
-        try (Stream<Path> files = Files.walk(dataDir)) {
-            files.sorted(Comparator.reverseOrder()).forEach(path -> path.toFile().delete());
-        }
-        catch (IOException ex) {
-            // best effort: it is a temporary directory
-        }
+        PostgresUser.delete(dataDir);
     }
 
     private String jdbcUrl(String database) {
         return "jdbc:postgresql://127.0.0.1:%d/%s".formatted(port, database);
     }
 
-    private void chownToServiceUser() throws IOException {
-        if (isRoot()) {
-            UserPrincipal owner = dataDir.getFileSystem()
-                .getUserPrincipalLookupService()
-                .lookupPrincipalByName(SERVICE_USER);
-            Files.setOwner(dataDir, owner);
-        }
-    }
-
     private void run(String... command) {
-        List<String> line = new ArrayList<>();
-        if (isRoot()) {
-            line.addAll(List.of("runuser", "-u", SERVICE_USER, "--"));
-        }
-        line.addAll(List.of(command));
-        Commands.run(line, Duration.ofSeconds(60));
-    }
-
-    private static boolean isRoot() {
-        return "root".equals(System.getProperty("user.name"));
+        Commands.run(PostgresUser.command(List.of(command)), Duration.ofSeconds(60));
     }
 
     static Path findBin() {
@@ -249,16 +215,6 @@ public final class LocalPostgres {
             // none installed
         }
         return EmbeddedPostgresBinaries.bin();
-    }
-
-    private static String serviceUser() {
-        try {
-            FileSystems.getDefault().getUserPrincipalLookupService().lookupPrincipalByName("postgres");
-            return "postgres";
-        }
-        catch (IOException ex) {
-            return "nobody";
-        }
     }
 
 }

@@ -28,8 +28,8 @@ import static org.awaitility.Awaitility.await;
  * Zalando's operator inside it: nodes managed by Patroni, which keeps its leader lock in
  * etcd, promotes a standby when the leader fails and runs planned switchovers. Everything
  * runs on this machine from Debian's {@code patroni} and {@code etcd-server} packages and
- * the PostgreSQL server binaries, on loopback and free ports, as the postgres user, in a
- * temporary directory removed when the JVM exits.
+ * the PostgreSQL server binaries, on loopback and free ports, as the
+ * {@link PostgresUser}, in a temporary directory removed when the JVM exits.
  *
  * <p>
  * Applications reach the cluster through the driver's multi-host URL with
