@@ -1,17 +1,14 @@
 package dev.counterservice.testing;
 
 import java.io.IOException;
-import java.io.UncheckedIOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.sql.Connection;
 import java.sql.DriverManager;
 import java.sql.SQLException;
 import java.time.Duration;
-import java.util.ArrayList;
 import java.util.Comparator;
 import java.util.List;
-import java.util.concurrent.TimeUnit;
 import java.util.stream.Stream;
 
 /**
@@ -149,28 +146,11 @@ public final class LocalPostgres {
 
     /**
      * Kills the server as a crashed pod's processes die: the postmaster and every backend
-     * with one SIGKILL each, sent together, so that no backend finishes its statement,
-     * commits or answers after the crash; what was committed stays on disk.
+     * with SIGKILL at once ({@link Postmaster#kill(Path)}); what was committed stays on
+     * disk.
      */
     public void kill() {
-        try {
-            long pid = Long.parseLong(Files.readAllLines(dataDir.resolve("postmaster.pid")).getFirst().trim());
-            ProcessHandle.of(pid).ifPresent(postmaster -> {
-                // Each backend is the leader of a session of its own (PostgreSQL calls
-                // setsid), so no process group holds them all: one kill(1) signals each
-                List<ProcessHandle> cluster = Stream.concat(Stream.of(postmaster), postmaster.children()).toList();
-                // (a backend that has just exited makes it fail: the waits below are what
-                // count)
-                List<String> command = new ArrayList<>(List.of("kill", "-KILL"));
-                cluster.forEach(process -> command.add(Long.toString(process.pid())));
-                Commands.tryRun(command, Duration.ofSeconds(10));
-                // Wait so the port and the shared memory are free for a restart
-                cluster.forEach(process -> process.onExit().orTimeout(10, TimeUnit.SECONDS).join());
-            });
-        }
-        catch (IOException ex) {
-            throw new UncheckedIOException(ex);
-        }
+        Postmaster.kill(dataDir);
     }
 
     private void stop(String mode) {
