@@ -6,8 +6,8 @@
 #   work, so their ratio is the keys' cost); /next per-request; pgbench running the bare UPDATE ... RETURNING; the
 #   service's resident memory under load; then bench/LoadTest.java checks every number at full load on the same
 #   instance, without and with keys, and over LOADTEST_INSTANCES instances.
-# Every wrk target gets a warm-up and then two measured rounds: the table shows the first and how far the repeat moved
-# from it, which says whether the warm-up was long enough. Starts a throwaway PostgreSQL cluster in a temporary
+# Every wrk target gets a warm-up and then two measured rounds, alternating with the target it is compared with: the
+# table shows the first and how far the repeat moved from it, which says whether the warm-up was long enough. Starts a throwaway PostgreSQL cluster in a temporary
 # directory on a free port, builds and starts the service, prints one table and writes it to bench/results/.
 # Everything is bounded in time and cleaned up on exit.
 #
@@ -196,50 +196,62 @@ sample_rss() {
 status_kb() { awk -v key="$2:" '$1 == key {print $2}' "/proc/$1/status"; }
 
 # --- measurements ---------------------------------------------------------------------------------------------
-declare -A RPS P50 P99 NON2XX ERRORS REPEAT
+declare -A RPS P50 P99 NON2XX ERRORS REPEAT TARGET_URL TARGET_CONNECTIONS TARGET_HEADER RSS_MAX
 # value LINE KEY: the number after " KEY=" in a machine-readable line
 value() { sed -nE "s/.* $2=([0-9.]+).*/\1/p" <<<"$1"; }
-# run_wrk NAME URL [CONNECTIONS [WARMUP [HEADER]]]: a warm-up, then two measured rounds of DURATION. The first fills
-# RPS, P50, P99 (ms), NON2XX and ERRORS; the repeat fills REPEAT (req/s). With HEADER, every request carries a fresh
-# value of that header (bench/wrk-fresh-header.lua)
-run_wrk() {
-    local name=$1 url=$2 connections=${3:-$CONNECTIONS} warmup=${4:-$WARMUP} header=${5:-} line round
-    local script=$ROOT/bench/wrk-summary.lua
+# target NAME URL [CONNECTIONS [HEADER]]: a wrk target; with HEADER, every request carries a fresh value of that header
+# (bench/wrk-fresh-header.lua)
+target() { TARGET_URL[$1]=$2 TARGET_CONNECTIONS[$1]=${3:-$CONNECTIONS} TARGET_HEADER[$1]=${4:-}; }
+# wrk_round NAME ROUND SECONDS: one run of wrk on target NAME into $WORK/wrk-NAME-ROUND.txt (round 0: a warm-up)
+wrk_round() {
+    local name=$1 round=$2 seconds=$3 header=${TARGET_HEADER[$1]} script=$ROOT/bench/wrk-summary.lua
     [[ -n $header ]] && script=$ROOT/bench/wrk-fresh-header.lua
-    log "wrk $name: $url (${warmup}s warm-up, 2 rounds of ${DURATION}s, $connections connections${header:+, a fresh $header per request})"
-    wrk_round() {
-        FRESH_HEADER=$header BENCH_DIR=$ROOT/bench timeout $(($1 + 30)) \
-            wrk -t"$WRK_THREADS" -c"$connections" -d"$1s" --latency -s "$script" "$url"
-    }
-    wrk_round "$warmup" >/dev/null
-    for round in 1 2; do
-        wrk_round "$DURATION" >"$WORK/wrk-$name-$round.txt"
-        cp "$WORK/wrk-$name-$round.txt" "$RESULTS/wrk-$name-$round-$STAMP.txt"
+    FRESH_HEADER=$header BENCH_DIR=$ROOT/bench timeout $((seconds + 30)) wrk -t"$WRK_THREADS" \
+        -c"${TARGET_CONNECTIONS[$name]}" -d"${seconds}s" --latency -s "$script" "${TARGET_URL[$name]}" \
+        >"$WORK/wrk-$name-$round.txt"
+    ((round == 0)) || cp "$WORK/wrk-$name-$round.txt" "$RESULTS/wrk-$name-$round-$STAMP.txt"
+}
+# measure WARMUP NAME...: warms each target up in turn, then runs two rounds of DURATION of all of them, alternating, so
+# that targets compared are measured seconds apart. The first round fills RPS, P50, P99 (ms), NON2XX and ERRORS; the
+# second, the repeat, fills REPEAT (req/s)
+measure() {
+    local warmup=$1 name round line
+    shift
+    for name in "$@"; do
+        log "wrk $name: ${TARGET_URL[$name]}, ${TARGET_CONNECTIONS[$name]} connections${TARGET_HEADER[$name]:+, a fresh ${TARGET_HEADER[$name]} per request}, ${warmup}s warm-up"
+        wrk_round "$name" 0 "$warmup"
     done
-    line=$(grep '^WRK ' "$WORK/wrk-$name-1.txt")
+    for round in 1 2; do
+        for name in "$@"; do
+            log "wrk $name: round $round, ${DURATION}s"
+            wrk_round "$name" "$round" "$DURATION"
+        done
+    done
     field() { value "$line" "$1"; }
-    RPS[$name]=$(awk -v n="$(field requests)" -v us="$(field duration_us)" 'BEGIN {printf "%.0f", n / (us / 1e6)}')
-    P50[$name]=$(awk -v us="$(field p50_us)" 'BEGIN {printf "%.2f", us / 1000}')
-    P99[$name]=$(awk -v us="$(field p99_us)" 'BEGIN {printf "%.2f", us / 1000}')
-    NON2XX[$name]=$(field non2xx)
-    ERRORS[$name]=$(($(field connect) + $(field read) + $(field write) + $(field timeout)))
-    line=$(grep '^WRK ' "$WORK/wrk-$name-2.txt")
-    REPEAT[$name]=$(awk -v n="$(field requests)" -v us="$(field duration_us)" 'BEGIN {printf "%.0f", n / (us / 1e6)}')
+    for name in "$@"; do
+        line=$(grep '^WRK ' "$WORK/wrk-$name-1.txt")
+        RPS[$name]=$(awk -v n="$(field requests)" -v us="$(field duration_us)" 'BEGIN {printf "%.0f", n / (us / 1e6)}')
+        P50[$name]=$(awk -v us="$(field p50_us)" 'BEGIN {printf "%.2f", us / 1000}')
+        P99[$name]=$(awk -v us="$(field p99_us)" 'BEGIN {printf "%.2f", us / 1000}')
+        NON2XX[$name]=$(field non2xx)
+        ERRORS[$name]=$(($(field connect) + $(field read) + $(field write) + $(field timeout)))
+        line=$(grep '^WRK ' "$WORK/wrk-$name-2.txt")
+        REPEAT[$name]=$(awk -v n="$(field requests)" -v us="$(field duration_us)" 'BEGIN {printf "%.0f", n / (us / 1e6)}')
+    done
 }
 
-# run_wrk_with_rss NAME URL INSTANCE [CONNECTIONS]: run_wrk while sampling the instance's resident memory; sets
-# RSS_MAX[NAME]
-declare -A RSS_MAX
-run_wrk_with_rss() {
-    local name=$1 url=$2 pid=${APP_PID[$3]} connections=${4:-$CONNECTIONS}
-    rm -f "$WORK/rss-$name"
-    sample_rss "$pid" "$WORK/rss-$name" &
+# with_rss KEY INSTANCE COMMAND...: runs COMMAND while sampling the instance's resident memory; sets RSS_MAX[KEY]
+with_rss() {
+    local key=$1 pid=${APP_PID[$2]}
+    shift 2
+    rm -f "$WORK/rss-$key"
+    sample_rss "$pid" "$WORK/rss-$key" &
     SAMPLER_PID=$!
-    run_wrk "$name" "$url" "$connections"
+    "$@"
     kill "$SAMPLER_PID" 2>/dev/null || true
     wait "$SAMPLER_PID" 2>/dev/null || true
     SAMPLER_PID=
-    RSS_MAX[$name]=$(($(cat "$WORK/rss-$name" 2>/dev/null || echo 0) / 1024))
+    RSS_MAX[$key]=$(($(cat "$WORK/rss-$key" 2>/dev/null || echo 0) / 1024))
 }
 
 LOAD_AT_START=$(cut -d' ' -f1-3 /proc/loadavg)
@@ -251,13 +263,15 @@ fi
 measure_baseline() {
     [[ -n $BASELINE_JAR ]] || return 0
     start_app 1 "$2" "$BASELINE_JAR"
-    run_wrk "$1" "http://127.0.0.1:${APP_PORT[1]}/next"
+    target "$1" "http://127.0.0.1:${APP_PORT[1]}/next"
+    measure "$WARMUP" "$1"
     stop_app 1
 }
 
 # 1. Per-request mode. Its first start also runs Flyway, which creates the table and the 'default' row.
 start_app 1 false
-run_wrk_with_rss per-request "http://127.0.0.1:${APP_PORT[1]}/next" 1
+target per-request "http://127.0.0.1:${APP_PORT[1]}/next"
+with_rss per-request 1 measure "$WARMUP" per-request
 HWM_PER_REQUEST=$(($(status_kb "${APP_PID[1]}" VmHWM) / 1024))
 stop_app 1
 measure_baseline per-request-baseline false
@@ -283,22 +297,25 @@ NON2XX[pgbench]=${NON2XX[pgbench]:-0}
 ERRORS[pgbench]=0
 
 # 3. Coalesced mode, and the liveness endpoint on the same port of the same instance, at CONNECTIONS and at
-#    WIDE_CONNECTIONS; then /next with a fresh header per request, one the service ignores and then Idempotency-Key
+#    WIDE_CONNECTIONS; then /next with a fresh header per request, one the service ignores and Idempotency-Key
 measure_baseline coalesced-baseline true
 start_app 1 true
 NEXT_URL="http://127.0.0.1:${APP_PORT[1]}/next"
 LIVENESS_URL="http://127.0.0.1:${APP_PORT[1]}/actuator/health/liveness"
-run_wrk_with_rss coalesced "$NEXT_URL" 1
+target coalesced "$NEXT_URL"
+target liveness "$LIVENESS_URL"
+with_rss coalesced 1 measure "$WARMUP" coalesced liveness
 HWM_COALESCED=$(($(status_kb "${APP_PID[1]}" VmHWM) / 1024))
-run_wrk liveness "$LIVENESS_URL"
 WIDE=()
 if ((WIDE_CONNECTIONS > 0)); then
     WIDE=(coalesced-wide liveness-wide)
-    run_wrk_with_rss coalesced-wide "$NEXT_URL" 1 "$WIDE_CONNECTIONS"
-    run_wrk liveness-wide "$LIVENESS_URL" "$WIDE_CONNECTIONS"
+    target coalesced-wide "$NEXT_URL" "$WIDE_CONNECTIONS"
+    target liveness-wide "$LIVENESS_URL" "$WIDE_CONNECTIONS"
+    with_rss coalesced-wide 1 measure "$WARMUP" coalesced-wide liveness-wide
 fi
-run_wrk unkeyed-fresh "$NEXT_URL" "$CONNECTIONS" "$KEYED_WARMUP" X-Request-Id
-run_wrk keyed-fresh "$NEXT_URL" "$CONNECTIONS" "$KEYED_WARMUP" Idempotency-Key
+target unkeyed-fresh "$NEXT_URL" "$CONNECTIONS" X-Request-Id
+target keyed-fresh "$NEXT_URL" "$CONNECTIONS" Idempotency-Key
+measure "$KEYED_WARMUP" unkeyed-fresh keyed-fresh
 
 # 4. Correctness at full load, coalesced: the load tester checks every number, first against the instance wrk just
 #    measured, without and with keys, then with its clients spread over LOADTEST_INSTANCES instances
@@ -356,7 +373,8 @@ ratio() { awk -v a="$1" -v b="$2" 'BEGIN {if (b > 0) printf "%.2f", a / b; else 
     echo "JVM: $("$JAVA_HOME/bin/java" -version 2>&1 | head -n 1); flags: $JVM_OPTS"
     echo "PostgreSQL: $("$PG_BIN/postgres" --version), default durability settings"
     echo "load: wrk -t$WRK_THREADS, ${WARMUP}s warm-up (${KEYED_WARMUP}s for the fresh-header rows), then two rounds of" \
-        "${DURATION}s: req/s, latency and errors of the first, and how far the repeat moved from it;" \
+        "${DURATION}s, alternating with the row compared: req/s, latency and errors of the first, and how far the" \
+        "repeat moved from it;" \
         "pgbench -c $CONNECTIONS -j 2 -T $DURATION -n -M prepared"
     echo
     printf '%-44s %10s %8s %9s %9s %9s %9s\n' target 'req/s' 'repeat' 'p50 ms' 'p99 ms' 'non-2xx' 'sock err'
