@@ -90,9 +90,8 @@ final class CounterAllocator {
                 outcome = move(demands, mark);
             }
             catch (DataIntegrityViolationException ex) {
-                // (5) The primary key refused a key stored since this batch read its
-                // keys:
-                // the batch that stored it has committed, so reading again finds it
+                // (5) The primary key refused a key stored while the statement waited:
+                // the batch that stored it has committed, so trying again finds it
                 outcome = move(demands, mark);
             }
         }
@@ -162,22 +161,29 @@ final class CounterAllocator {
             if (refusal != null) {
                 return refusal;
             }
-            long held = attempt.getValue() - total;
-            List<Result> results = new ArrayList<>();
-            for (int i = 0; i < demands.size(); i++) {
-                Demand demand = demands.get(i);
-                Block block = known.get(demand.key());
-                if (block == null) {
-                    results.add(new Result.Served(
-                            new Block(counter, held + starts[i], held + starts[i] + demand.count() - 1)));
-                }
-                else {
-                    results.add((block.count() == demand.count()) ? new Result.Served(block)
-                            : new Result.KeyReused(block.count()));
-                }
-            }
-            return new Outcome.Committed(results);
+            return new Outcome.Committed(results(demands, known, starts, attempt.getValue() - total));
         }
+    }
+
+    /**
+     * A block per demand: a known key's stored one, else the numbers from its start past
+     * the value the counter {@code held}.
+     */
+    private List<Result> results(List<Demand> demands, Map<String, Block> known, long[] starts, long held) {
+        List<Result> results = new ArrayList<>();
+        for (int i = 0; i < demands.size(); i++) {
+            Demand demand = demands.get(i);
+            Block block = known.get(demand.key());
+            if (block == null) {
+                results.add(
+                        new Result.Served(new Block(counter, held + starts[i], held + starts[i] + demand.count() - 1)));
+            }
+            else {
+                results.add((block.count() == demand.count()) ? new Result.Served(block)
+                        : new Result.KeyReused(block.count()));
+            }
+        }
+        return results;
     }
 
     /** (5) The blocks stored for the demands' keys. */
