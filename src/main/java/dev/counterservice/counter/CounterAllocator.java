@@ -12,9 +12,10 @@ import java.util.concurrent.atomic.AtomicReference;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
-import org.springframework.transaction.support.TransactionOperations;
+import org.springframework.dao.DataIntegrityViolationException;
 
 import dev.counterservice.counter.CounterRepository.Attempt;
+import dev.counterservice.counter.CounterRepository.KeyedAttempt;
 import dev.counterservice.counter.CounterRepository.Stored;
 import dev.counterservice.counter.CounterRepository.StoredKey;
 
@@ -26,9 +27,9 @@ import dev.counterservice.counter.CounterRepository.StoredKey;
  *
  * <p>
  * A batch without {@code Idempotency-Key}s is one {@code UPDATE}, which PostgreSQL
- * commits before it answers. A batch with keys is a transaction: it takes the row lock,
- * reads the keys it carries, adds the total of the demands whose key is new, and stores
- * those keys.
+ * commits before it answers. A batch with keys reads the blocks stored for its keys, then
+ * one statement adds the total of the demands whose key is new and stores those keys: two
+ * round trips, each statement committed on its own.
  */
 final class CounterAllocator {
 
@@ -37,8 +38,6 @@ final class CounterAllocator {
     private final String counter;
 
     private final CounterRepository repository;
-
-    private final TransactionOperations transactions;
 
     private final long fenceMargin;
 
@@ -52,11 +51,9 @@ final class CounterAllocator {
     /** The database server the last batch ran on; null before the first. */
     private final AtomicReference<String> server = new AtomicReference<>();
 
-    CounterAllocator(String counter, CounterRepository repository, TransactionOperations transactions,
-            CounterProperties properties, CounterMeters meters) {
+    CounterAllocator(String counter, CounterRepository repository, CounterProperties properties, CounterMeters meters) {
         this.counter = counter;
         this.repository = repository;
-        this.transactions = transactions;
         this.fenceMargin = properties.fenceMargin();
         this.lockTimeout = Long.toString(properties.timeout().toMillis());
         this.meters = meters;
@@ -65,30 +62,38 @@ final class CounterAllocator {
     /**
      * Serves one batch of demands with one durable step. Constraints this method keeps:
      * <ol>
-     * <li>A block is answered only once the statement or transaction that reserved it has
-     * committed; on any failure the whole batch fails and hands out nothing.</li>
+     * <li>A block is answered only once the statement that reserved it has committed; on
+     * any failure the whole batch fails and hands out nothing.</li>
      * <li>The counter moves only on the server the last batch ran on (the first batch
      * adopts its server); on another, the batch is refused and the counter fenced.</li>
      * <li>It moves only from a stored value at or above the high-water mark, read before
-     * the row lock; below it, commits were lost: the batch is refused, counted and the
-     * counter fenced.</li>
+     * the statement that moves it; below it, commits were lost: the batch is refused,
+     * counted and the counter fenced.</li>
      * <li>A fence moves the counter to max(stored value, high-water mark) + margin, under
      * bigint's maximum; until one succeeds, every batch is refused.</li>
-     * <li>Keys are read after the row lock is taken, so a batch sees every key committed
-     * before it; a known key gets its stored block and takes no number.</li>
+     * <li>A known key gets its stored block and takes no number: a batch moves the
+     * counter only if none of the keys it stores is stored already. One stored while its
+     * statement waited for the row lock violates the primary key: nothing moves, and the
+     * batch tries again.</li>
      * <li>The counter never passes bigint's maximum; a refused batch moves nothing.</li>
      * <li>The high-water mark only grows, to the last number of each committed
      * block.</li>
      * </ol>
      */
     Outcome allocate(List<Demand> demands) {
-        // (3) Read before the row lock: everything handed out by then lies at or below
-        // the stored value
+        // (3) Read before the statement that takes the row lock: everything handed out by
+        // then lies at or below the stored value
         long mark = highWaterMark.get();
         Outcome outcome;
         try {
-            outcome = demands.stream().allMatch(demand -> demand.key() == null) ? move(demands, mark, false)
-                    : transactions.execute(status -> move(demands, mark, true));
+            try {
+                outcome = move(demands, mark);
+            }
+            catch (DataIntegrityViolationException ex) {
+                // (5) The primary key refused a key stored while the statement waited:
+                // the batch that stored it has committed, so trying again finds it
+                outcome = move(demands, mark);
+            }
         }
         catch (RuntimeException ex) {
             return new Outcome.Failed(ex);
@@ -110,48 +115,79 @@ final class CounterAllocator {
     }
 
     /**
-     * The batch's statements: with keys, the row lock and the known keys first; then one
-     * {@code add} of the new demands' total, and the new keys stored. A refused batch
-     * stores no key.
+     * The batch's statement: one {@code add} of the new demands' total, which with keys
+     * also stores them, and moves nothing if one of them is stored already: then the
+     * batch reads the blocks of its keys and adds the rest.
      */
-    private Outcome move(List<Demand> demands, long mark, boolean keyed) {
-        // Without keys, nothing is known (and a null key is never looked up)
-        Map<String, Block> known = keyed ? knownBlocks(demands) : Collections.emptyMap();
-        long total = demands.stream().filter(demand -> !known.containsKey(demand.key())).mapToLong(Demand::count).sum();
-        String expected = server.get();
-        Attempt attempt = repository.add(counter, total, mark, (expected != null) ? expected : "", lockTimeout);
-        Outcome refusal = (attempt.getValue() == null) ? refusal(attempt, expected, mark) : adopt(attempt.getServer());
-        if (refusal != null) {
-            return refusal;
-        }
-        List<Result> results = new ArrayList<>();
-        List<Demand> stored = new ArrayList<>();
-        List<Long> firsts = new ArrayList<>();
-        long value = attempt.getValue() - total;
-        for (Demand demand : demands) {
-            Block block = known.get(demand.key());
-            if (block != null) {
-                results.add((block.count() == demand.count()) ? new Result.Served(block)
-                        : new Result.KeyReused(block.count()));
-                continue;
+    private Outcome move(List<Demand> demands, long mark) {
+        boolean keyed = demands.stream().anyMatch(demand -> demand.key() != null);
+        // None known at first (and a null key is never looked up)
+        Map<String, Block> known = Collections.emptyMap();
+        while (true) {
+            // Where each new demand's block starts, past the value the counter holds
+            long[] starts = new long[demands.size()];
+            List<Integer> newKeys = new ArrayList<>();
+            long total = 0;
+            for (int i = 0; i < demands.size(); i++) {
+                Demand demand = demands.get(i);
+                if (!known.containsKey(demand.key())) {
+                    starts[i] = total + 1;
+                    total += demand.count();
+                    if (demand.key() != null) {
+                        newKeys.add(i);
+                    }
+                }
             }
-            results.add(new Result.Served(new Block(counter, value + 1, value + demand.count())));
-            if (demand.key() != null) {
-                stored.add(demand);
-                firsts.add(value + 1);
+            String expected = server.get();
+            String on = (expected != null) ? expected : "";
+            Attempt attempt;
+            if (keyed) {
+                KeyedAttempt keyedAttempt = repository.addWithKeys(counter, total, mark, on, lockTimeout,
+                        newKeys.stream().map(i -> demands.get(i).key()).toArray(String[]::new),
+                        newKeys.stream().map(i -> demands.get(i).count()).toArray(Integer[]::new),
+                        newKeys.stream().map(i -> starts[i]).toArray(Long[]::new));
+                if (keyedAttempt.getKnown()) {
+                    // (5) Each round knows more of the keys, so this ends
+                    known = knownBlocks(demands);
+                    continue;
+                }
+                attempt = keyedAttempt;
             }
-            value += demand.count();
+            else {
+                attempt = repository.add(counter, total, mark, on, lockTimeout);
+            }
+            Outcome refusal = (attempt.getValue() == null) ? refusal(attempt, expected, mark)
+                    : adopt(attempt.getServer());
+            if (refusal != null) {
+                return refusal;
+            }
+            return new Outcome.Committed(results(demands, known, starts, attempt.getValue() - total));
         }
-        if (!stored.isEmpty()) {
-            repository.saveKeys(counter, stored.stream().map(Demand::key).toArray(String[]::new),
-                    stored.stream().map(Demand::count).toArray(Integer[]::new), firsts.toArray(Long[]::new));
-        }
-        return new Outcome.Committed(results);
     }
 
-    /** (5) Takes the row lock, then reads the blocks stored for the demands' keys. */
+    /**
+     * A block per demand: a known key's stored one, else the numbers from its start past
+     * the value the counter {@code held}.
+     */
+    private List<Result> results(List<Demand> demands, Map<String, Block> known, long[] starts, long held) {
+        List<Result> results = new ArrayList<>();
+        for (int i = 0; i < demands.size(); i++) {
+            Demand demand = demands.get(i);
+            Block block = known.get(demand.key());
+            if (block == null) {
+                results.add(
+                        new Result.Served(new Block(counter, held + starts[i], held + starts[i] + demand.count() - 1)));
+            }
+            else {
+                results.add((block.count() == demand.count()) ? new Result.Served(block)
+                        : new Result.KeyReused(block.count()));
+            }
+        }
+        return results;
+    }
+
+    /** (5) The blocks stored for the demands' keys. */
     private Map<String, Block> knownBlocks(List<Demand> demands) {
-        repository.lock(counter, lockTimeout);
         String[] keys = demands.stream().map(Demand::key).filter(key -> key != null).toArray(String[]::new);
         Map<String, Block> known = new HashMap<>();
         for (StoredKey key : repository.findKeys(counter, keys)) {

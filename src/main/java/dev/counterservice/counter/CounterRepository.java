@@ -13,9 +13,10 @@ import org.springframework.transaction.annotation.Transactional;
 
 /**
  * The one way to the database. Statements that write are marked {@code @Transactional}
- * because Spring Data runs query methods read-only by default; those of a batch with
- * {@code Idempotency-Key}s join the transaction {@link CounterAllocator} opens, and a
- * batch without runs {@link #add} alone.
+ * because Spring Data runs query methods read-only by default; those of a batch
+ * ({@link CounterAllocator}) run without a transaction of their own
+ * ({@code Propagation.SUPPORTS}): PostgreSQL commits each before it answers, in one round
+ * trip.
  */
 interface CounterRepository extends Repository<CounterRow, String> {
 
@@ -37,65 +38,71 @@ interface CounterRepository extends Repository<CounterRow, String> {
      */
     String LOCK_TIMEOUT = "set_config('lock_timeout', :lockTimeout, true) IS NOT NULL";
 
+    /** The server a statement runs on, as a first CTE named {@code here}. */
+    String HERE = "WITH here AS (SELECT " + SERVER + " AS server)";
+
     /**
-     * Adds {@code count} to the counter, taking its row lock, but only where that is
-     * safe: on the {@code server} expected (any, if it is empty), on a value not below
-     * {@code mark} and without passing bigint's maximum. In a transaction the lock is
-     * held until it ends; alone, PostgreSQL commits the statement before it answers.
-     * Every batch, from every instance, thus runs after the one before it has committed,
-     * and sees all that one wrote. The wait for the lock is bounded by
-     * {@code lockTimeout} milliseconds ({@link #LOCK_TIMEOUT}).
+     * Where it is safe to move the counter by {@code :count}: on the {@code :server}
+     * expected (any, if empty), from a value not below {@code :mark}, without passing
+     * bigint's maximum; and it takes the row lock within {@link #LOCK_TIMEOUT}.
+     */
+    String SAFE = "name = :name AND value <= 9223372036854775807 - :count AND value >= :mark"
+            + " AND (:server = '' OR :server = (SELECT server FROM here)) AND " + LOCK_TIMEOUT;
+
+    /** What {@link Attempt} reads, once a CTE {@code moved} returned the new value. */
+    String ATTEMPT = " SELECT (SELECT value FROM moved) AS value,"
+            + " (SELECT value FROM counter WHERE name = :name) AS held, server";
+
+    /**
+     * The blocks stored for any of {@code :keys}: one primary key lookup per key in any
+     * plan, also in the generic plan PostgreSQL caches for a prepared statement (a lookup
+     * written {@code key = ANY(:keys)} got one that filtered every key of the counter row
+     * by row once the table had grown: 32 ms against 0.04 ms at 40,000 keys,
+     * docs/benchmarks.md). One statement text whatever the number of keys.
+     */
+    String STORED = " FROM unnest(CAST(:keys AS text[])) AS wanted(key), LATERAL (SELECT key, count, first"
+            + " FROM idempotency_key WHERE counter = :name AND key = wanted.key LIMIT 1) AS stored";
+
+    /**
+     * Adds {@code count} to the counter, taking its row lock, but only where that is safe
+     * ({@link #SAFE}). PostgreSQL commits the statement before it answers: every batch,
+     * from every instance, thus runs after the one before it has committed, and sees all
+     * that one wrote.
      * @return the new value, the last number of the reserved block (null if the counter
      * did not move), the value it held when the statement began (null if it does not
      * exist), and the server the statement ran on
      */
     @Transactional(propagation = Propagation.SUPPORTS)
-    @Query(nativeQuery = true, value = "WITH here AS (SELECT " + SERVER + " AS server), moved AS ("
-            + " UPDATE counter SET value = value + :count"
-            + " WHERE name = :name AND value <= 9223372036854775807 - :count AND value >= :mark"
-            + " AND (:server = '' OR :server = (SELECT server FROM here)) AND " + LOCK_TIMEOUT + " RETURNING value)"
-            + " SELECT (SELECT value FROM moved) AS value, (SELECT value FROM counter WHERE name = :name) AS held,"
-            + " server FROM here")
+    @Query(nativeQuery = true, value = HERE + ", moved AS (UPDATE counter SET value = value + :count WHERE " + SAFE
+            + " RETURNING value)" + ATTEMPT + " FROM here")
     Attempt add(@Param("name") String name, @Param("count") long count, @Param("mark") long mark,
             @Param("server") String server, @Param("lockTimeout") String lockTimeout);
 
     /**
-     * Takes the counter's row lock for the rest of the transaction, as {@link #add}
-     * would, so that the keys read next include every key committed before it; and plans
-     * the transaction's further statements for their parameters: a generic plan of
-     * {@link #findKeys}, cached while the table was small, would filter every key of the
-     * counter row by row once it has grown (32 ms against 0.04 ms at 40,000 keys,
-     * docs/benchmarks.md). The wait for the lock is bounded as {@link #add}'s is.
-     * @return the stored value, empty if the counter does not exist (its {@link #add}
-     * then says so)
+     * {@link #add}, and in the same statement stores the blocks of {@code keys}: key i's
+     * block is {@code counts[i]} numbers from {@code starts[i]} past the value the
+     * counter held (1: the first number the add reserved). It moves nothing if any of the
+     * keys is stored already ({@link KeyedAttempt#getKnown}); and a key stored by another
+     * statement while this one waited for the row lock violates the primary key: the
+     * statement fails whole, and nothing moves.
      */
-    @Transactional
-    @Query(nativeQuery = true, value = "SELECT value FROM counter WHERE name = :name AND " + LOCK_TIMEOUT
-            + " AND set_config('plan_cache_mode', 'force_custom_plan', true) IS NOT NULL FOR NO KEY UPDATE")
-    Optional<Long> lock(@Param("name") String name, @Param("lockTimeout") String lockTimeout);
-
-    /**
-     * The blocks already reserved for some of {@code keys}, read under the lock. One
-     * statement text whatever the number of keys, so that it is parsed and prepared once.
-     */
-    @Transactional
-    @Query(nativeQuery = true, value = "SELECT key, count, first FROM idempotency_key"
-            + " WHERE counter = :counter AND key = ANY(CAST(:keys AS text[]))")
-    List<StoredKey> findKeys(@Param("counter") String counter, @Param("keys") String[] keys);
-
-    /**
-     * Records the blocks of a batch's keyed requests, in one statement of the batch's
-     * transaction.
-     */
-    @Transactional
-    @Modifying
+    @Transactional(propagation = Propagation.SUPPORTS)
     @Query(nativeQuery = true,
-            value = """
-                    INSERT INTO idempotency_key (counter, key, count, first)
-                    SELECT :counter, key, count, first FROM unnest(CAST(:keys AS text[]), CAST(:counts AS integer[]), CAST(:firsts AS bigint[]))
-                        AS batch(key, count, first)""")
-    void saveKeys(@Param("counter") String counter, @Param("keys") String[] keys, @Param("counts") Integer[] counts,
-            @Param("firsts") Long[] firsts);
+            value = HERE + ", known AS (SELECT EXISTS (SELECT" + STORED + ") AS found),"
+                    + " moved AS (UPDATE counter SET value = value + :count WHERE NOT (SELECT found FROM known) AND "
+                    + SAFE + " RETURNING value), stored AS (INSERT INTO idempotency_key (counter, key, count, first)"
+                    + " SELECT :name, key, count, (SELECT value FROM moved) - :count + start"
+                    + " FROM unnest(CAST(:keys AS text[]), CAST(:counts AS integer[]), CAST(:starts AS bigint[]))"
+                    + " AS batch(key, count, start) WHERE EXISTS (SELECT FROM moved))" + ATTEMPT
+                    + ", (SELECT found FROM known) AS known FROM here")
+    KeyedAttempt addWithKeys(@Param("name") String name, @Param("count") long count, @Param("mark") long mark,
+            @Param("server") String server, @Param("lockTimeout") String lockTimeout, @Param("keys") String[] keys,
+            @Param("counts") Integer[] counts, @Param("starts") Long[] starts);
+
+    /** The blocks already stored for some of {@code keys}. */
+    @Transactional(propagation = Propagation.SUPPORTS)
+    @Query(nativeQuery = true, value = "SELECT stored.key, stored.count, stored.first" + STORED)
+    List<StoredKey> findKeys(@Param("name") String counter, @Param("keys") String[] keys);
 
     /**
      * Deletes up to {@code limit} keys older than {@code seconds}; returns how many it
@@ -155,6 +162,14 @@ interface CounterRepository extends Repository<CounterRow, String> {
         Long getHeld();
 
         String getServer();
+
+    }
+
+    /** What {@link #addWithKeys} did. */
+    interface KeyedAttempt extends Attempt {
+
+        /** Whether any of the keys was stored already, so that nothing moved. */
+        boolean getKnown();
 
     }
 

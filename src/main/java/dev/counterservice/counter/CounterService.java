@@ -21,14 +21,13 @@ import io.micrometer.observation.ObservationRegistry;
 import org.springframework.dao.DataAccessException;
 import org.springframework.stereotype.Service;
 import org.springframework.transaction.TransactionException;
-import org.springframework.transaction.support.TransactionOperations;
 
 /**
  * Hands out blocks of numbers from the configured counters, through a
  * {@link RequestCoalescer} and a {@link CounterAllocator} per counter, and reads them
  * back. Every wait for the database is bounded by {@code counter.timeout}: past it, or on
  * any database error, the caller gets {@link CounterUnavailableException} and never a
- * number, because a block exists only once its transaction has committed.
+ * number, because a block exists only once the statement that reserved it has committed.
  */
 @Service
 class CounterService implements AutoCloseable {
@@ -52,8 +51,8 @@ class CounterService implements AutoCloseable {
     // timeout
     private final ExecutorService database = Executors.newVirtualThreadPerTaskExecutor();
 
-    CounterService(CounterRepository counters, TransactionOperations transactions, CounterProperties properties,
-            MeterRegistry meters, ObservationRegistry observations) {
+    CounterService(CounterRepository counters, CounterProperties properties, MeterRegistry meters,
+            ObservationRegistry observations) {
         this.counters = counters;
         this.names = Set.copyOf(properties.names());
         this.timeout = properties.timeout();
@@ -61,7 +60,7 @@ class CounterService implements AutoCloseable {
                 ? Executors.newCachedThreadPool(Thread.ofPlatform().daemon().name("coalescer-", 0).factory())
                 : Executors.newVirtualThreadPerTaskExecutor();
         this.coalescers = names.stream().collect(Collectors.toUnmodifiableMap(Function.identity(), name -> {
-            CounterAllocator allocator = new CounterAllocator(name, counters, transactions, properties,
+            CounterAllocator allocator = new CounterAllocator(name, counters, properties,
                     CounterMeters.register(name, meters));
             RequestCoalescer coalescer = new RequestCoalescer(name, allocator::allocate, properties.coalescing(),
                     batches, observations);

@@ -26,12 +26,12 @@ import org.junit.jupiter.api.Test;
 import org.springframework.boot.context.properties.bind.Binder;
 import org.springframework.boot.context.properties.source.MapConfigurationPropertySource;
 import org.springframework.dao.DataAccessResourceFailureException;
-import org.springframework.transaction.support.TransactionOperations;
 
 import dev.counterservice.counter.CounterAllocator.Demand;
 import dev.counterservice.counter.CounterAllocator.Outcome;
 import dev.counterservice.counter.CounterAllocator.Result;
 import dev.counterservice.counter.CounterRepository.Attempt;
+import dev.counterservice.counter.CounterRepository.KeyedAttempt;
 import dev.counterservice.counter.CounterRepository.Stored;
 
 import static org.assertj.core.api.Assertions.assertThat;
@@ -55,10 +55,6 @@ class CounterAllocatorTests {
 
     private final CounterRepository repository = AppInstance.shared().context().getBean(CounterRepository.class);
 
-    private final TransactionOperations transactions = AppInstance.shared()
-        .context()
-        .getBean(TransactionOperations.class);
-
     private final SimpleMeterRegistry registry = new SimpleMeterRegistry();
 
     private final String counter = "allocator-" + UUID.randomUUID().toString().replace("-", "");
@@ -69,7 +65,7 @@ class CounterAllocatorTests {
 
     @Test
     void aBatchIsOneMoveOfItsTotalAndEachDemandGetsItsBlockInOrder() {
-        CounterAllocator allocator = allocator(repository, transactions);
+        CounterAllocator allocator = allocator(repository);
 
         assertThat(served(allocator.allocate(demands(1, null, 2, null, 3, null)))).containsExactly(block(1, 1),
                 block(2, 3), block(4, 6));
@@ -81,7 +77,7 @@ class CounterAllocatorTests {
 
     @Test
     void keyedDemandsStoreTheirBlocksAndARetryGetsTheSameBlockAndTakesNoNumber() {
-        CounterAllocator allocator = allocator(repository, transactions);
+        CounterAllocator allocator = allocator(repository);
         assertThat(served(allocator.allocate(demands(2, "a", 1, null)))).containsExactly(block(1, 2), block(3, 3));
 
         assertThat(served(allocator.allocate(demands(2, "a", 3, "b")))).containsExactly(replayed(1, 2), block(4, 6));
@@ -95,7 +91,7 @@ class CounterAllocatorTests {
 
     @Test
     void aKeyUsedForAnotherCountIsRefusedForThatDemandAndTakesNothing() {
-        CounterAllocator allocator = allocator(repository, transactions);
+        CounterAllocator allocator = allocator(repository);
         allocator.allocate(demands(2, "k"));
 
         Outcome outcome = allocator.allocate(demands(3, "k", 1, null));
@@ -108,7 +104,7 @@ class CounterAllocatorTests {
     @Test
     void aRetryOfAKeyWhoseBlockEndsAtBigintsMaximumGetsItsBlock() {
         database.execute("UPDATE counter SET value = %d WHERE name = '%s'".formatted(MAX - 3, counter));
-        CounterAllocator allocator = allocator(repository, transactions);
+        CounterAllocator allocator = allocator(repository);
         assertThat(served(allocator.allocate(demands(3, "edge")))).containsExactly(block(MAX - 2, MAX));
 
         assertThat(served(allocator.allocate(demands(3, "edge")))).containsExactly(replayed(MAX - 2, MAX));
@@ -122,7 +118,7 @@ class CounterAllocatorTests {
     @Test
     void aRetryOfAKeyBesideNewDemandsThatFitGetsItsBlockAndTheNewOnesTheLastNumbers() {
         database.execute("UPDATE counter SET value = %d WHERE name = '%s'".formatted(MAX - 5, counter));
-        CounterAllocator allocator = allocator(repository, transactions);
+        CounterAllocator allocator = allocator(repository);
         allocator.allocate(demands(3, "near"));
 
         assertThat(served(allocator.allocate(demands(3, "near", 2, "new")))).containsExactly(replayed(MAX - 4, MAX - 2),
@@ -133,7 +129,7 @@ class CounterAllocatorTests {
     @Test
     void aBatchThatWouldPassBigintsMaximumIsExhaustedAndMovesNothing() {
         database.execute("UPDATE counter SET value = %d WHERE name = '%s'".formatted(MAX - 2, counter));
-        CounterAllocator allocator = allocator(repository, transactions);
+        CounterAllocator allocator = allocator(repository);
 
         assertThat(allocator.allocate(demands(3, null))).isInstanceOf(Outcome.Exhausted.class);
         assertThat(allocator.allocate(demands(3, "k"))).isInstanceOf(Outcome.Exhausted.class);
@@ -144,7 +140,7 @@ class CounterAllocatorTests {
 
     @Test
     void aStoredValueBelowTheHighWaterMarkIsRefusedCountedAndTheCounterFencedPastTheMark() {
-        CounterAllocator allocator = allocator(repository, transactions);
+        CounterAllocator allocator = allocator(repository);
         allocator.allocate(demands(100, null));
         // Lost commits without a change of server, as a restored volume snapshot gives:
         // far more than the margin
@@ -163,7 +159,7 @@ class CounterAllocatorTests {
 
     @Test
     void aStoredValueAtTheHighWaterMarkIsServedAndOneBelowIsNot() {
-        CounterAllocator allocator = allocator(repository, transactions);
+        CounterAllocator allocator = allocator(repository);
         allocator.allocate(demands(5, null));
         setStored(5);
         assertThat(served(allocator.allocate(demands(1, null)))).containsExactly(block(6, 6));
@@ -178,7 +174,7 @@ class CounterAllocatorTests {
     @Test
     void aFenceThatWouldPassBigintsMaximumMovesNothingAndTheBatchesStayRefused() {
         setStored(MAX - 10);
-        CounterAllocator allocator = allocator(repository, transactions);
+        CounterAllocator allocator = allocator(repository);
         allocator.allocate(demands(8, null));
         setStored(MAX - 20);
 
@@ -195,8 +191,8 @@ class CounterAllocatorTests {
     }
 
     @Test
-    void keysAreReadUnderTheRowLockSoABatchSeesAKeyCommittedWhileItWaited() throws Exception {
-        CounterAllocator allocator = allocator(repository, transactions);
+    void aKeyThatAnotherBatchStoredWhileThisOneWaitedIsReplayedNotStoredTwice() throws Exception {
+        CounterAllocator allocator = allocator(repository);
         CompletableFuture<Outcome> retry;
         try (Connection other = DriverManager.getConnection(database.jdbcUrl(), database.username(),
                 database.password())) {
@@ -213,13 +209,18 @@ class CounterAllocatorTests {
             other.commit();
         }
 
+        // It read its keys before the holder committed, then waited for the row: storing
+        // the key again failed, and it read them again
         assertThat(served(retry.get(10, TimeUnit.SECONDS))).containsExactly(replayed(1, 2));
         assertThat(stored()).isEqualTo(2);
+        assertThat(
+                database.queryForLong("SELECT count(*) FROM idempotency_key WHERE counter = '%s'".formatted(counter)))
+            .isOne();
     }
 
     @Test
     void theKeyedBatchsWaitForTheRowLockIsBoundedByTheTimeout() throws Exception {
-        CounterAllocator allocator = new CounterAllocator(counter, repository, transactions,
+        CounterAllocator allocator = new CounterAllocator(counter, repository,
                 properties(Map.of("counter.timeout", "300ms")), CounterMeters.register(counter, registry));
         try (Connection other = DriverManager.getConnection(database.jdbcUrl(), database.username(),
                 database.password())) {
@@ -237,8 +238,8 @@ class CounterAllocatorTests {
 
     @Test
     void aCounterThatDoesNotExistFailsTheBatch() {
-        CounterAllocator allocator = new CounterAllocator("allocator-missing", repository, transactions,
-                properties(Map.of()), CounterMeters.register(counter, registry));
+        CounterAllocator allocator = new CounterAllocator("allocator-missing", repository, properties(Map.of()),
+                CounterMeters.register(counter, registry));
 
         for (List<Demand> batch : List.of(demands(1, null), demands(1, "k"))) {
             assertThat(allocator.allocate(batch)).isInstanceOfSatisfying(Outcome.Failed.class,
@@ -250,7 +251,7 @@ class CounterAllocatorTests {
     void onANewServerTheBatchIsRefusedAndTheCounterFencedPastTheHighWaterMarkBeforeServingAgain() {
         // Stand-in: a promoted standby, which a single real server cannot become
         PromotedStandby standby = new PromotedStandby();
-        CounterAllocator allocator = allocator(standby.repository(), transactions);
+        CounterAllocator allocator = allocator(standby.repository());
         assertThat(served(allocator.allocate(demands(10, null)))).containsExactly(block(1, 10));
 
         // The standby had received only the first 2 numbers: it lost more than the margin
@@ -272,7 +273,7 @@ class CounterAllocatorTests {
 
     @Test
     void theFirstServerSeenIsAdoptedNotFenced() {
-        CounterAllocator allocator = allocator(repository, transactions);
+        CounterAllocator allocator = allocator(repository);
 
         allocator.allocate(demands(1, null));
         allocator.allocate(demands(1, "k"));
@@ -296,7 +297,7 @@ class CounterAllocatorTests {
             }
         };
         standby.promoteAfterFirstAdd = true;
-        CounterAllocator allocator = allocator(standby.repository(), transactions);
+        CounterAllocator allocator = allocator(standby.repository());
 
         List<Outcome> outcomes;
         try (ExecutorService threads = Executors.newVirtualThreadPerTaskExecutor()) {
@@ -311,27 +312,39 @@ class CounterAllocatorTests {
 
     @Test
     void aKeyedBatchWhoseCommitOutcomeWasLostIsFailedAndItsRetryGetsTheBlockLeavingNoGap() {
-        // Stand-in: the commit succeeds, but the client is told it failed, as a
-        // connection lost right after COMMIT was sent
-        TransactionOperations lostReply = new TransactionOperations() {
-            @Override
-            public <T> T execute(org.springframework.transaction.support.TransactionCallback<T> action) {
-                transactions.execute(action);
-                throw new DataAccessResourceFailureException("connection lost after COMMIT was sent");
-            }
-        };
-        CounterAllocator lost = allocator(repository, lostReply);
+        // Stand-in: the statement commits, but the client is told it failed, as a
+        // connection lost right after PostgreSQL committed it
+        CounterRepository lostReply = (CounterRepository) Proxy.newProxyInstance(
+                CounterRepository.class.getClassLoader(), new Class<?>[] { CounterRepository.class },
+                (proxy, method, args) -> {
+                    Object result = real(method, args);
+                    if (method.getName().equals("addWithKeys")) {
+                        throw new DataAccessResourceFailureException("connection lost after the commit");
+                    }
+                    return result;
+                });
+        CounterAllocator lost = allocator(lostReply);
         assertThat(lost.allocate(demands(3, "k"))).isInstanceOf(Outcome.Failed.class);
         assertThat(lost.highWaterMark()).isZero();
         assertThat(registry.get("counter.numbers.issued").counter().count()).isZero();
 
-        CounterAllocator allocator = allocator(repository, transactions);
+        CounterAllocator allocator = allocator(repository);
         assertThat(served(allocator.allocate(demands(3, "k")))).containsExactly(replayed(1, 3));
         assertThat(served(allocator.allocate(demands(1, "other")))).containsExactly(block(4, 4));
     }
 
-    private CounterAllocator allocator(CounterRepository repository, TransactionOperations transactions) {
-        return new CounterAllocator(counter, repository, transactions, properties(Map.of()),
+    /** Calls the real repository's {@code method}. */
+    private Object real(Method method, Object[] args) throws Throwable {
+        try {
+            return method.invoke(repository, args);
+        }
+        catch (InvocationTargetException ex) {
+            throw ex.getCause();
+        }
+    }
+
+    private CounterAllocator allocator(CounterRepository repository) {
+        return new CounterAllocator(counter, repository, properties(Map.of()),
                 CounterMeters.register(counter, registry));
     }
 
@@ -399,20 +412,15 @@ class CounterAllocatorTests {
 
         @Override
         public Object invoke(Object proxy, Method method, Object[] args) throws Throwable {
-            if (method.getName().equals("add")) {
+            if (method.getName().startsWith("add")) {
                 beforeAdd.run();
                 args[3] = asked((String) args[3]);
             }
-            Object result;
-            try {
-                result = method.invoke(repository, args);
-            }
-            catch (InvocationTargetException ex) {
-                throw ex.getCause();
-            }
+            Object result = real(method, args);
             synchronized (this) {
                 if (result instanceof Attempt attempt) {
-                    result = new ShownAttempt(attempt.getValue(), attempt.getHeld(), shown(attempt.getServer()));
+                    result = new ShownAttempt(attempt.getValue(), attempt.getHeld(), shown(attempt.getServer()),
+                            attempt instanceof KeyedAttempt keyed && keyed.getKnown());
                     promoted |= promoteAfterFirstAdd;
                 }
                 else if (result instanceof Optional<?> fenced && fenced.orElse(null) instanceof Stored stored) {
@@ -437,7 +445,8 @@ class CounterAllocatorTests {
 
     }
 
-    private record ShownAttempt(Long getValue, Long getHeld, String getServer) implements Attempt {
+    private record ShownAttempt(Long getValue, Long getHeld, String getServer,
+            boolean getKnown) implements KeyedAttempt {
     }
 
     private record ShownStored(long getValue, String getServer) implements Stored {

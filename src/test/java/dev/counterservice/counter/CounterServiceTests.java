@@ -16,7 +16,6 @@ import org.springframework.boot.context.properties.source.MapConfigurationProper
 import org.springframework.dao.DataAccessResourceFailureException;
 import org.springframework.dao.QueryTimeoutException;
 import org.springframework.transaction.CannotCreateTransactionException;
-import org.springframework.transaction.support.TransactionOperations;
 
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatExceptionOfType;
@@ -79,8 +78,7 @@ class CounterServiceTests {
         CounterProperties properties = new Binder(new MapConfigurationPropertySource(
                 Map.of("counter.names", String.join(",", COUNTERS) + "," + NEVER_CREATED, "counter.timeout", "30s")))
             .bindOrCreate("counter", CounterProperties.class);
-        return new CounterService(repository, AppInstance.shared().context().getBean(TransactionOperations.class),
-                properties, registry, ObservationRegistry.NOOP);
+        return new CounterService(repository, properties, registry, ObservationRegistry.NOOP);
     }
 
     @AfterEach
