@@ -1,22 +1,28 @@
 #!/usr/bin/env bash
 # Side-by-side benchmark of counter-service on one machine, loopback only (see docs/benchmarks.md):
-#   /next coalesced, /next per-request, the management port's liveness endpoint (the HTTP ceiling without a
-#   database) with wrk, and pgbench running the bare UPDATE ... RETURNING, all at the same concurrency; the
-#   service's resident memory under load; then bench/LoadTest.java checks every number at full load, without and
-#   with a fresh Idempotency-Key per request (the same client for both rows, so their ratio is the keys' cost); and,
-#   on one instance, the load tester on one counter, spread over MANY_COUNTERS counters, and with a counter per
-#   client, with the JVM's threads and the pool's active connections at their peak.
-# Starts a throwaway PostgreSQL cluster in a temporary directory on a free port, builds and starts the service,
-# prints one table and writes it to bench/results/. Everything is bounded in time and cleaned up on exit.
+#   with wrk: /next coalesced and the liveness endpoint served on the same port (management on the main port, so both
+#   pay the same filter chain: the HTTP ceiling without a database), at CONNECTIONS and at WIDE_CONNECTIONS; /next with
+#   a fresh Idempotency-Key on every request against /next with a fresh header the service ignores (the same client
+#   work, so their ratio is the keys' cost); /next per-request; pgbench running the bare UPDATE ... RETURNING; the
+#   service's resident memory under load; then bench/LoadTest.java checks every number at full load on the same
+#   instance, without and with keys, and over LOADTEST_INSTANCES instances; and, on one instance, the load tester on
+#   one counter, spread over MANY_COUNTERS counters, and with a counter per client, with the JVM's threads and the
+#   pool's active connections at their peak.
+# Every wrk target gets a warm-up and then two measured rounds, alternating with the target it is compared with: the
+# table shows the first and how far the repeat moved from it, which says whether the warm-up was long enough. Starts a throwaway PostgreSQL cluster in a temporary
+# directory on a free port, builds and starts the service, prints one table and writes it to bench/results/.
+# Everything is bounded in time and cleaned up on exit.
 #
 # Usage: bench/benchmark.sh              (as root, missing tools are installed with apt-get)
 # Settings (environment):
-#   DURATION=15           seconds measured per target
-#   WARMUP=40             seconds of load before each measurement, not counted
+#   DURATION=15           seconds of each measured round
+#   WARMUP=40             seconds of load before each target's first round, not counted
+#   KEYED_WARMUP=15       the same, for the two rows with a fresh header per request
 #   CONNECTIONS=64        wrk connections, pgbench clients and load-tester clients
+#   WIDE_CONNECTIONS=1024 wrk connections of the second coalesced / liveness pair (0: skip it)
 #   WRK_THREADS=2         wrk threads
 #   LOADTEST_DURATION=15  seconds of the correctness run
-#   LOADTEST_INSTANCES=2  instances the second correctness run spreads its clients over (same database; 1: skip it)
+#   LOADTEST_INSTANCES=2  instances the last correctness run spreads its clients over (same database; 1: skip it)
 #   MANY_COUNTERS=1000    counters of the many-counters block (0: skip the block)
 #   JVM_OPTS=...          flags for the service's JVM (default below)
 #   SKIP_BUILD=1          use the jar already in target/
@@ -31,14 +37,18 @@ set -euo pipefail
 DURATION=${DURATION:-15}
 # The JIT needs tens of seconds under load on 2 cores before the JVM targets reach their steady state
 WARMUP=${WARMUP:-40}
+# The keyed comparison is stated for the first round after 15 s of keyed load, while the key table is young
+KEYED_WARMUP=${KEYED_WARMUP:-15}
 CONNECTIONS=${CONNECTIONS:-64}
+WIDE_CONNECTIONS=${WIDE_CONNECTIONS:-1024}
 WRK_THREADS=${WRK_THREADS:-2}
 LOADTEST_DURATION=${LOADTEST_DURATION:-15}
 LOADTEST_INSTANCES=${LOADTEST_INSTANCES:-2}
 MANY_COUNTERS=${MANY_COUNTERS:-1000}
-# Heap fixed at 192 MB so the process stays well under a 400 MB resident budget; Serial GC has the smallest
-# footprint and, with a heap this size, pauses of a few milliseconds.
-JVM_OPTS=${JVM_OPTS:--Xms192m -Xmx192m -XX:+UseSerialGC -XX:MaxMetaspaceSize=128m -XX:ReservedCodeCacheSize=64m -Xss512k}
+# As the service runs in the chart's pod: the image's heap of half the memory limit (1 GiB), and the Serial collector,
+# which the JVM picks for itself with 2 CPUs and 1 GiB. A heap of 192 MB, tried before, could not hold 1024 requests in
+# progress (~60 KB of Tomcat buffers each) beside the application: the JVM spent most of its time in full collections.
+JVM_OPTS=${JVM_OPTS:--XX:MaxRAM=1g -XX:MaxRAMPercentage=50 -XX:+UseSerialGC -XX:+ExitOnOutOfMemoryError}
 export JAVA_HOME=${JAVA_HOME:-/usr/lib/jvm/temurin-25-jdk-amd64}
 
 ROOT=$(cd "$(dirname "$0")/.." && pwd)
@@ -63,11 +73,13 @@ if ((${#missing[@]})); then
 fi
 PG_BIN=$(pg_bin)
 [[ -x $JAVA_HOME/bin/java ]] || die "no JDK at JAVA_HOME=$JAVA_HOME"
+# wrk and the service each hold a socket per connection
+ulimit -n $((WIDE_CONNECTIONS + 4096)) 2>/dev/null || die "cannot raise the open file limit to $((WIDE_CONNECTIONS + 4096))"
 
 # --- clean-up: every process this script starts, and its temporary directory ----------------------------------
 WORK=$(mktemp -d /tmp/counter-bench.XXXXXX)
 chmod 755 "$WORK"
-declare -A APP_PORT MGMT_PORT APP_PID   # by instance number; APP_PID only while the instance runs
+declare -A APP_PORT APP_PID   # by instance number; APP_PID only while the instance runs
 SAMPLER_PID=
 PG_STARTED=
 cleanup() {
@@ -145,22 +157,22 @@ psql_admin() { as_postgres "$PG_BIN/psql" -X -q -h "$PG/socket" -p "$PG_PORT" -U
 psql_admin -d postgres -c "CREATE ROLE counter LOGIN PASSWORD '$PG_PASSWORD'" -c "CREATE DATABASE counter OWNER counter"
 
 # --- the service ----------------------------------------------------------------------------------------------
-# start_app INSTANCE COALESCING [JAR]: starts one instance on free ports; sets APP_PORT, MGMT_PORT and APP_PID[INSTANCE];
-# APP_DATASOURCE_URL, if set, replaces the direct JDBC URL
+# start_app INSTANCE COALESCING [JAR]: starts one instance on a free port, management (the actuator) on the same port so
+# that liveness and /next pass the same filters; sets APP_PORT and APP_PID[INSTANCE]; APP_DATASOURCE_URL, if set,
+# replaces the direct JDBC URL
 start_app() {
     local instance=$1 coalescing=$2 jar=${3:-$JAR}
     local log=$WORK/app-$instance-coalescing-$coalescing$([[ $jar == "$JAR" ]] || echo -baseline).log
     APP_PORT[$instance]=$(free_port)
-    MGMT_PORT[$instance]=$(free_port)
-    SERVER_PORT=${APP_PORT[$instance]} MANAGEMENT_SERVER_PORT=${MGMT_PORT[$instance]} \
+    SERVER_PORT=${APP_PORT[$instance]} MANAGEMENT_SERVER_PORT=${APP_PORT[$instance]} \
         SPRING_DATASOURCE_URL="${APP_DATASOURCE_URL:-jdbc:postgresql://127.0.0.1:$PG_PORT/counter}" \
         SPRING_DATASOURCE_USERNAME=counter SPRING_DATASOURCE_PASSWORD="$PG_PASSWORD" \
         COUNTER_COALESCING_ENABLED=$coalescing \
         "$JAVA_HOME/bin/java" $JVM_OPTS -jar "$jar" >"$log" 2>&1 &
     APP_PID[$instance]=$!
-    log "service $instance (coalescing=$coalescing, $(basename "$jar")) starting on :${APP_PORT[$instance]}, management :${MGMT_PORT[$instance]}"
+    log "service $instance (coalescing=$coalescing, $(basename "$jar")) starting on :${APP_PORT[$instance]}, management on the same port"
     local deadline=$((SECONDS + 120))
-    until curl -fsS -o /dev/null "http://127.0.0.1:${MGMT_PORT[$instance]}/actuator/health/readiness" 2>/dev/null; do
+    until curl -fsS -o /dev/null "http://127.0.0.1:${APP_PORT[$instance]}/actuator/health/readiness" 2>/dev/null; do
         if ! kill -0 "${APP_PID[$instance]}" 2>/dev/null || ((SECONDS > deadline)); then
             tail -n 40 "$log" >&2
             die "service $instance did not become ready"
@@ -193,38 +205,62 @@ sample_rss() {
 status_kb() { awk -v key="$2:" '$1 == key {print $2}' "/proc/$1/status"; }
 
 # --- measurements ---------------------------------------------------------------------------------------------
-declare -A RPS P50 P99 NON2XX ERRORS
+declare -A RPS P50 P99 NON2XX ERRORS REPEAT TARGET_URL TARGET_CONNECTIONS TARGET_HEADER RSS_MAX
 # value LINE KEY: the number after " KEY=" in a machine-readable line
 value() { sed -nE "s/.* $2=([0-9.]+).*/\1/p" <<<"$1"; }
-# run_wrk NAME URL: warm-up, then the measured run; fills RPS, P50, P99 (ms), NON2XX, ERRORS
-run_wrk() {
-    local name=$1 url=$2 line
-    log "wrk $name: $url (${WARMUP}s warm-up, ${DURATION}s measured, $CONNECTIONS connections)"
-    timeout $((WARMUP + 30)) wrk -t"$WRK_THREADS" -c"$CONNECTIONS" -d"${WARMUP}s" "$url" >/dev/null
-    timeout $((DURATION + 30)) wrk -t"$WRK_THREADS" -c"$CONNECTIONS" -d"${DURATION}s" --latency \
-        -s "$ROOT/bench/wrk-summary.lua" "$url" >"$WORK/wrk-$name.txt"
-    cp "$WORK/wrk-$name.txt" "$RESULTS/wrk-$name-$STAMP.txt"
-    line=$(grep '^WRK ' "$WORK/wrk-$name.txt")
+# target NAME URL [CONNECTIONS [HEADER]]: a wrk target; with HEADER, every request carries a fresh value of that header
+# (bench/wrk-fresh-header.lua)
+target() { TARGET_URL[$1]=$2 TARGET_CONNECTIONS[$1]=${3:-$CONNECTIONS} TARGET_HEADER[$1]=${4:-}; }
+# wrk_round NAME ROUND SECONDS: one run of wrk on target NAME into $WORK/wrk-NAME-ROUND.txt (round 0: a warm-up)
+wrk_round() {
+    local name=$1 round=$2 seconds=$3 header=${TARGET_HEADER[$1]} script=$ROOT/bench/wrk-summary.lua
+    [[ -n $header ]] && script=$ROOT/bench/wrk-fresh-header.lua
+    FRESH_HEADER=$header BENCH_DIR=$ROOT/bench timeout $((seconds + 30)) wrk -t"$WRK_THREADS" \
+        -c"${TARGET_CONNECTIONS[$name]}" -d"${seconds}s" --latency -s "$script" "${TARGET_URL[$name]}" \
+        >"$WORK/wrk-$name-$round.txt"
+    ((round == 0)) || cp "$WORK/wrk-$name-$round.txt" "$RESULTS/wrk-$name-$round-$STAMP.txt"
+}
+# measure WARMUP NAME...: warms each target up in turn, then runs two rounds of DURATION of all of them, alternating, so
+# that targets compared are measured seconds apart. The first round fills RPS, P50, P99 (ms), NON2XX and ERRORS; the
+# second, the repeat, fills REPEAT (req/s)
+measure() {
+    local warmup=$1 name round line
+    shift
+    for name in "$@"; do
+        log "wrk $name: ${TARGET_URL[$name]}, ${TARGET_CONNECTIONS[$name]} connections${TARGET_HEADER[$name]:+, a fresh ${TARGET_HEADER[$name]} per request}, ${warmup}s warm-up"
+        wrk_round "$name" 0 "$warmup"
+    done
+    for round in 1 2; do
+        for name in "$@"; do
+            log "wrk $name: round $round, ${DURATION}s"
+            wrk_round "$name" "$round" "$DURATION"
+        done
+    done
     field() { value "$line" "$1"; }
-    RPS[$name]=$(awk -v n="$(field requests)" -v us="$(field duration_us)" 'BEGIN {printf "%.0f", n / (us / 1e6)}')
-    P50[$name]=$(awk -v us="$(field p50_us)" 'BEGIN {printf "%.2f", us / 1000}')
-    P99[$name]=$(awk -v us="$(field p99_us)" 'BEGIN {printf "%.2f", us / 1000}')
-    NON2XX[$name]=$(field non2xx)
-    ERRORS[$name]=$(($(field connect) + $(field read) + $(field write) + $(field timeout)))
+    for name in "$@"; do
+        line=$(grep '^WRK ' "$WORK/wrk-$name-1.txt")
+        RPS[$name]=$(awk -v n="$(field requests)" -v us="$(field duration_us)" 'BEGIN {printf "%.0f", n / (us / 1e6)}')
+        P50[$name]=$(awk -v us="$(field p50_us)" 'BEGIN {printf "%.2f", us / 1000}')
+        P99[$name]=$(awk -v us="$(field p99_us)" 'BEGIN {printf "%.2f", us / 1000}')
+        NON2XX[$name]=$(field non2xx)
+        ERRORS[$name]=$(($(field connect) + $(field read) + $(field write) + $(field timeout)))
+        line=$(grep '^WRK ' "$WORK/wrk-$name-2.txt")
+        REPEAT[$name]=$(awk -v n="$(field requests)" -v us="$(field duration_us)" 'BEGIN {printf "%.0f", n / (us / 1e6)}')
+    done
 }
 
-# run_wrk_with_rss NAME URL INSTANCE: run_wrk while sampling the instance's resident memory; sets RSS_MAX[NAME]
-declare -A RSS_MAX
-run_wrk_with_rss() {
-    local name=$1 url=$2 pid=${APP_PID[$3]}
-    rm -f "$WORK/rss-$name"
-    sample_rss "$pid" "$WORK/rss-$name" &
+# with_rss KEY INSTANCE COMMAND...: runs COMMAND while sampling the instance's resident memory; sets RSS_MAX[KEY]
+with_rss() {
+    local key=$1 pid=${APP_PID[$2]}
+    shift 2
+    rm -f "$WORK/rss-$key"
+    sample_rss "$pid" "$WORK/rss-$key" &
     SAMPLER_PID=$!
-    run_wrk "$name" "$url"
+    "$@"
     kill "$SAMPLER_PID" 2>/dev/null || true
     wait "$SAMPLER_PID" 2>/dev/null || true
     SAMPLER_PID=
-    RSS_MAX[$name]=$(($(cat "$WORK/rss-$name" 2>/dev/null || echo 0) / 1024))
+    RSS_MAX[$key]=$(($(cat "$WORK/rss-$key" 2>/dev/null || echo 0) / 1024))
 }
 
 LOAD_AT_START=$(cut -d' ' -f1-3 /proc/loadavg)
@@ -236,13 +272,15 @@ fi
 measure_baseline() {
     [[ -n $BASELINE_JAR ]] || return 0
     start_app 1 "$2" "$BASELINE_JAR"
-    run_wrk "$1" "http://127.0.0.1:${APP_PORT[1]}/next"
+    target "$1" "http://127.0.0.1:${APP_PORT[1]}/next"
+    measure "$WARMUP" "$1"
     stop_app 1
 }
 
 # 1. Per-request mode. Its first start also runs Flyway, which creates the table and the 'default' row.
 start_app 1 false
-run_wrk_with_rss per-request "http://127.0.0.1:${APP_PORT[1]}/next" 1
+target per-request "http://127.0.0.1:${APP_PORT[1]}/next"
+with_rss per-request 1 measure "$WARMUP" per-request
 HWM_PER_REQUEST=$(($(status_kb "${APP_PID[1]}" VmHWM) / 1024))
 stop_app 1
 measure_baseline per-request-baseline false
@@ -267,15 +305,29 @@ NON2XX[pgbench]=$(awk '/number of failed transactions/ {print $5}' "$WORK/pgbenc
 NON2XX[pgbench]=${NON2XX[pgbench]:-0}
 ERRORS[pgbench]=0
 
-# 3. Coalesced mode, then the liveness endpoint of the same instance
+# 3. Coalesced mode, and the liveness endpoint on the same port of the same instance, at CONNECTIONS and at
+#    WIDE_CONNECTIONS; then /next with a fresh header per request, one the service ignores and Idempotency-Key
 measure_baseline coalesced-baseline true
 start_app 1 true
-run_wrk_with_rss coalesced "http://127.0.0.1:${APP_PORT[1]}/next" 1
+NEXT_URL="http://127.0.0.1:${APP_PORT[1]}/next"
+LIVENESS_URL="http://127.0.0.1:${APP_PORT[1]}/actuator/health/liveness"
+target coalesced "$NEXT_URL"
+target liveness "$LIVENESS_URL"
+with_rss coalesced 1 measure "$WARMUP" coalesced liveness
 HWM_COALESCED=$(($(status_kb "${APP_PID[1]}" VmHWM) / 1024))
-run_wrk liveness "http://127.0.0.1:${MGMT_PORT[1]}/actuator/health/liveness"
+WIDE=()
+if ((WIDE_CONNECTIONS > 0)); then
+    WIDE=(coalesced-wide liveness-wide)
+    target coalesced-wide "$NEXT_URL" "$WIDE_CONNECTIONS"
+    target liveness-wide "$LIVENESS_URL" "$WIDE_CONNECTIONS"
+    with_rss coalesced-wide 1 measure "$WARMUP" coalesced-wide liveness-wide
+fi
+target unkeyed-fresh "$NEXT_URL" "$CONNECTIONS" X-Request-Id
+target keyed-fresh "$NEXT_URL" "$CONNECTIONS" Idempotency-Key
+measure "$KEYED_WARMUP" unkeyed-fresh keyed-fresh
 
 # 4. Correctness at full load, coalesced: the load tester checks every number, first against the instance wrk just
-#    measured (so its req/s compares with wrk's), then with its clients spread over LOADTEST_INSTANCES instances
+#    measured, without and with keys, then with its clients spread over LOADTEST_INSTANCES instances
 "$JAVA_HOME/bin/javac" -d "$WORK/loadtest" -sourcepath "$ROOT/bench" "$ROOT/bench/LoadTest.java"
 declare -A LT_EXIT LT_RESULT
 # run_loadtest NAME SECONDS ARG...: URLs and options (--url given as bare URLs); fills RPS, P50, P99, NON2XX (HTTP
@@ -305,8 +357,6 @@ run_loadtest() {
 }
 LOADTESTS=(loadtest-1-instance loadtest-keyed)
 run_loadtest loadtest-1-instance "$LOADTEST_DURATION" "http://127.0.0.1:${APP_PORT[1]}"
-# Keyed, same instance, same client: a warm-up run for the key-storing path (its figures are dropped), then the row
-run_loadtest loadtest-keyed-warmup "$WARMUP" "http://127.0.0.1:${APP_PORT[1]}" --idempotency-keys
 run_loadtest loadtest-keyed "$LOADTEST_DURATION" "http://127.0.0.1:${APP_PORT[1]}" --idempotency-keys
 if ((LOADTEST_INSTANCES > 1)); then
     urls=("http://127.0.0.1:${APP_PORT[1]}")
@@ -355,7 +405,8 @@ EOF
     # coalesced instance through PgBouncer is then checked by the load tester
     measure_pgbouncer() {
         APP_DATASOURCE_URL=$3 start_app 1 "$2"
-        run_wrk "$1" "http://127.0.0.1:${APP_PORT[1]}/next"
+        target "$1" "http://127.0.0.1:${APP_PORT[1]}/next"
+        measure "$WARMUP" "$1"
         PGBOUNCER_ROWS+=("$1")
         if [[ $1 == coalesced-pgbouncer ]]; then
             LOADTESTS+=(loadtest-pgbouncer)
@@ -375,14 +426,15 @@ fi
 # One instance with counters created through the API (COUNTER_ADMIN_ENABLED: loopback only). After a warm-up, the load
 # tester runs back to back: every client on the counter default; the clients spread over MANY_COUNTERS counters; and
 # each client on a counter of its own (as many counters as clients, so no two requests ever share one). Meanwhile the
-# management port is sampled for the JVM's live threads and the pool's active connections, and their peaks kept.
+# service's /actuator/prometheus is sampled for the JVM's live threads and the pool's active connections, and their
+# peaks kept.
 MANY_ROWS=(counters-1 "counters-$MANY_COUNTERS" counters-own)
 declare -A PEAK_THREADS PEAK_CONNECTIONS
 # sample_peaks NAME: until killed, keeps the highest jvm_threads_live_threads and hikaricp_connections_active in files
 sample_peaks() {
     local name=$1 metrics threads connections max_threads=0 max_connections=0
     while true; do
-        metrics=$(curl -fsS "http://127.0.0.1:${MGMT_PORT[counters]}/actuator/prometheus" 2>/dev/null || true)
+        metrics=$(curl -fsS "http://127.0.0.1:${APP_PORT[counters]}/actuator/prometheus" 2>/dev/null || true)
         threads=$(awk '/^jvm_threads_live_threads / {printf "%d", $2}' <<<"$metrics")
         connections=$(awk '/^hikaricp_connections_active\{/ {printf "%d", $2}' <<<"$metrics")
         ((${threads:-0} > max_threads)) && max_threads=$threads && echo "$max_threads" >"$WORK/peak-threads-$name"
@@ -424,37 +476,54 @@ ratio() { awk -v a="$1" -v b="$2" 'BEGIN {if (b > 0) printf "%.2f", a / b; else 
         "load average $LOAD_AT_START at start, $LOAD_AT_END at end (anything else running on the machine distorts these numbers)"
     echo "JVM: $("$JAVA_HOME/bin/java" -version 2>&1 | head -n 1); flags: $JVM_OPTS"
     echo "PostgreSQL: $("$PG_BIN/postgres" --version), default durability settings"
-    echo "load: wrk -t$WRK_THREADS -c$CONNECTIONS -d${DURATION}s after ${WARMUP}s warm-up;" \
+    echo "load: wrk -t$WRK_THREADS, ${WARMUP}s warm-up (${KEYED_WARMUP}s for the fresh-header rows), then two rounds of" \
+        "${DURATION}s, alternating with the row compared: req/s, latency and errors of the first, and how far the" \
+        "repeat moved from it;" \
         "pgbench -c $CONNECTIONS -j 2 -T $DURATION -n -M prepared"
     echo
-    printf '%-34s %10s %9s %9s %9s %9s\n' target 'req/s' 'p50 ms' 'p99 ms' 'non-2xx' 'sock err'
+    printf '%-44s %10s %8s %9s %9s %9s %9s\n' target 'req/s' 'repeat' 'p50 ms' 'p99 ms' 'non-2xx' 'sock err'
     BASELINES=()
     [[ -n $BASELINE_JAR ]] && BASELINES=(coalesced-baseline per-request-baseline)
-    for name in coalesced per-request "${BASELINES[@]}" "${PGBOUNCER_ROWS[@]}" liveness pgbench "${LOADTESTS[@]}"; do
+    for name in coalesced liveness "${WIDE[@]}" unkeyed-fresh keyed-fresh per-request "${BASELINES[@]}" \
+        "${PGBOUNCER_ROWS[@]}" pgbench "${LOADTESTS[@]}"; do
         case $name in
-            coalesced) label='/next coalesced' ;;
-            per-request) label='/next per-request' ;;
+            coalesced) label="/next coalesced, $CONNECTIONS conn" ;;
+            liveness) label="liveness, same port, $CONNECTIONS conn" ;;
+            coalesced-wide) label="/next coalesced, $WIDE_CONNECTIONS conn" ;;
+            liveness-wide) label="liveness, same port, $WIDE_CONNECTIONS conn" ;;
+            unkeyed-fresh) label="/next, fresh X-Request-Id, $CONNECTIONS conn" ;;
+            keyed-fresh) label="/next, fresh Idempotency-Key, $CONNECTIONS conn" ;;
+            per-request) label="/next per-request, $CONNECTIONS conn" ;;
             coalesced-baseline) label='/next coalesced, baseline jar' ;;
             per-request-baseline) label='/next per-request, baseline jar' ;;
             coalesced-unprepared) label='/next coalesced, prepareThreshold=0' ;;
             coalesced-pgbouncer) label='/next coalesced, via PgBouncer' ;;
             per-request-unprepared) label='/next per-request, prepareThr.=0' ;;
             per-request-pgbouncer) label='/next per-request, via PgBouncer' ;;
-            liveness) label='liveness (management port)' ;;
             pgbench) label='pgbench UPDATE ... RETURNING' ;;
             loadtest-1-instance) label='load tester, /next coalesced' ;;
             loadtest-keyed) label='load tester, keyed, coalesced' ;;
             loadtest-pgbouncer) label='load tester, via PgBouncer' ;;
             loadtest-*) label="load tester, ${LOADTEST_INSTANCES} instances" ;;
         esac
-        printf '%-34s %10s %9s %9s %9s %9s\n' "$label" "${RPS[$name]}" "${P50[$name]}" "${P99[$name]}" \
+        moved=-
+        [[ -n ${REPEAT[$name]:-} ]] && moved=$(awk -v a="${REPEAT[$name]}" -v b="${RPS[$name]}" \
+            'BEGIN {printf "%+.1f%%", (a - b) * 100 / b}')
+        printf '%-44s %10s %8s %9s %9s %9s %9s\n' "$label" "${RPS[$name]}" "$moved" "${P50[$name]}" "${P99[$name]}" \
             "${NON2XX[$name]}" "${ERRORS[$name]}"
     done
     echo
-    echo "coalesced / liveness    = $(ratio "${RPS[coalesced]}" "${RPS[liveness]}")  (target >= 1.0, with p99 no higher than liveness's)"
-    echo "coalesced / pgbench     = $(ratio "${RPS[coalesced]}" "${RPS[pgbench]}")  (target >= 3)"
-    echo "coalesced / per-request = $(ratio "${RPS[coalesced]}" "${RPS[per-request]}")  (target >= 5)"
-    echo "keyed / unkeyed         = $(ratio "${RPS[loadtest-keyed]}" "${RPS[loadtest-1-instance]}")  (target >= 0.5; load tester rows, coalesced, same instance)"
+    printf '%-28s = %s  (target >= 0.95)\n' "coalesced / liveness, $CONNECTIONS conn" "$(ratio "${RPS[coalesced]}" "${RPS[liveness]}")"
+    if ((WIDE_CONNECTIONS > 0)); then
+        printf '%-28s = %s  (target >= 0.9)\n' "coalesced / liveness, $WIDE_CONNECTIONS conn" \
+            "$(ratio "${RPS[coalesced-wide]}" "${RPS[liveness-wide]}")"
+    fi
+    echo "keyed / unkeyed              = $(ratio "${RPS[keyed-fresh]}" "${RPS[unkeyed-fresh]}")  (target >= 0.8; the fresh-header rows, first round after ${KEYED_WARMUP}s of keyed load)"
+    echo "coalesced / pgbench          = $(ratio "${RPS[coalesced]}" "${RPS[pgbench]}")  (target >= 3)"
+    echo "coalesced / per-request      = $(ratio "${RPS[coalesced]}" "${RPS[per-request]}")  (target >= 5)"
+    echo "largest move of a repeat     = $(for name in "${!REPEAT[@]}"; do
+        awk -v a="${REPEAT[$name]}" -v b="${RPS[$name]}" 'BEGIN {d = (a - b) * 100 / b; print (d < 0 ? -d : d)}'
+    done | sort -g | tail -n 1 | awk '{printf "%.1f%%", $1}')  (target < 5%: the warm-up was long enough)"
     if [[ -n $BASELINE_JAR ]]; then
         echo "baseline jar: $BASELINE_JAR"
         echo "coalesced / baseline coalesced     = $(ratio "${RPS[coalesced]}" "${RPS[coalesced-baseline]}")"
@@ -467,8 +536,9 @@ ratio() { awk -v a="$1" -v b="$2" 'BEGIN {if (b > 0) printf "%.2f", a / b; else 
         echo "via PgBouncer / direct, per-request = $(ratio "${RPS[per-request-pgbouncer]}" "${RPS[per-request]}")" \
             "(prepareThreshold=0 alone: $(ratio "${RPS[per-request-unprepared]}" "${RPS[per-request]}"))"
     fi
-    echo "resident memory under load: coalesced max VmRSS ${RSS_MAX[coalesced]} MB (VmHWM ${HWM_COALESCED} MB)," \
-        "per-request max VmRSS ${RSS_MAX[per-request]} MB (VmHWM ${HWM_PER_REQUEST} MB)  (target <= 400 MB)"
+    echo "resident memory under load: coalesced max VmRSS ${RSS_MAX[coalesced]} MB at $CONNECTIONS conn" \
+        "(VmHWM ${HWM_COALESCED} MB)${RSS_MAX[coalesced-wide]:+, ${RSS_MAX[coalesced-wide]} MB at $WIDE_CONNECTIONS conn}," \
+        "per-request max VmRSS ${RSS_MAX[per-request]} MB (VmHWM ${HWM_PER_REQUEST} MB)  (the chart's limit: 1024 MB)"
     echo "wrk rows: non-2xx = responses with status >= 400, sock err = connect/read/write/timeout errors;" \
         "load tester rows: HTTP errors and I/O errors, ${LOADTEST_DURATION}s, every number checked"
     for name in "${LOADTESTS[@]}"; do
@@ -501,12 +571,12 @@ ratio() { awk -v a="$1" -v b="$2" 'BEGIN {if (b > 0) printf "%.2f", a / b; else 
         done
     fi
     echo
-    echo "command: $COMMAND (DURATION=$DURATION WARMUP=$WARMUP CONNECTIONS=$CONNECTIONS LOADTEST_DURATION=$LOADTEST_DURATION LOADTEST_INSTANCES=$LOADTEST_INSTANCES MANY_COUNTERS=$MANY_COUNTERS BASELINE_JAR=$BASELINE_JAR PGBOUNCER=${PGBOUNCER:-})"
+    echo "command: $COMMAND (DURATION=$DURATION WARMUP=$WARMUP KEYED_WARMUP=$KEYED_WARMUP CONNECTIONS=$CONNECTIONS WIDE_CONNECTIONS=$WIDE_CONNECTIONS LOADTEST_DURATION=$LOADTEST_DURATION LOADTEST_INSTANCES=$LOADTEST_INSTANCES MANY_COUNTERS=$MANY_COUNTERS BASELINE_JAR=$BASELINE_JAR PGBOUNCER=${PGBOUNCER:-})"
 } | tee "$RESULTS/benchmark-$STAMP.txt"
 cp "$RESULTS/benchmark-$STAMP.txt" "$RESULTS/latest.txt"
 log "written to bench/results/benchmark-$STAMP.txt; load-test reports bench/results/loadtest-*-$STAMP.html"
 MANY_CHECKED=()
 ((MANY_COUNTERS > 0)) && MANY_CHECKED=(counters-warmup "${MANY_ROWS[@]}")
-for name in "${LOADTESTS[@]}" loadtest-keyed-warmup "${MANY_CHECKED[@]}"; do
+for name in "${LOADTESTS[@]}" "${MANY_CHECKED[@]}"; do
     ((LT_EXIT[$name] == 0)) || die "the load tester failed ($name): see bench/results/$name-$STAMP.txt"
 done

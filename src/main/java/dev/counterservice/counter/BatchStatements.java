@@ -7,53 +7,58 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 
-import org.springframework.transaction.support.TransactionOperations;
+import org.springframework.dao.DataIntegrityViolationException;
 
 import dev.counterservice.counter.CounterAllocator.Demand;
+import dev.counterservice.counter.CounterAllocator.Layout;
 import dev.counterservice.counter.CounterAllocator.Outcome;
-import dev.counterservice.counter.CounterAllocator.Result;
 import dev.counterservice.counter.CounterRepository.Attempt;
+import dev.counterservice.counter.CounterRepository.KeyedAttempt;
 import dev.counterservice.counter.CounterRepository.StoredKey;
 
 /**
- * The statements of one batch, which serves the demands of one or many counters as one
+ * The statement of one batch, which serves the demands of one or many counters as one
  * durable step; each counter's {@link CounterAllocator} keeps its own guards and judges
  * its own row.
  * <p>
- * A batch without {@code Idempotency-Key}s is one {@code UPDATE} of all its counters,
- * which PostgreSQL commits before it answers. A batch with keys is a transaction: it
- * takes the row locks, reads the keys it carries, adds to each counter the total of its
- * demands whose key is new, and stores those keys. Every statement that locks several
- * rows locks them in the order of the counters' names, so batches of different instances
- * cannot deadlock ({@link CounterRepository#LOCKED}).
+ * A batch is one statement of all its counters, which PostgreSQL commits before it
+ * answers: an {@code UPDATE}, which with {@code Idempotency-Key}s also stores the keys of
+ * the counters that moved. It moves nothing if one of its keys is stored already: then
+ * the batch reads the blocks of its keys and runs again for the rest. The statement locks
+ * its rows in the order of the counters' names, so batches of different instances cannot
+ * deadlock ({@link CounterRepository#LOCKED}).
  */
 final class BatchStatements {
 
     private final CounterRepository repository;
 
-    private final TransactionOperations transactions;
-
     private final String lockTimeout;
 
-    BatchStatements(CounterRepository repository, TransactionOperations transactions, CounterProperties properties) {
+    BatchStatements(CounterRepository repository, CounterProperties properties) {
         this.repository = repository;
-        this.transactions = transactions;
         this.lockTimeout = Long.toString(properties.timeout().toMillis());
     }
 
     /**
      * Serves one batch: each counter's demands, in order, come to one outcome for that
-     * counter; a failure of the statements fails every counter of the batch.
+     * counter; a failure of the statement fails every counter of the batch.
      */
     Map<CounterAllocator, Outcome> allocate(Map<CounterAllocator, List<Demand>> batch) {
         List<Part> parts = batch.entrySet()
             .stream()
             .map(entry -> new Part(entry.getKey(), entry.getValue(), entry.getKey().mark(), entry.getKey().expected()))
             .toList();
-        boolean keyed = batch.values().stream().flatMap(List::stream).anyMatch(demand -> demand.key() != null);
         Map<CounterAllocator, Outcome> outcomes = new LinkedHashMap<>();
         try {
-            outcomes.putAll(keyed ? transactions.execute(status -> move(parts, true)) : move(parts, false));
+            try {
+                outcomes.putAll(move(parts));
+            }
+            catch (DataIntegrityViolationException ex) {
+                // (5) The primary key refused a key stored while the statement waited for
+                // a row lock: the batch that stored it has committed, so trying again
+                // finds it
+                outcomes.putAll(move(parts));
+            }
         }
         catch (RuntimeException ex) {
             parts.forEach(part -> outcomes.put(part.allocator(), new Outcome.Failed(ex)));
@@ -64,42 +69,56 @@ final class BatchStatements {
     }
 
     /**
-     * The batch's statements: with keys, the row locks and the known keys first; then one
-     * {@code add} of every counter's total of new demands, and the new keys of the
-     * counters that moved stored. A counter that did not move stores no key.
+     * The batch's statement: one {@code add} of every counter's total of new demands,
+     * which with keys also stores them, and moves nothing if one of them is stored
+     * already: then the batch reads the blocks of its keys and adds the rest.
      */
-    private Map<CounterAllocator, Outcome> move(List<Part> parts, boolean keyed) {
+    private Map<CounterAllocator, Outcome> move(List<Part> parts) {
         String[] names = parts.stream().map(part -> part.allocator().counter()).toArray(String[]::new);
-        // Without keys, nothing is known; a null key is looked up only in maps that allow
-        // one
-        Map<String, Map<String, Block>> known = keyed ? knownBlocks(names, parts) : Collections.emptyMap();
-        Long[] totals = parts.stream().map(part -> part.total(known(known, part))).toArray(Long[]::new);
-        Map<String, Attempt> attempts = new HashMap<>();
-        for (Attempt attempt : repository.add(names, totals, parts.stream().map(Part::mark).toArray(Long[]::new),
-                parts.stream().map(Part::expected).toArray(String[]::new), lockTimeout)) {
-            attempts.put(attempt.getName(), attempt);
-        }
-        Map<CounterAllocator, Outcome> outcomes = new LinkedHashMap<>();
-        NewKeys stored = new NewKeys();
-        for (int i = 0; i < parts.size(); i++) {
-            Part part = parts.get(i);
-            Outcome outcome = part.allocator()
-                .judge(attempts.get(names[i]), part.expected(), part.mark(), part.demands(), known(known, part),
-                        totals[i]);
-            outcomes.put(part.allocator(), outcome);
-            if (outcome instanceof Outcome.Committed committed) {
-                stored.add(part, committed);
+        Long[] marks = parts.stream().map(Part::mark).toArray(Long[]::new);
+        String[] servers = parts.stream().map(Part::expected).toArray(String[]::new);
+        boolean keyed = parts.stream()
+            .flatMap(part -> part.demands().stream())
+            .anyMatch(demand -> demand.key() != null);
+        // None known at first; a null key is looked up only in maps that allow one
+        Map<String, Map<String, Block>> known = Collections.emptyMap();
+        while (true) {
+            List<Layout> layouts = new ArrayList<>();
+            for (Part part : parts) {
+                layouts.add(Layout.of(part.demands(), known(known, part)));
             }
+            Long[] totals = layouts.stream().map(Layout::total).toArray(Long[]::new);
+            List<? extends Attempt> attempts;
+            if (keyed) {
+                NewKeys keys = new NewKeys(parts, layouts);
+                List<KeyedAttempt> keyedAttempts = repository.addWithKeys(names, totals, marks, servers, lockTimeout,
+                        keys.counters(), keys.keys(), keys.counts(), keys.starts());
+                if (keyedAttempts.getFirst().getKnown()) {
+                    // (5) Each round knows more of the keys, so this ends
+                    known = knownBlocks(parts);
+                    continue;
+                }
+                attempts = keyedAttempts;
+            }
+            else {
+                attempts = repository.add(names, totals, marks, servers, lockTimeout);
+            }
+            Map<String, Attempt> byName = new HashMap<>();
+            attempts.forEach(attempt -> byName.put(attempt.getName(), attempt));
+            Map<CounterAllocator, Outcome> outcomes = new LinkedHashMap<>();
+            for (int i = 0; i < parts.size(); i++) {
+                Part part = parts.get(i);
+                outcomes.put(part.allocator(),
+                        part.allocator()
+                            .judge(byName.get(names[i]), part.expected(), part.mark(), part.demands(),
+                                    known(known, part), layouts.get(i)));
+            }
+            return outcomes;
         }
-        if (!stored.isEmpty()) {
-            repository.saveKeys(stored.counters(), stored.keys(), stored.counts(), stored.firsts());
-        }
-        return outcomes;
     }
 
-    /** (5) Takes the row locks, then reads the blocks stored for the demands' keys. */
-    private Map<String, Map<String, Block>> knownBlocks(String[] names, List<Part> parts) {
-        repository.lock(names, lockTimeout);
+    /** (5) The blocks stored for the demands' keys, by counter. */
+    private Map<String, Map<String, Block>> knownBlocks(List<Part> parts) {
         List<String> counters = new ArrayList<>();
         List<String> keys = new ArrayList<>();
         for (Part part : parts) {
@@ -125,16 +144,11 @@ final class BatchStatements {
 
     /** One counter's share of a batch, with the guards it was sent with. */
     private record Part(CounterAllocator allocator, List<Demand> demands, long mark, String expected) {
-
-        /** What the counter must move by: its demands whose key is not known. */
-        long total(Map<String, Block> known) {
-            return demands.stream().filter(demand -> !known.containsKey(demand.key())).mapToLong(Demand::count).sum();
-        }
-
     }
 
     /**
-     * The keys of the new blocks of a batch's committed counters, as saveKeys takes them.
+     * The new keys of a batch's counters, with their blocks' starts, as addWithKeys takes
+     * them.
      */
     private static final class NewKeys {
 
@@ -144,23 +158,22 @@ final class BatchStatements {
 
         private final List<Integer> counts = new ArrayList<>();
 
-        private final List<Long> firsts = new ArrayList<>();
+        private final List<Long> starts = new ArrayList<>();
 
-        void add(Part part, Outcome.Committed committed) {
-            for (int j = 0; j < part.demands().size(); j++) {
-                Demand demand = part.demands().get(j);
-                if (demand.key() != null && committed.results().get(j) instanceof Result.Served(Block block)
-                        && !block.replayed()) {
-                    counters.add(part.allocator().counter());
-                    keys.add(demand.key());
-                    counts.add(demand.count());
-                    firsts.add(block.first());
+        NewKeys(List<Part> parts, List<Layout> layouts) {
+            for (int i = 0; i < parts.size(); i++) {
+                List<Demand> demands = parts.get(i).demands();
+                for (int j = 0; j < demands.size(); j++) {
+                    Demand demand = demands.get(j);
+                    long start = layouts.get(i).starts()[j];
+                    if (demand.key() != null && start > 0) {
+                        counters.add(parts.get(i).allocator().counter());
+                        keys.add(demand.key());
+                        counts.add(demand.count());
+                        starts.add(start);
+                    }
                 }
             }
-        }
-
-        boolean isEmpty() {
-            return keys.isEmpty();
         }
 
         String[] counters() {
@@ -175,8 +188,8 @@ final class BatchStatements {
             return counts.toArray(Integer[]::new);
         }
 
-        Long[] firsts() {
-            return firsts.toArray(Long[]::new);
+        Long[] starts() {
+            return starts.toArray(Long[]::new);
         }
 
     }

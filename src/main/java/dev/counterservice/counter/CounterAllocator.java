@@ -23,19 +23,22 @@ import dev.counterservice.counter.CounterRepository.Stored;
  * <p>
  * Constraints a batch keeps for this counter:
  * <ol>
- * <li>A block is answered only once the statement or transaction that reserved it has
- * committed; on any failure the whole batch fails and hands out nothing.</li>
+ * <li>A block is answered only once the statement that reserved it has committed; on any
+ * failure the whole batch fails and hands out nothing.</li>
  * <li>The counter moves only on the server expected: the one this instance started on,
  * then the one it was last fenced on (the first batch of an instance that never learnt
  * its server adopts its own). On another server the counter is refused and fenced, so a
  * counter first served after a failover, even one created after the instance started, is
  * fenced before it serves.</li>
  * <li>It moves only from a stored value at or above the high-water mark, read before the
- * row lock; below it, commits were lost: the counter is refused, counted and fenced.</li>
+ * statement that takes the row lock; below it, commits were lost: the counter is refused,
+ * counted and fenced.</li>
  * <li>A fence moves the counter to max(stored value, high-water mark) + margin, under
  * bigint's maximum; until one succeeds, every batch of the counter is refused.</li>
- * <li>Keys are read after the row lock is taken, so a batch sees every key committed
- * before it; a known key gets its stored block and takes no number.</li>
+ * <li>A known key gets its stored block and takes no number: a batch moves its counters
+ * only if none of the keys it stores is stored already. One stored while its statement
+ * waited for a row lock violates the primary key: nothing moves, and the batch tries
+ * again.</li>
  * <li>The counter never passes bigint's maximum; a refused counter moves nothing.</li>
  * <li>The high-water mark only grows, to the last number of each committed block.</li>
  * </ol>
@@ -82,7 +85,10 @@ final class CounterAllocator {
         return meters;
     }
 
-    /** (3) The mark a batch must find the counter at, read before the row lock. */
+    /**
+     * (3) The mark a batch must find the counter at, read before the statement that takes
+     * the row lock.
+     */
     long mark() {
         return highWaterMark.get();
     }
@@ -95,29 +101,30 @@ final class CounterAllocator {
 
     /**
      * What the counter's row in a batch's statement comes to: a block per demand, in
-     * order, from the new numbers and the blocks {@code known} for its keys; or why the
-     * counter did not move.
+     * order, from the new numbers laid out by {@code layout} and the blocks {@code known}
+     * for its keys; or why the counter did not move.
      * @param expected the server the statement expected, {@link #expected()} as it was
      * sent
-     * @param total what the statement added: the demands whose key is not known
      */
     Outcome judge(Attempt attempt, String expected, long mark, List<Demand> demands, Map<String, Block> known,
-            long total) {
+            Layout layout) {
         Outcome refusal = (attempt.getValue() == null) ? refusal(attempt, expected, mark) : adopt(attempt.getServer());
         if (refusal != null) {
             return refusal;
         }
         List<Result> results = new ArrayList<>();
-        long value = attempt.getValue() - total;
-        for (Demand demand : demands) {
+        long held = attempt.getValue() - layout.total();
+        for (int i = 0; i < demands.size(); i++) {
+            Demand demand = demands.get(i);
             Block block = known.get(demand.key());
-            if (block != null) {
+            if (block == null) {
+                long first = held + layout.starts()[i];
+                results.add(new Result.Served(new Block(counter, first, first + demand.count() - 1)));
+            }
+            else {
                 results.add((block.count() == demand.count()) ? new Result.Served(block)
                         : new Result.KeyReused(block.count()));
-                continue;
             }
-            results.add(new Result.Served(new Block(counter, value + 1, value + demand.count())));
-            value += demand.count();
         }
         return new Outcome.Committed(results);
     }
@@ -224,6 +231,28 @@ final class CounterAllocator {
      * {@code Idempotency-Key} or null.
      */
     record Demand(int count, String key) {
+    }
+
+    /**
+     * Where each demand's new block starts past the value the counter holds (1: the first
+     * number the statement adds; 0 for a demand whose key is known, which takes none),
+     * and the {@code total} the statement adds.
+     */
+    record Layout(long[] starts, long total) {
+
+        static Layout of(List<Demand> demands, Map<String, Block> known) {
+            long[] starts = new long[demands.size()];
+            long total = 0;
+            for (int i = 0; i < demands.size(); i++) {
+                Demand demand = demands.get(i);
+                if (!known.containsKey(demand.key())) {
+                    starts[i] = total + 1;
+                    total += demand.count();
+                }
+            }
+            return new Layout(starts, total);
+        }
+
     }
 
     /** What a batch came to for one counter. */

@@ -13,9 +13,10 @@ import org.springframework.transaction.annotation.Transactional;
 
 /**
  * The one way to the database. Statements that write are marked {@code @Transactional}
- * because Spring Data runs query methods read-only by default; those of a batch with
- * {@code Idempotency-Key}s join the transaction {@link BatchStatements} opens, and a
- * batch without runs {@link #add} alone.
+ * because Spring Data runs query methods read-only by default; those of a batch
+ * ({@link BatchStatements}) run without a transaction of their own
+ * ({@code Propagation.SUPPORTS}): PostgreSQL commits each before it answers, in one round
+ * trip.
  */
 interface CounterRepository extends Repository<CounterRow, String> {
 
@@ -27,6 +28,12 @@ interface CounterRepository extends Repository<CounterRow, String> {
     String SERVER = "(SELECT system_identifier FROM pg_control_system()) || '/' || substr(pg_walfile_name(pg_current_wal_lsn()), 1, 8)";
 
     /**
+     * The key of the advisory lock that serializes creations ({@link #lockCreations}), an
+     * arbitrary constant of this service.
+     */
+    String CREATION_LOCK = "7306195236101362";
+
+    /**
      * A condition that bounds the statement's wait for a row lock held elsewhere: it sets
      * PostgreSQL's {@code lock_timeout} for the transaction before the row is locked, so
      * that a batch queued behind a lock held elsewhere gives up once its requests have
@@ -35,12 +42,6 @@ interface CounterRepository extends Repository<CounterRow, String> {
      * request waits on (docs/benchmarks.md), nor as a connection option, which PgBouncer
      * refuses.
      */
-    /**
-     * The key of the advisory lock that serializes creations ({@link #lockCreations}), an
-     * arbitrary constant of this service.
-     */
-    String CREATION_LOCK = "7306195236101362";
-
     String LOCK_TIMEOUT = "set_config('lock_timeout', :lockTimeout, true) IS NOT NULL";
 
     /**
@@ -53,78 +54,94 @@ interface CounterRepository extends Repository<CounterRow, String> {
             + " ORDER BY name FOR NO KEY UPDATE";
 
     /**
-     * {@link #LOCKED}, and the transaction's further statements planned for their
-     * parameters.
+     * The first CTEs of a batch's statement: the server it runs on ({@code here}), each
+     * counter's demand ({@code demand}: its total, mark and the server expected) and the
+     * counters that exist, locked ({@code locked}, {@link #LOCKED}).
      */
-    String LOCKED_AND_PLANNED = "SELECT name, value FROM counter WHERE name = ANY(CAST(:names AS text[])) AND "
-            + LOCK_TIMEOUT + " AND set_config('plan_cache_mode', 'force_custom_plan', true) IS NOT NULL"
-            + " ORDER BY name FOR NO KEY UPDATE";
+    String BATCH = "WITH here AS (SELECT " + SERVER + " AS server),"
+            + " demand AS (SELECT * FROM unnest(CAST(:names AS text[]), CAST(:totals AS bigint[]),"
+            + " CAST(:marks AS bigint[]), CAST(:servers AS text[])) AS d(name, total, mark, expected)),"
+            + " locked AS MATERIALIZED (" + LOCKED + ")";
+
+    /**
+     * Adds each counter's total ({@code c} aliased, {@code l} its locked row, {@code d}
+     * its demand) where that is safe: on the server expected for it (any, if it is
+     * empty), on a value not below its mark and without passing bigint's maximum; each
+     * guard judged on the value under the lock.
+     */
+    String MOVE = "UPDATE counter c SET value = c.value + d.total FROM locked l JOIN demand d USING (name)"
+            + " WHERE c.name = l.name AND l.value <= 9223372036854775807 - d.total AND l.value >= d.mark"
+            + " AND (d.expected = '' OR d.expected = (SELECT server FROM here))";
+
+    /**
+     * What {@link Attempt} reads per counter, once a CTE {@code moved} returned the new
+     * values.
+     */
+    String ATTEMPT = " SELECT d.name, m.value, l.value AS held, (SELECT server FROM here) AS server";
+
+    /** The rows {@link #ATTEMPT} reads from: one per counter of the batch. */
+    String PER_COUNTER = " FROM demand d LEFT JOIN locked l USING (name) LEFT JOIN moved m USING (name)";
+
+    /**
+     * The blocks stored for any of the pairs {@code :keyCounters[i], :keys[i]}: one
+     * primary key lookup per pair in any plan, also in the generic plan PostgreSQL caches
+     * for a prepared statement (a lookup written {@code key = ANY(:keys)} got one that
+     * filtered every key of the counter row by row once the table had grown: 32 ms
+     * against 0.04 ms at 40,000 keys, docs/benchmarks.md). One statement text whatever
+     * the number of keys.
+     */
+    String STORED = " FROM unnest(CAST(:keyCounters AS text[]), CAST(:keys AS text[])) AS wanted(counter, key),"
+            + " LATERAL (SELECT counter, key, count, first FROM idempotency_key"
+            + " WHERE counter = wanted.counter AND key = wanted.key LIMIT 1) AS stored";
 
     /**
      * Adds each counter's {@code total} to it, taking the row locks in the order of the
-     * names (every statement and transaction that locks several counters does, so that
-     * instances cannot deadlock), but only for the counters where that is safe: on the
-     * {@code server} expected for it (any, if it is empty), on a value not below its
-     * {@code mark} and without passing bigint's maximum. Each guard is judged on the
-     * value under the lock. In a transaction the locks are held until it ends; alone,
-     * PostgreSQL commits the statement before it answers. Every batch, from every
-     * instance, thus runs after the one before it on the same counter has committed, and
-     * sees all that one wrote. The wait for the locks is bounded by {@code lockTimeout}
-     * milliseconds ({@link #LOCK_TIMEOUT}).
+     * names (every statement that locks several counters does, so that instances cannot
+     * deadlock), but only for the counters where that is safe ({@link #MOVE}). PostgreSQL
+     * commits the statement before it answers: every batch, from every instance, thus
+     * runs after the one before it on the same counter has committed, and sees all that
+     * one wrote. The wait for the locks is bounded by {@code lockTimeout} milliseconds
+     * ({@link #LOCK_TIMEOUT}).
      * @return per counter: the new value, the last number of its reserved block (null if
      * it did not move), the value it held under the lock (null if it does not exist), and
      * the server the statement ran on
      */
     @Transactional(propagation = Propagation.SUPPORTS)
-    @Query(nativeQuery = true, value = "WITH here AS (SELECT " + SERVER + " AS server),"
-            + " demand AS (SELECT * FROM unnest(CAST(:names AS text[]), CAST(:totals AS bigint[]),"
-            + " CAST(:marks AS bigint[]), CAST(:servers AS text[])) AS d(name, total, mark, expected)),"
-            + " locked AS MATERIALIZED (" + LOCKED + "),"
-            + " moved AS (UPDATE counter c SET value = c.value + d.total FROM locked l JOIN demand d USING (name)"
-            + " WHERE c.name = l.name AND l.value <= 9223372036854775807 - d.total AND l.value >= d.mark"
-            + " AND (d.expected = '' OR d.expected = (SELECT server FROM here)) RETURNING c.name, c.value)"
-            + " SELECT d.name, m.value, l.value AS held, (SELECT server FROM here) AS server"
-            + " FROM demand d LEFT JOIN locked l USING (name) LEFT JOIN moved m USING (name)")
+    @Query(nativeQuery = true,
+            value = BATCH + ", moved AS (" + MOVE + " RETURNING c.name, c.value)" + ATTEMPT + PER_COUNTER)
     List<Attempt> add(@Param("names") String[] names, @Param("totals") Long[] totals, @Param("marks") Long[] marks,
             @Param("servers") String[] servers, @Param("lockTimeout") String lockTimeout);
 
     /**
-     * Takes the counters' row locks for the rest of the transaction, in the order
-     * {@link #add} takes them, so that the keys read next include every key committed
-     * before it; and plans the transaction's further statements for their parameters: a
-     * generic plan of {@link #findKeys}, cached while the table was small, would filter
-     * every key of the counter row by row once it has grown (32 ms against 0.04 ms at
-     * 40,000 keys, docs/benchmarks.md). The wait for the locks is bounded as
-     * {@link #add}'s is.
-     * @return the names of the counters that exist (the {@link #add} of the others says
-     * so)
+     * {@link #add}, and in the same statement stores the blocks of the keys: key i of
+     * counter {@code keyCounters[i]} gets {@code counts[i]} numbers from
+     * {@code starts[i]} past the value that counter held (1: the first number its add
+     * reserved); only the keys of the counters that moved are stored. Nothing moves if
+     * any of the keys is stored already ({@link KeyedAttempt#getKnown}); and a key stored
+     * by another statement while this one waited for a row lock violates the primary key:
+     * the statement fails whole, and nothing moves.
      */
-    @Transactional
-    @Query(nativeQuery = true, value = "SELECT name FROM (" + LOCKED_AND_PLANNED + ") locked")
-    List<String> lock(@Param("names") String[] names, @Param("lockTimeout") String lockTimeout);
-
-    /**
-     * The blocks already reserved for some of the pairs {@code counters[i], keys[i]},
-     * read under the locks. One statement text whatever the number of keys, so that it is
-     * parsed and prepared once.
-     */
-    @Transactional
-    @Query(nativeQuery = true, value = "SELECT counter, key, count, first FROM idempotency_key"
-            + " WHERE (counter, key) IN (SELECT * FROM unnest(CAST(:counters AS text[]), CAST(:keys AS text[])))")
-    List<StoredKey> findKeys(@Param("counters") String[] counters, @Param("keys") String[] keys);
-
-    /**
-     * Records the blocks of a batch's keyed requests, in one statement of the batch's
-     * transaction.
-     */
-    @Transactional
-    @Modifying
+    @Transactional(propagation = Propagation.SUPPORTS)
     @Query(nativeQuery = true,
-            value = """
-                    INSERT INTO idempotency_key (counter, key, count, first)
-                    SELECT * FROM unnest(CAST(:counters AS text[]), CAST(:keys AS text[]), CAST(:counts AS integer[]), CAST(:firsts AS bigint[]))""")
-    void saveKeys(@Param("counters") String[] counters, @Param("keys") String[] keys, @Param("counts") Integer[] counts,
-            @Param("firsts") Long[] firsts);
+            value = BATCH + ", known AS (SELECT EXISTS (SELECT" + STORED + ") AS found)," + " moved AS (" + MOVE
+                    + " AND NOT (SELECT found FROM known) RETURNING c.name, c.value),"
+                    + " stored AS (INSERT INTO idempotency_key (counter, key, count, first)"
+                    + " SELECT b.counter, b.key, b.count, m.value - d.total + b.start"
+                    + " FROM unnest(CAST(:keyCounters AS text[]), CAST(:keys AS text[]), CAST(:counts AS integer[]),"
+                    + " CAST(:starts AS bigint[])) AS b(counter, key, count, start)"
+                    + " JOIN moved m ON m.name = b.counter JOIN demand d ON d.name = b.counter)" + ATTEMPT
+                    + ", (SELECT found FROM known) AS known" + PER_COUNTER)
+    List<KeyedAttempt> addWithKeys(@Param("names") String[] names, @Param("totals") Long[] totals,
+            @Param("marks") Long[] marks, @Param("servers") String[] servers, @Param("lockTimeout") String lockTimeout,
+            @Param("keyCounters") String[] keyCounters, @Param("keys") String[] keys, @Param("counts") Integer[] counts,
+            @Param("starts") Long[] starts);
+
+    /**
+     * The blocks already stored for some of the pairs {@code keyCounters[i], keys[i]}.
+     */
+    @Transactional(propagation = Propagation.SUPPORTS)
+    @Query(nativeQuery = true, value = "SELECT stored.counter, stored.key, stored.count, stored.first" + STORED)
+    List<StoredKey> findKeys(@Param("keyCounters") String[] counters, @Param("keys") String[] keys);
 
     /**
      * Deletes up to {@code limit} keys older than {@code seconds}; returns how many it
@@ -235,6 +252,16 @@ interface CounterRepository extends Repository<CounterRow, String> {
         Long getHeld();
 
         String getServer();
+
+    }
+
+    /** What {@link #addWithKeys} did to one counter. */
+    interface KeyedAttempt extends Attempt {
+
+        /**
+         * Whether any key of the batch was stored already, so that no counter moved.
+         */
+        boolean getKnown();
 
     }
 

@@ -21,7 +21,6 @@ import org.springframework.dao.DataAccessException;
 import org.springframework.data.domain.Limit;
 import org.springframework.stereotype.Service;
 import org.springframework.transaction.TransactionException;
-import org.springframework.transaction.support.TransactionOperations;
 
 /**
  * Hands out blocks of numbers from the counters, through the {@link RequestCoalescer} and
@@ -30,7 +29,8 @@ import org.springframework.transaction.support.TransactionOperations;
  * before it is refused, so a counter created through another instance is served here on
  * its next request. Every wait for the database is bounded by {@code counter.timeout}:
  * past it, or on any database error, the caller gets {@link CounterUnavailableException}
- * and never a number, because a block exists only once its transaction has committed.
+ * and never a number, because a block exists only once the statement that reserved it has
+ * committed.
  */
 @Service
 class CounterService implements AutoCloseable {
@@ -71,8 +71,8 @@ class CounterService implements AutoCloseable {
     // at the timeout
     private final ExecutorService database = Executors.newVirtualThreadPerTaskExecutor();
 
-    CounterService(CounterRepository counters, TransactionOperations transactions, CounterProperties properties,
-            MeterRegistry registry, ObservationRegistry observations) {
+    CounterService(CounterRepository counters, CounterProperties properties, MeterRegistry registry,
+            ObservationRegistry observations) {
         this.counters = counters;
         this.properties = properties;
         this.timeout = properties.timeout();
@@ -80,7 +80,7 @@ class CounterService implements AutoCloseable {
                 ? Executors.newFixedThreadPool(properties.coalescing().concurrentBatches(),
                         Thread.ofPlatform().daemon().name("coalescer-", 0).factory())
                 : Executors.newVirtualThreadPerTaskExecutor();
-        this.coalescer = new RequestCoalescer(new BatchStatements(counters, transactions, properties)::allocate,
+        this.coalescer = new RequestCoalescer(new BatchStatements(counters, properties)::allocate,
                 properties.coalescing(), batches, observations);
         this.lookup = new CounterLookup(names -> counters.findExisting(names)
             .stream()

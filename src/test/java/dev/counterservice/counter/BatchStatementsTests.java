@@ -17,7 +17,6 @@ import org.junit.jupiter.api.Test;
 
 import org.springframework.boot.context.properties.bind.Binder;
 import org.springframework.boot.context.properties.source.MapConfigurationPropertySource;
-import org.springframework.transaction.support.TransactionOperations;
 
 import dev.counterservice.counter.CounterAllocator.Demand;
 import dev.counterservice.counter.CounterAllocator.Outcome;
@@ -45,8 +44,7 @@ class BatchStatementsTests {
             new MapConfigurationPropertySource(Map.of("counter.fence-margin", Long.toString(MARGIN))))
         .bindOrCreate("counter", CounterProperties.class);
 
-    private final BatchStatements statements = new BatchStatements(repository,
-            AppInstance.shared().context().getBean(TransactionOperations.class), properties);
+    private final BatchStatements statements = new BatchStatements(repository, properties);
 
     private final SimpleMeterRegistry registry = new SimpleMeterRegistry();
 
@@ -87,6 +85,38 @@ class BatchStatementsTests {
         assertThat(database
             .queryForLong("SELECT count(*) FROM idempotency_key WHERE counter LIKE '%s%%'".formatted(prefix)))
             .isEqualTo(3);
+    }
+
+    @Test
+    void aKeyThatAnotherBatchStoredForOneCounterWhileThisOneWaitedIsReplayedAndNoCounterMovesTwice() throws Exception {
+        CounterAllocator x = allocator("x");
+        CounterAllocator y = allocator("y");
+        CompletableFuture<Map<CounterAllocator, Outcome>> batch;
+        try (Connection other = DriverManager.getConnection(database.jdbcUrl(), database.username(),
+                database.password())) {
+            // Another instance's batch serves y's key and still holds y's row lock
+            other.setAutoCommit(false);
+            other.createStatement()
+                .execute("UPDATE counter SET value = value + 2 WHERE name = '%s'".formatted(y.counter()));
+            other.createStatement()
+                .execute("INSERT INTO idempotency_key (counter, key, count, first) VALUES ('%s', 'k', 2, 1)"
+                    .formatted(y.counter()));
+            batch = CompletableFuture.supplyAsync(
+                    () -> statements.allocate(batch(x, demands(1, "k"), y, demands(2, "k", 1, null))),
+                    Thread::startVirtualThread);
+            database.awaitLockWaits(1, Duration.ofSeconds(10));
+            other.commit();
+        }
+
+        // Its statement found no key, then waited for y's row: storing y's key failed the
+        // statement whole, x's move with it, and the batch ran again
+        Map<CounterAllocator, Outcome> outcomes = batch.get(10, TimeUnit.SECONDS);
+        assertThat(served(outcomes.get(x))).containsExactly(block(x, 1, 1));
+        assertThat(served(outcomes.get(y))).containsExactly(replayed(y, 1, 2), block(y, 3, 3));
+        assertThat(List.of(stored(x), stored(y))).containsExactly(1L, 3L);
+        assertThat(database
+            .queryForLong("SELECT count(*) FROM idempotency_key WHERE counter LIKE '%s%%'".formatted(prefix)))
+            .isEqualTo(2);
     }
 
     @Test

@@ -26,12 +26,13 @@ import org.junit.jupiter.api.Test;
 import org.springframework.boot.context.properties.bind.Binder;
 import org.springframework.boot.context.properties.source.MapConfigurationPropertySource;
 import org.springframework.dao.DataAccessResourceFailureException;
-import org.springframework.transaction.support.TransactionOperations;
 
 import dev.counterservice.counter.CounterAllocator.Demand;
 import dev.counterservice.counter.CounterAllocator.Outcome;
 import dev.counterservice.counter.CounterAllocator.Result;
 import dev.counterservice.counter.CounterRepository.Attempt;
+import dev.counterservice.counter.CounterRepository.KeyedAttempt;
+import dev.counterservice.counter.CounterRepository.KeyedAttempt;
 import dev.counterservice.counter.CounterRepository.Stored;
 
 import static org.assertj.core.api.Assertions.assertThat;
@@ -55,10 +56,6 @@ class CounterAllocatorTests {
 
     private final CounterRepository repository = AppInstance.shared().context().getBean(CounterRepository.class);
 
-    private final TransactionOperations transactions = AppInstance.shared()
-        .context()
-        .getBean(TransactionOperations.class);
-
     private final SimpleMeterRegistry registry = new SimpleMeterRegistry();
 
     private final String counter = "allocator-" + UUID.randomUUID().toString().replace("-", "");
@@ -71,7 +68,7 @@ class CounterAllocatorTests {
 
     @Test
     void aBatchIsOneMoveOfItsTotalAndEachDemandGetsItsBlockInOrder() {
-        Single allocator = single(repository, transactions);
+        Single allocator = single(repository);
 
         assertThat(served(allocator.allocate(demands(1, null, 2, null, 3, null)))).containsExactly(block(1, 1),
                 block(2, 3), block(4, 6));
@@ -83,7 +80,7 @@ class CounterAllocatorTests {
 
     @Test
     void keyedDemandsStoreTheirBlocksAndARetryGetsTheSameBlockAndTakesNoNumber() {
-        Single allocator = single(repository, transactions);
+        Single allocator = single(repository);
         assertThat(served(allocator.allocate(demands(2, "a", 1, null)))).containsExactly(block(1, 2), block(3, 3));
 
         assertThat(served(allocator.allocate(demands(2, "a", 3, "b")))).containsExactly(replayed(1, 2), block(4, 6));
@@ -97,7 +94,7 @@ class CounterAllocatorTests {
 
     @Test
     void aKeyUsedForAnotherCountIsRefusedForThatDemandAndTakesNothing() {
-        Single allocator = single(repository, transactions);
+        Single allocator = single(repository);
         allocator.allocate(demands(2, "k"));
 
         Outcome outcome = allocator.allocate(demands(3, "k", 1, null));
@@ -110,7 +107,7 @@ class CounterAllocatorTests {
     @Test
     void aRetryOfAKeyWhoseBlockEndsAtBigintsMaximumGetsItsBlock() {
         database.execute("UPDATE counter SET value = %d WHERE name = '%s'".formatted(MAX - 3, counter));
-        Single allocator = single(repository, transactions);
+        Single allocator = single(repository);
         assertThat(served(allocator.allocate(demands(3, "edge")))).containsExactly(block(MAX - 2, MAX));
 
         assertThat(served(allocator.allocate(demands(3, "edge")))).containsExactly(replayed(MAX - 2, MAX));
@@ -124,7 +121,7 @@ class CounterAllocatorTests {
     @Test
     void aRetryOfAKeyBesideNewDemandsThatFitGetsItsBlockAndTheNewOnesTheLastNumbers() {
         database.execute("UPDATE counter SET value = %d WHERE name = '%s'".formatted(MAX - 5, counter));
-        Single allocator = single(repository, transactions);
+        Single allocator = single(repository);
         allocator.allocate(demands(3, "near"));
 
         assertThat(served(allocator.allocate(demands(3, "near", 2, "new")))).containsExactly(replayed(MAX - 4, MAX - 2),
@@ -135,7 +132,7 @@ class CounterAllocatorTests {
     @Test
     void aBatchThatWouldPassBigintsMaximumIsExhaustedAndMovesNothing() {
         database.execute("UPDATE counter SET value = %d WHERE name = '%s'".formatted(MAX - 2, counter));
-        Single allocator = single(repository, transactions);
+        Single allocator = single(repository);
 
         assertThat(allocator.allocate(demands(3, null))).isInstanceOf(Outcome.Exhausted.class);
         assertThat(allocator.allocate(demands(3, "k"))).isInstanceOf(Outcome.Exhausted.class);
@@ -146,7 +143,7 @@ class CounterAllocatorTests {
 
     @Test
     void aStoredValueBelowTheHighWaterMarkIsRefusedCountedAndTheCounterFencedPastTheMark() {
-        Single allocator = single(repository, transactions);
+        Single allocator = single(repository);
         allocator.allocate(demands(100, null));
         // Lost commits without a change of server, as a restored volume snapshot gives:
         // far more than the margin
@@ -165,7 +162,7 @@ class CounterAllocatorTests {
 
     @Test
     void aStoredValueAtTheHighWaterMarkIsServedAndOneBelowIsNot() {
-        Single allocator = single(repository, transactions);
+        Single allocator = single(repository);
         allocator.allocate(demands(5, null));
         setStored(5);
         assertThat(served(allocator.allocate(demands(1, null)))).containsExactly(block(6, 6));
@@ -180,7 +177,7 @@ class CounterAllocatorTests {
     @Test
     void aFenceThatWouldPassBigintsMaximumMovesNothingAndTheBatchesStayRefused() {
         setStored(MAX - 10);
-        Single allocator = single(repository, transactions);
+        Single allocator = single(repository);
         allocator.allocate(demands(8, null));
         setStored(MAX - 20);
 
@@ -197,8 +194,8 @@ class CounterAllocatorTests {
     }
 
     @Test
-    void keysAreReadUnderTheRowLockSoABatchSeesAKeyCommittedWhileItWaited() throws Exception {
-        Single allocator = single(repository, transactions);
+    void aKeyThatAnotherBatchStoredWhileThisOneWaitedIsReplayedNotStoredTwice() throws Exception {
+        Single allocator = single(repository);
         CompletableFuture<Outcome> retry;
         try (Connection other = DriverManager.getConnection(database.jdbcUrl(), database.username(),
                 database.password())) {
@@ -215,13 +212,18 @@ class CounterAllocatorTests {
             other.commit();
         }
 
+        // It read its keys before the holder committed, then waited for the row: storing
+        // the key again failed, and it read them again
         assertThat(served(retry.get(10, TimeUnit.SECONDS))).containsExactly(replayed(1, 2));
         assertThat(stored()).isEqualTo(2);
+        assertThat(
+                database.queryForLong("SELECT count(*) FROM idempotency_key WHERE counter = '%s'".formatted(counter)))
+            .isOne();
     }
 
     @Test
     void theKeyedBatchsWaitForTheRowLockIsBoundedByTheTimeout() throws Exception {
-        Single allocator = single(repository, transactions, properties(Map.of("counter.timeout", "300ms")), counter);
+        Single allocator = single(repository, properties(Map.of("counter.timeout", "300ms")), counter);
         try (Connection other = DriverManager.getConnection(database.jdbcUrl(), database.username(),
                 database.password())) {
             other.setAutoCommit(false);
@@ -238,7 +240,7 @@ class CounterAllocatorTests {
 
     @Test
     void aCounterThatDoesNotExistFailsTheBatch() {
-        Single allocator = single(repository, transactions, properties(Map.of()), "allocator-missing");
+        Single allocator = single(repository, properties(Map.of()), "allocator-missing");
 
         for (List<Demand> batch : List.of(demands(1, null), demands(1, "k"))) {
             assertThat(allocator.allocate(batch)).isInstanceOfSatisfying(Outcome.Failed.class,
@@ -250,7 +252,7 @@ class CounterAllocatorTests {
     void onANewServerTheBatchIsRefusedAndTheCounterFencedPastTheHighWaterMarkBeforeServingAgain() {
         // Stand-in: a promoted standby, which a single real server cannot become
         PromotedStandby standby = new PromotedStandby();
-        Single allocator = single(standby.repository(), transactions);
+        Single allocator = single(standby.repository());
         assertThat(served(allocator.allocate(demands(10, null)))).containsExactly(block(1, 10));
 
         // The standby had received only the first 2 numbers: it lost more than the margin
@@ -282,7 +284,7 @@ class CounterAllocatorTests {
         CounterProperties properties = properties(Map.of());
         Single allocator = new Single(
                 new CounterAllocator(counter, standby.repository(), properties, meters, startServer),
-                new BatchStatements(standby.repository(), transactions, properties));
+                new BatchStatements(standby.repository(), properties));
 
         assertThat(allocator.allocate(demands(1, null))).isInstanceOf(Outcome.Refused.class);
         assertThat(stored()).isEqualTo(7 + MARGIN);
@@ -291,7 +293,7 @@ class CounterAllocatorTests {
 
     @Test
     void theFirstServerSeenIsAdoptedNotFenced() {
-        Single allocator = single(repository, transactions);
+        Single allocator = single(repository);
 
         allocator.allocate(demands(1, null));
         allocator.allocate(demands(1, "k"));
@@ -315,7 +317,7 @@ class CounterAllocatorTests {
             }
         };
         standby.promoteAfterFirstAdd = true;
-        Single allocator = single(standby.repository(), transactions);
+        Single allocator = single(standby.repository());
 
         List<Outcome> outcomes;
         try (ExecutorService threads = Executors.newVirtualThreadPerTaskExecutor()) {
@@ -330,33 +332,44 @@ class CounterAllocatorTests {
 
     @Test
     void aKeyedBatchWhoseCommitOutcomeWasLostIsFailedAndItsRetryGetsTheBlockLeavingNoGap() {
-        // Stand-in: the commit succeeds, but the client is told it failed, as a
-        // connection lost right after COMMIT was sent
-        TransactionOperations lostReply = new TransactionOperations() {
-            @Override
-            public <T> T execute(org.springframework.transaction.support.TransactionCallback<T> action) {
-                transactions.execute(action);
-                throw new DataAccessResourceFailureException("connection lost after COMMIT was sent");
-            }
-        };
-        Single lost = single(repository, lostReply);
+        // Stand-in: the statement commits, but the client is told it failed, as a
+        // connection lost right after PostgreSQL committed it
+        CounterRepository lostReply = (CounterRepository) Proxy.newProxyInstance(
+                CounterRepository.class.getClassLoader(), new Class<?>[] { CounterRepository.class },
+                (proxy, method, args) -> {
+                    Object result = real(method, args);
+                    if (method.getName().equals("addWithKeys")) {
+                        throw new DataAccessResourceFailureException("connection lost after the commit");
+                    }
+                    return result;
+                });
+        Single lost = single(lostReply);
         assertThat(lost.allocate(demands(3, "k"))).isInstanceOf(Outcome.Failed.class);
         assertThat(lost.highWaterMark()).isZero();
         assertThat(registry.get("counter.numbers.issued").counter().count()).isZero();
 
-        Single allocator = single(repository, transactions);
+        Single allocator = single(repository);
         assertThat(served(allocator.allocate(demands(3, "k")))).containsExactly(replayed(1, 3));
         assertThat(served(allocator.allocate(demands(1, "other")))).containsExactly(block(4, 4));
     }
 
-    private Single single(CounterRepository repository, TransactionOperations transactions) {
-        return single(repository, transactions, properties(Map.of()), counter);
+    private Single single(CounterRepository repository) {
+        return single(repository, properties(Map.of()), counter);
     }
 
-    private Single single(CounterRepository repository, TransactionOperations transactions,
-            CounterProperties properties, String name) {
+    private Single single(CounterRepository repository, CounterProperties properties, String name) {
         return new Single(new CounterAllocator(name, repository, properties, meters, null),
-                new BatchStatements(repository, transactions, properties));
+                new BatchStatements(repository, properties));
+    }
+
+    /** Calls the real repository's {@code method}. */
+    private Object real(Method method, Object[] args) throws Throwable {
+        try {
+            return method.invoke(repository, args);
+        }
+        catch (InvocationTargetException ex) {
+            throw ex.getCause();
+        }
     }
 
     /** One counter's allocator, and statements that serve it in batches of its own. */
@@ -437,23 +450,18 @@ class CounterAllocatorTests {
 
         @Override
         public Object invoke(Object proxy, Method method, Object[] args) throws Throwable {
-            if (method.getName().equals("add")) {
+            if (method.getName().startsWith("add")) {
                 beforeAdd.run();
                 args[3] = java.util.Arrays.stream((String[]) args[3]).map(this::asked).toArray(String[]::new);
             }
-            Object result;
-            try {
-                result = method.invoke(repository, args);
-            }
-            catch (InvocationTargetException ex) {
-                throw ex.getCause();
-            }
+            Object result = real(method, args);
             synchronized (this) {
-                if (method.getName().equals("add")) {
+                if (method.getName().startsWith("add")) {
                     result = ((List<?>) result).stream()
                         .map(Attempt.class::cast)
                         .map(attempt -> (Attempt) new ShownAttempt(attempt.getName(), attempt.getValue(),
-                                attempt.getHeld(), shown(attempt.getServer())))
+                                attempt.getHeld(), shown(attempt.getServer()),
+                                attempt instanceof KeyedAttempt keyed && keyed.getKnown()))
                         .toList();
                     promoted |= promoteAfterFirstAdd;
                 }
@@ -479,7 +487,8 @@ class CounterAllocatorTests {
 
     }
 
-    private record ShownAttempt(String getName, Long getValue, Long getHeld, String getServer) implements Attempt {
+    private record ShownAttempt(String getName, Long getValue, Long getHeld, String getServer,
+            boolean getKnown) implements KeyedAttempt {
     }
 
     private record ShownStored(long getValue, String getServer) implements Stored {

@@ -61,7 +61,7 @@ class PatroniFailoverIntegrationTests {
     void startUnlessRunning() {
         if (cluster == null) {
             cluster = PatroniCluster.start(3);
-            instances = AppProcessPair.start(cluster.createDatabase(COUNTER), COUNTER);
+            instances = AppProcessPair.start(cluster.createDatabase(COUNTER), COUNTER, Map.of());
             first = instances.first();
             second = instances.second();
         }
@@ -133,7 +133,7 @@ class PatroniFailoverIntegrationTests {
     void asynchronousModeLeaderKilledWhileStandbysLagTheFenceHandsOutNoNumberTwice() {
         cluster.synchronousMode(false);
         cluster.maximumLagOnFailover(1L << 30);
-        List<Fences> before = fences();
+        List<Fences> before = service.fences();
         long acknowledged;
         try (LoadClients load = service.load(32)) {
             load.runFor(Duration.ofSeconds(1));
@@ -168,9 +168,7 @@ class PatroniFailoverIntegrationTests {
             assertOnly503s(load);
         }
         assertThat(service.issued().duplicates()).as("numbers acknowledged twice").isEmpty();
-        List<Fences> after = fences();
-        after.get(0).assertFencedSince(before.get(0));
-        after.get(1).assertFencedSince(before.get(1));
+        service.assertFencedSince(before);
         service.assertCleanRun();
     }
 
@@ -259,8 +257,8 @@ class PatroniFailoverIntegrationTests {
      * number acknowledged so far keeps guarantees 1 to 3.
      */
     private void assertOnly503s(LoadClients load) {
-        assertThat(load.failures().keySet()).as("kinds of failure").isSubsetOf("503");
-        assertThat(service.issued().guaranteeViolations(service.stored())).isEmpty();
+        CheckedInstances.assertOnlyPromised503s(load);
+        service.assertGuarantees();
     }
 
     private void report(String scenario, LoadClients load, String patroni, List<Duration> serving) {
@@ -274,10 +272,6 @@ class PatroniFailoverIntegrationTests {
 
     private static int readiness(AppProcess instance) {
         return instance.management("/actuator/health/readiness").statusCode();
-    }
-
-    private List<Fences> fences() {
-        return List.of(Fences.of(first, COUNTER), Fences.of(second, COUNTER));
     }
 
     private static Duration since(long nanos) {

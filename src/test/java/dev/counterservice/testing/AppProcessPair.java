@@ -1,6 +1,7 @@
 package dev.counterservice.testing;
 
 import java.time.Duration;
+import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
 
@@ -28,13 +29,14 @@ public final class AppProcessPair implements AutoCloseable {
     }
 
     /**
-     * Starts both on {@code database}, serving {@code counter}, and waits until they are
-     * ready.
+     * Starts both on {@code database}, serving {@code counter} with {@code properties},
+     * and waits until they are ready.
      */
-    public static AppProcessPair start(TestDatabase database, String counter) {
-        Map<String, String> properties = Map.of("counter.names", counter);
-        AppProcess first = AppProcess.start(database, properties);
-        AppProcess second = AppProcess.start(database, properties);
+    public static AppProcessPair start(TestDatabase database, String counter, Map<String, String> properties) {
+        Map<String, String> serving = new HashMap<>(properties);
+        serving.put("counter.names", counter);
+        AppProcess first = AppProcess.start(database, serving);
+        AppProcess second = AppProcess.start(database, serving);
         first.awaitReady(START);
         second.awaitReady(START);
         return new AppProcessPair(database, counter, first, second);

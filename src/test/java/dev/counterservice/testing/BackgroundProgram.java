@@ -41,8 +41,9 @@ final class BackgroundProgram {
     }
 
     /**
-     * Starts {@code command} as the postgres user, appending its output to {@code log};
-     * fails, saying how to install it, if its program is not on this machine.
+     * Starts {@code command} as the {@link PostgresUser}, appending its output to
+     * {@code log}; fails, saying how to install it, if its program is not on this
+     * machine.
      */
     static BackgroundProgram start(List<String> command, Path log) {
         String executable = Stream

@@ -1,6 +1,5 @@
 package dev.counterservice.testing;
 
-import java.io.UncheckedIOException;
 import java.net.http.HttpResponse;
 import java.time.Duration;
 import java.util.List;
@@ -9,9 +8,10 @@ import static org.assertj.core.api.Assertions.assertThat;
 
 /**
  * Instances of the service, each in a JVM of its own, on one database and one counter,
- * with every answer that carries numbers recorded in one {@link IssuedNumbers}: those of
- * load clients and of single requests alike, to be checked together. One per test; the
- * instances may outlive it.
+ * driven and checked as the failover suites do it: every answer that carries numbers is
+ * recorded in one {@link IssuedNumbers}, those of load clients and of single requests
+ * alike, to be checked together, and every other answer must be the promised 503. One per
+ * test; the instances may outlive it.
  */
 public final class CheckedInstances {
 
@@ -60,22 +60,22 @@ public final class CheckedInstances {
                     issue.last()));
     }
 
-    /** One request for {@code count} numbers; they are recorded if it got them. */
+    /**
+     * One request for {@code count} numbers; they are recorded if it got them. The only
+     * other answer allowed is the promised 503 (problem, Retry-After).
+     */
     public boolean request(AppProcess instance, int count) {
         long sent = System.nanoTime();
-        try {
-            HttpResponse<String> response = instance.send("GET", next() + "?count=" + count);
-            if (response.statusCode() != 200) {
-                return false;
-            }
-            List<String> numbers = response.body().lines().toList();
-            issued.record(-1, sent, System.nanoTime(), Long.parseLong(numbers.getFirst()),
-                    Long.parseLong(numbers.getLast()));
-            return true;
-        }
-        catch (UncheckedIOException ex) {
+        HttpResponse<String> response = instance.send("GET", next() + "?count=" + count);
+        if (response.statusCode() != 200) {
+            assertThat(LoadClients.kind(response)).as(response.body()).isEqualTo("503");
             return false;
         }
+        List<String> numbers = response.body().lines().toList();
+        assertThat(numbers).as("the numbers of one request").hasSize(count);
+        issued.record(-1, sent, System.nanoTime(), Long.parseLong(numbers.getFirst()),
+                Long.parseLong(numbers.getLast()));
+        return true;
     }
 
     /**
@@ -90,13 +90,30 @@ public final class CheckedInstances {
         return Duration.ofNanos(System.nanoTime() - since);
     }
 
-    /** Two seconds of 32 clients over every instance; their numbers join the others. */
+    /**
+     * Two seconds of 32 clients over every instance; their numbers join the others, and
+     * every failure was a promised 503.
+     */
     public void runLoad() {
         try (LoadClients load = load(32)) {
             load.runFor(Duration.ofSeconds(2));
             load.close();
             collect(load);
+            assertOnlyPromised503s(load);
         }
+    }
+
+    /**
+     * Every failure of {@code load} was the answer the service promises while in doubt: a
+     * 503 problem with Retry-After (no other status, no dropped connection, no timeout).
+     */
+    public static void assertOnlyPromised503s(LoadClients load) {
+        assertThat(load.failures().keySet()).as("kinds of failure").isSubsetOf("503");
+    }
+
+    /** Every number acknowledged so far keeps guarantees 1 to 3. */
+    public void assertGuarantees() {
+        assertThat(issued.guaranteeViolations(stored())).isEmpty();
     }
 
     /**
@@ -111,7 +128,23 @@ public final class CheckedInstances {
             assertThat(load.failures()).isEmpty();
             assertThat(load.numbers().count()).isPositive();
         }
-        assertThat(issued.guaranteeViolations(stored())).isEmpty();
+        assertGuarantees();
+    }
+
+    /** What each instance has counted and logged about fences so far. */
+    public List<Fences> fences() {
+        return instances.stream().map(instance -> Fences.of(instance, counter)).toList();
+    }
+
+    /**
+     * Each instance noticed a new primary since {@code before}, what {@link #fences()}
+     * returned then ({@link Fences#assertFencedSince(Fences)}).
+     */
+    public void assertFencedSince(List<Fences> before) {
+        List<Fences> after = fences();
+        for (int instance = 0; instance < after.size(); instance++) {
+            after.get(instance).assertFencedSince(before.get(instance));
+        }
     }
 
     /** The counter's stored value. */

@@ -22,7 +22,10 @@ final class Etcd {
         this.directory = directory;
     }
 
-    /** Starts etcd with its data in {@code directory}, which the postgres user owns. */
+    /**
+     * Starts etcd with its data in {@code directory}, which the {@link PostgresUser}
+     * owns.
+     */
     static Etcd start(Path directory) {
         Etcd etcd = new Etcd(directory);
         etcd.startAgain();

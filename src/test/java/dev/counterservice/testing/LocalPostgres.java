@@ -1,33 +1,25 @@
 package dev.counterservice.testing;
 
 import java.io.IOException;
-import java.io.UncheckedIOException;
-import java.nio.file.FileSystems;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.nio.file.attribute.UserPrincipal;
 import java.sql.Connection;
 import java.sql.DriverManager;
 import java.sql.SQLException;
 import java.time.Duration;
-import java.util.ArrayList;
 import java.util.Comparator;
 import java.util.List;
-import java.util.concurrent.TimeUnit;
 import java.util.stream.Stream;
 
 /**
  * A throwaway PostgreSQL cluster, for machines without Docker, from the first server
  * binaries found: {@code PG_BIN}; the newest installed under {@code /usr/lib/postgresql};
  * the build Maven Central carries ({@link EmbeddedPostgresBinaries}: no
- * {@code pg_basebackup}, so no standby). PostgreSQL refuses to run as root, so as root
- * the cluster belongs to the unprivileged {@code postgres} user ({@code nobody} where
- * there is none) and every command runs through {@code runuser}. The cluster listens on
- * 127.0.0.1 only, on a free port, and is removed when the JVM exits.
+ * {@code pg_basebackup}, so no standby). PostgreSQL refuses to run as root, so the
+ * cluster and every command on it belong to the {@link PostgresUser}. The cluster listens
+ * on 127.0.0.1 only, on a free port, and is removed when the JVM exits.
  */
 public final class LocalPostgres {
-
-    private static final String SERVICE_USER = serviceUser();
 
     private final Path bin;
 
@@ -85,15 +77,9 @@ public final class LocalPostgres {
     }
 
     private static LocalPostgres inNewDirectory(Path bin) {
-        try {
-            LocalPostgres server = new LocalPostgres(bin, Files.createTempDirectory("counter-pg-"), Ports.free());
-            server.chownToServiceUser();
-            Runtime.getRuntime().addShutdownHook(new Thread(server::close));
-            return server;
-        }
-        catch (IOException ex) {
-            throw new UncheckedIOException(ex);
-        }
+        LocalPostgres server = new LocalPostgres(bin, PostgresUser.temporaryDirectory("counter-pg-"), Ports.free());
+        Runtime.getRuntime().addShutdownHook(new Thread(server::close));
+        return server;
     }
 
     /**
@@ -160,28 +146,11 @@ public final class LocalPostgres {
 
     /**
      * Kills the server as a crashed pod's processes die: the postmaster and every backend
-     * with one SIGKILL each, sent together, so that no backend finishes its statement,
-     * commits or answers after the crash; what was committed stays on disk.
+     * with SIGKILL at once ({@link Postmaster#kill(Path)}); what was committed stays on
+     * disk.
      */
     public void kill() {
-        try {
-            long pid = Long.parseLong(Files.readAllLines(dataDir.resolve("postmaster.pid")).getFirst().trim());
-            ProcessHandle.of(pid).ifPresent(postmaster -> {
-                // Each backend is the leader of a session of its own (PostgreSQL calls
-                // setsid), so no process group holds them all: one kill(1) signals each
-                List<ProcessHandle> cluster = Stream.concat(Stream.of(postmaster), postmaster.children()).toList();
-                // (a backend that has just exited makes it fail: the waits below are what
-                // count)
-                List<String> command = new ArrayList<>(List.of("kill", "-KILL"));
-                cluster.forEach(process -> command.add(Long.toString(process.pid())));
-                Commands.tryRun(command, Duration.ofSeconds(10));
-                // Wait so the port and the shared memory are free for a restart
-                cluster.forEach(process -> process.onExit().orTimeout(10, TimeUnit.SECONDS).join());
-            });
-        }
-        catch (IOException ex) {
-            throw new UncheckedIOException(ex);
-        }
+        Postmaster.kill(dataDir);
     }
 
     private void stop(String mode) {
@@ -196,38 +165,15 @@ public final class LocalPostgres {
         catch (RuntimeException ex) {
             // already stopped
         }
-        try (Stream<Path> files = Files.walk(dataDir)) {
-            files.sorted(Comparator.reverseOrder()).forEach(path -> path.toFile().delete());
-        }
-        catch (IOException ex) {
-            // best effort: it is a temporary directory
-        }
+        PostgresUser.delete(dataDir);
     }
 
     private String jdbcUrl(String database) {
         return "jdbc:postgresql://127.0.0.1:%d/%s".formatted(port, database);
     }
 
-    private void chownToServiceUser() throws IOException {
-        if (isRoot()) {
-            UserPrincipal owner = dataDir.getFileSystem()
-                .getUserPrincipalLookupService()
-                .lookupPrincipalByName(SERVICE_USER);
-            Files.setOwner(dataDir, owner);
-        }
-    }
-
     private void run(String... command) {
-        List<String> line = new ArrayList<>();
-        if (isRoot()) {
-            line.addAll(List.of("runuser", "-u", SERVICE_USER, "--"));
-        }
-        line.addAll(List.of(command));
-        Commands.run(line, Duration.ofSeconds(60));
-    }
-
-    private static boolean isRoot() {
-        return "root".equals(System.getProperty("user.name"));
+        Commands.run(PostgresUser.command(List.of(command)), Duration.ofSeconds(60));
     }
 
     static Path findBin() {
@@ -249,16 +195,6 @@ public final class LocalPostgres {
             // none installed
         }
         return EmbeddedPostgresBinaries.bin();
-    }
-
-    private static String serviceUser() {
-        try {
-            FileSystems.getDefault().getUserPrincipalLookupService().lookupPrincipalByName("postgres");
-            return "postgres";
-        }
-        catch (IOException ex) {
-            return "nobody";
-        }
     }
 
 }

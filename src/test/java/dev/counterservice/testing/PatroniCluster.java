@@ -10,11 +10,8 @@ import java.util.ArrayList;
 import java.util.Comparator;
 import java.util.List;
 import java.util.Map;
-import java.util.Optional;
 import java.util.TreeMap;
-import java.util.concurrent.TimeUnit;
 import java.util.stream.Collectors;
-import java.util.stream.Stream;
 
 import org.awaitility.core.ConditionFactory;
 import org.awaitility.core.ConditionTimeoutException;
@@ -28,8 +25,8 @@ import static org.awaitility.Awaitility.await;
  * Zalando's operator inside it: nodes managed by Patroni, which keeps its leader lock in
  * etcd, promotes a standby when the leader fails and runs planned switchovers. Everything
  * runs on this machine from Debian's {@code patroni} and {@code etcd-server} packages and
- * the PostgreSQL server binaries, on loopback and free ports, as the postgres user, in a
- * temporary directory removed when the JVM exits.
+ * the PostgreSQL server binaries, on loopback and free ports, as the
+ * {@link PostgresUser}, in a temporary directory removed when the JVM exits.
  *
  * <p>
  * Applications reach the cluster through the driver's multi-host URL with
@@ -287,19 +284,13 @@ public final class PatroniCluster implements AutoCloseable {
     }
 
     /**
-     * SIGKILL to the leader's postmaster and every process it started, all at once, as
-     * when its container or cgroup is killed; Patroni on that node stays up and sees
-     * PostgreSQL gone. (The postmaster alone is not enough: a backend it had just forked
-     * outlived it by more than 30 s here, and its shared memory kept Patroni from
-     * recovering the node.) Returns the leader's name once they have all exited.
+     * Crashes the leader's PostgreSQL ({@link Postmaster#kill(Path)}); Patroni on that
+     * node stays up and sees PostgreSQL gone. Returns the leader's name once every
+     * process of it has exited.
      */
     public String killLeaderPostmaster() {
         String leader = leader();
-        postmaster(node(leader)).ifPresent(postmaster -> {
-            List<ProcessHandle> processes = Stream.concat(Stream.of(postmaster), postmaster.children()).toList();
-            processes.forEach(ProcessHandle::destroyForcibly);
-            processes.forEach(process -> process.onExit().orTimeout(10, TimeUnit.SECONDS).join());
-        });
+        Postmaster.kill(node(leader).dataDirectory());
         return leader;
     }
 
@@ -372,18 +363,6 @@ public final class PatroniCluster implements AutoCloseable {
             .orElseThrow(() -> new IllegalArgumentException("No node " + name));
     }
 
-    private static Optional<ProcessHandle> postmaster(Node node) {
-        Path pidFile = node.dataDirectory().resolve("postmaster.pid");
-        try {
-            return Files.exists(pidFile)
-                    ? ProcessHandle.of(Long.parseLong(Files.readAllLines(pidFile).getFirst().trim()))
-                    : Optional.empty();
-        }
-        catch (IOException ex) {
-            throw new UncheckedIOException(ex);
-        }
-    }
-
     /**
      * Stops everything and removes the files: Patroni first (SIGKILL, so that it starts
      * nothing again), then each PostgreSQL (immediate shutdown), the proxies and etcd.
@@ -393,7 +372,7 @@ public final class PatroniCluster implements AutoCloseable {
     public synchronized void close() {
         nodes.forEach(node -> node.patroni().kill());
         nodes.forEach(node -> {
-            if (postmaster(node).isPresent()) {
+            if (Postmaster.running(node.dataDirectory()).isPresent()) {
                 Commands.tryRun(
                         PostgresUser.command(List.of(LocalPostgres.findBin().resolve("pg_ctl").toString(), "-D",
                                 node.dataDirectory().toString(), "-m", "immediate", "-w", "-t", "30", "stop")),

@@ -9,8 +9,9 @@ import java.util.List;
 /**
  * PgBouncer (Debian's {@code pgbouncer}) in transaction pooling mode in front of one
  * database: each transaction of a client runs on whichever server connection is free, so
- * many client connections share a few server connections. Runs as the postgres user on a
- * free loopback port, from a temporary directory removed when the JVM exits.
+ * many client connections share a few server connections. Runs as the
+ * {@link PostgresUser} on a free loopback port, from a temporary directory removed when
+ * the JVM exits.
  *
  * <p>
  * What a client of this PgBouncer (1.18) must do, and the service's documentation says:

@@ -2,6 +2,7 @@ package dev.counterservice.testing;
 
 import java.io.IOException;
 import java.io.UncheckedIOException;
+import java.nio.file.FileSystems;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
@@ -10,19 +11,20 @@ import java.util.List;
 import java.util.stream.Stream;
 
 /**
- * The unprivileged {@code postgres} user, as whom the tests run PostgreSQL and the
- * programs around it (Patroni, etcd, PgBouncer): PostgreSQL and PgBouncer refuse to run
- * as root. As root, commands go through {@code runuser} and their directories are handed
- * to that user; as anyone else, both stay as they are.
+ * The unprivileged user as whom the tests run PostgreSQL and the programs around it
+ * (Patroni, etcd, PgBouncer), since PostgreSQL and PgBouncer refuse to run as root:
+ * {@code postgres}, or {@code nobody} on a machine without it (PostgreSQL from Maven
+ * Central's binaries only). As root, commands go through {@code runuser} and their
+ * directories are handed to that user; as anyone else, both stay as they are.
  */
 final class PostgresUser {
 
-    private static final String NAME = "postgres";
+    private static final String NAME = name();
 
     private PostgresUser() {
     }
 
-    /** {@code command} as the postgres user. */
+    /** {@code command} as this user. */
     static List<String> command(List<String> command) {
         List<String> line = new ArrayList<>();
         if (isRoot()) {
@@ -33,8 +35,8 @@ final class PostgresUser {
     }
 
     /**
-     * Creates the directory {@code path} unless it exists, and makes it the postgres
-     * user's, so that the programs run as that user can write there.
+     * Creates the directory {@code path} unless it exists, and makes it this user's, so
+     * that the programs run as that user can write there.
      */
     static Path directory(Path path) {
         try {
@@ -50,8 +52,8 @@ final class PostgresUser {
     }
 
     /**
-     * A new temporary directory that the postgres user owns; whoever starts programs in
-     * it removes it ({@link #delete(Path)}) once they have stopped.
+     * A new temporary directory that this user owns; whoever starts programs in it
+     * removes it ({@link #delete(Path)}) once they have stopped.
      */
     static Path temporaryDirectory(String prefix) {
         try {
@@ -74,6 +76,16 @@ final class PostgresUser {
 
     private static boolean isRoot() {
         return "root".equals(System.getProperty("user.name"));
+    }
+
+    private static String name() {
+        try {
+            FileSystems.getDefault().getUserPrincipalLookupService().lookupPrincipalByName("postgres");
+            return "postgres";
+        }
+        catch (IOException ex) {
+            return "nobody";
+        }
     }
 
 }
