@@ -2,7 +2,7 @@ package dev.counterservice.counter;
 
 import java.io.IOException;
 import java.io.InputStream;
-import java.util.Set;
+import java.util.List;
 
 import tools.jackson.core.JacksonException;
 import tools.jackson.core.StreamReadFeature;
@@ -31,6 +31,21 @@ class AdminBodies {
 
     static final String TO = "to";
 
+    static final String PERIOD = "period";
+
+    static final String TIME_ZONE = "timeZone";
+
+    static final String FORMAT = "format";
+
+    static final String AUDIT = "audit";
+
+    static final String FENCE_MARGIN = "fenceMargin";
+
+    static final String REASON = "reason";
+
+    /** The longest reason a void takes. */
+    static final int MAX_REASON = 500;
+
     private static final JsonMapper STRICT = JsonMapper.builder()
         .enable(StreamReadFeature.STRICT_DUPLICATE_DETECTION)
         .enable(DeserializationFeature.FAIL_ON_TRAILING_TOKENS)
@@ -43,18 +58,38 @@ class AdminBodies {
     }
 
     /**
-     * The settings of a counter to create: {@code {"start": N}}, or the defaults without
-     * a body.
+     * The settings of a counter to create ({@code {"start": N, "period": "yearly",
+     * "timeZone": "Europe/Paris", "format": "INV-{period}-{value:06}", "audit": true,
+     * "fenceMargin": N}}, each optional), or the defaults without a body.
      */
     CounterSettings settings(InputStream body) {
-        JsonNode object = read(body, Set.of(START));
-        return (object == null || !object.has(START)) ? CounterSettings.DEFAULT
-                : new CounterSettings(number(object, START, 0));
+        JsonNode object = read(body, List.of(START, PERIOD, TIME_ZONE, FORMAT, AUDIT, FENCE_MARGIN));
+        if (object == null) {
+            return CounterSettings.DEFAULT;
+        }
+        return CounterSettings.of(object.has(START) ? number(object, START, 0) : 0, text(object, PERIOD),
+                text(object, TIME_ZONE), text(object, FORMAT), object.has(AUDIT) && bool(object, AUDIT),
+                object.has(FENCE_MARGIN) ? number(object, FENCE_MARGIN, 0) : null);
+    }
+
+    /**
+     * Why a number is voided: {@code {"reason": "..."}}, 1 to {@value #MAX_REASON}
+     * characters.
+     */
+    String reason(InputStream body) {
+        JsonNode object = read(body, List.of(REASON));
+        String reason = (object == null) ? null : text(object, REASON);
+        if (reason == null || reason.isBlank() || reason.length() > MAX_REASON) {
+            throw new InvalidRequestException(
+                    "The body must be {\"reason\": \"...\"}: why the number is not used, 1 to " + MAX_REASON
+                            + " characters");
+        }
+        return reason;
     }
 
     /** Where to move a counter: {@code {"to": N}}. */
     long target(InputStream body) {
-        JsonNode object = read(body, Set.of(TO));
+        JsonNode object = read(body, List.of(TO));
         if (object == null || !object.has(TO)) {
             throw new InvalidRequestException("The body must be {\"to\": N}: the number to move the counter to");
         }
@@ -65,7 +100,7 @@ class AdminBodies {
      * @param fields the fields the object may have
      * @return the object, or null for an empty body
      */
-    private JsonNode read(InputStream body, Set<String> fields) {
+    private JsonNode read(InputStream body, List<String> fields) {
         byte[] bytes;
         try {
             bytes = body.readNBytes(maxBytes + 1);
@@ -97,6 +132,26 @@ class AdminBodies {
             }
         }
         return object;
+    }
+
+    /** A text field, or null when it is absent. */
+    private static String text(JsonNode object, String field) {
+        JsonNode value = object.get(field);
+        if (value == null) {
+            return null;
+        }
+        if (!value.isString()) {
+            throw new InvalidRequestException("'" + field + "' must be a string");
+        }
+        return value.stringValue();
+    }
+
+    private static boolean bool(JsonNode object, String field) {
+        JsonNode value = object.get(field);
+        if (!value.isBoolean()) {
+            throw new InvalidRequestException("'" + field + "' must be true or false");
+        }
+        return value.booleanValue();
     }
 
     private static long number(JsonNode object, String field, long least) {

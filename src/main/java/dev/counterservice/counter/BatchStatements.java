@@ -12,6 +12,7 @@ import org.springframework.dao.DataIntegrityViolationException;
 import dev.counterservice.counter.CounterAllocator.Demand;
 import dev.counterservice.counter.CounterAllocator.Layout;
 import dev.counterservice.counter.CounterAllocator.Outcome;
+import dev.counterservice.counter.CounterAllocator.Position;
 import dev.counterservice.counter.CounterRepository.Attempt;
 import dev.counterservice.counter.CounterRepository.KeyedAttempt;
 import dev.counterservice.counter.CounterRepository.StoredKey;
@@ -23,10 +24,11 @@ import dev.counterservice.counter.CounterRepository.StoredKey;
  * <p>
  * A batch is one statement of all its counters, which PostgreSQL commits before it
  * answers: an {@code UPDATE}, which with {@code Idempotency-Key}s also stores the keys of
- * the counters that moved. It moves nothing if one of its keys is stored already: then
- * the batch reads the blocks of its keys and runs again for the rest. The statement locks
- * its rows in the order of the counters' names, so batches of different instances cannot
- * deadlock ({@link CounterRepository#LOCKED}).
+ * the counters that moved, and records the new blocks of its audited counters in the
+ * ledger. It moves nothing if one of its keys is stored already: then the batch reads the
+ * blocks of its keys and runs again for the rest. The statement locks its rows in the
+ * order of the counters' names, so batches of different instances cannot deadlock
+ * ({@link CounterRepository#LOCKED}).
  */
 final class BatchStatements {
 
@@ -75,7 +77,8 @@ final class BatchStatements {
      */
     private Map<CounterAllocator, Outcome> move(List<Part> parts) {
         String[] names = parts.stream().map(part -> part.allocator().counter()).toArray(String[]::new);
-        Long[] marks = parts.stream().map(Part::mark).toArray(Long[]::new);
+        Long[] marks = parts.stream().map(part -> part.mark().value()).toArray(Long[]::new);
+        String[] markPeriods = parts.stream().map(part -> part.mark().period()).toArray(String[]::new);
         String[] servers = parts.stream().map(Part::expected).toArray(String[]::new);
         boolean keyed = parts.stream()
             .flatMap(part -> part.demands().stream())
@@ -88,11 +91,13 @@ final class BatchStatements {
                 layouts.add(Layout.of(part.demands(), known(known, part)));
             }
             Long[] totals = layouts.stream().map(Layout::total).toArray(Long[]::new);
+            NewBlocks audited = new NewBlocks(parts, layouts, true);
             List<? extends Attempt> attempts;
             if (keyed) {
-                NewKeys keys = new NewKeys(parts, layouts);
-                List<KeyedAttempt> keyedAttempts = repository.addWithKeys(names, totals, marks, servers, lockTimeout,
-                        keys.counters(), keys.keys(), keys.counts(), keys.starts());
+                NewBlocks keys = new NewBlocks(parts, layouts, false);
+                List<KeyedAttempt> keyedAttempts = repository.addWithKeys(names, totals, marks, markPeriods, servers,
+                        lockTimeout, audited.counters(), audited.starts(), audited.counts(), audited.keys(),
+                        audited.subjects(), keys.counters(), keys.keys(), keys.counts(), keys.starts());
                 if (keyedAttempts.getFirst().getKnown()) {
                     // (5) Each round knows more of the keys, so this ends
                     known = knownBlocks(parts);
@@ -101,7 +106,8 @@ final class BatchStatements {
                 attempts = keyedAttempts;
             }
             else {
-                attempts = repository.add(names, totals, marks, servers, lockTimeout);
+                attempts = repository.add(names, totals, marks, markPeriods, servers, lockTimeout, audited.counters(),
+                        audited.starts(), audited.counts(), audited.keys(), audited.subjects());
             }
             Map<String, Attempt> byName = new HashMap<>();
             attempts.forEach(attempt -> byName.put(attempt.getName(), attempt));
@@ -132,8 +138,8 @@ final class BatchStatements {
         Map<String, Map<String, Block>> known = new HashMap<>();
         for (StoredKey key : repository.findKeys(counters.toArray(String[]::new), keys.toArray(String[]::new))) {
             known.computeIfAbsent(key.getCounter(), counter -> new HashMap<>())
-                .put(key.getKey(),
-                        new Block(key.getCounter(), key.getFirst(), key.getFirst() + key.getCount() - 1, true));
+                .put(key.getKey(), new Block(key.getCounter(), key.getPeriod(), key.getFirst(),
+                        key.getFirst() + key.getCount() - 1, true));
         }
         return known;
     }
@@ -143,32 +149,41 @@ final class BatchStatements {
     }
 
     /** One counter's share of a batch, with the guards it was sent with. */
-    private record Part(CounterAllocator allocator, List<Demand> demands, long mark, String expected) {
+    private record Part(CounterAllocator allocator, List<Demand> demands, Position mark, String expected) {
     }
 
     /**
-     * The new keys of a batch's counters, with their blocks' starts, as addWithKeys takes
-     * them.
+     * The new blocks of a batch, with their starts, as the statement takes them: those of
+     * its audited counters, which the ledger records, or those with keys, which are
+     * stored.
      */
-    private static final class NewKeys {
+    private static final class NewBlocks {
 
         private final List<String> counters = new ArrayList<>();
 
         private final List<String> keys = new ArrayList<>();
 
+        private final List<String> subjects = new ArrayList<>();
+
         private final List<Integer> counts = new ArrayList<>();
 
         private final List<Long> starts = new ArrayList<>();
 
-        NewKeys(List<Part> parts, List<Layout> layouts) {
+        /**
+         * @param ofAudited the blocks of audited counters; else those with keys
+         */
+        NewBlocks(List<Part> parts, List<Layout> layouts, boolean ofAudited) {
             for (int i = 0; i < parts.size(); i++) {
+                CounterAllocator allocator = parts.get(i).allocator();
                 List<Demand> demands = parts.get(i).demands();
                 for (int j = 0; j < demands.size(); j++) {
                     Demand demand = demands.get(j);
                     long start = layouts.get(i).starts()[j];
-                    if (demand.key() != null && start > 0) {
-                        counters.add(parts.get(i).allocator().counter());
+                    boolean wanted = ofAudited ? allocator.settings().audit() : demand.key() != null;
+                    if (wanted && start > 0) {
+                        counters.add(allocator.counter());
                         keys.add(demand.key());
+                        subjects.add(demand.subject());
                         counts.add(demand.count());
                         starts.add(start);
                     }
@@ -182,6 +197,10 @@ final class BatchStatements {
 
         String[] keys() {
             return keys.toArray(String[]::new);
+        }
+
+        String[] subjects() {
+            return subjects.toArray(String[]::new);
         }
 
         Integer[] counts() {

@@ -41,4 +41,22 @@ final class CountParameter {
         return Integer.parseInt(value);
     }
 
+    /**
+     * A whole number from 0 up to bigint's maximum, such as {@code ?after=N}.
+     * @param values every value the request gave for {@code parameter}
+     */
+    static long parseLong(String parameter, String[] values) {
+        if (values.length != 1 || !values[0].matches("0|[1-9][0-9]{0,18}")) {
+            throw new InvalidRequestException(
+                    "'" + parameter + "' must be one whole number from 0 to " + Long.MAX_VALUE);
+        }
+        try {
+            return Long.parseLong(values[0]);
+        }
+        catch (NumberFormatException ex) {
+            throw new InvalidRequestException(
+                    "'" + parameter + "' must be one whole number from 0 to " + Long.MAX_VALUE);
+        }
+    }
+
 }

@@ -63,6 +63,9 @@ class CounterAdmin implements AutoCloseable {
      */
     Created create(String name, CounterSettings settings) {
         Created created = call(() -> transactions.execute(status -> {
+            if (!counters.knowsTimeZone(settings.timeZone())) {
+                throw new InvalidRequestException("'timeZone' is not known to the database (pg_timezone_names)");
+            }
             counters.boundLockWaits(lockTimeout);
             counters.lockCreations();
             Optional<CounterRow> existing = counters.findById(name);
@@ -73,14 +76,13 @@ class CounterAdmin implements AutoCloseable {
                 throw conflict("There are " + maxCounters + " counters, the most there may be (counter.max-counters="
                         + maxCounters + ")");
             }
-            if (counters.create(name, settings.start()) == 0) {
-                // Created meanwhile by a starting instance's configuration, which takes
-                // no lock
-                return compared(name, counters.findById(name).orElseThrow(), settings);
-            }
-            return new Created(new CounterRow(name, settings.start(), settings.start()), true);
+            boolean isNew = counters.create(name, settings) == 1;
+            // Else created meanwhile by a starting instance's configuration, which takes
+            // no lock
+            return isNew ? new Created(counters.findById(name).orElseThrow(), true)
+                    : compared(name, counters.findById(name).orElseThrow(), settings);
         }));
-        service.exists(name);
+        service.exists(created.counter());
         return created;
     }
 
@@ -98,18 +100,22 @@ class CounterAdmin implements AutoCloseable {
      * Moves the counter forward to {@code to}: no number up to {@code to} is handed out
      * after this returns.
      * @return the counter at {@code to}
-     * @throws ErrorResponseException 409 if it holds {@code to} or more; it is left as it
-     * is
+     * @throws ErrorResponseException 409 if it holds {@code to} or more, or if it is
+     * audited; it is left as it is
      */
     CounterRow advance(String name, long to) {
-        service.requireKnown(name);
+        CounterSettings settings = service.settings(name);
+        if (settings.audit()) {
+            throw conflict("Counter '" + name + "' is audited: every number it skipped would be unexplained in its "
+                    + "ledger, so it does not advance");
+        }
         Advance advance = call(() -> counters.advance(name, to, lockTimeout))
             .orElseThrow(() -> new UnknownCounterException(name));
         if (advance.getValue() == null) {
             throw conflict("Counter '" + name + "' is at " + advance.getHeld() + ": it moves forward only, to a "
                     + "number above that");
         }
-        return new CounterRow(name, advance.getValue(), advance.getStart());
+        return new CounterRow(name, advance.getValue(), advance.getPeriod(), settings);
     }
 
     private <T> T call(Supplier<T> call) {

@@ -4,7 +4,6 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
-import java.util.concurrent.atomic.AtomicLong;
 import java.util.concurrent.atomic.AtomicReference;
 
 import org.slf4j.Logger;
@@ -30,17 +29,23 @@ import dev.counterservice.counter.CounterRepository.Stored;
  * its server adopts its own). On another server the counter is refused and fenced, so a
  * counter first served after a failover, even one created after the instance started, is
  * fenced before it serves.</li>
- * <li>It moves only from a stored value at or above the high-water mark, read before the
- * statement that takes the row lock; below it, commits were lost: the counter is refused,
- * counted and fenced.</li>
- * <li>A fence moves the counter to max(stored value, high-water mark) + margin, under
- * bigint's maximum; until one succeeds, every batch of the counter is refused.</li>
+ * <li>It moves only from a stored (period, value) at or above the high-water mark, read
+ * before the statement that takes the row lock; below it, commits were lost: the counter
+ * is refused, counted and fenced. Pairs compare period first: a counter without a period
+ * has the period "".</li>
+ * <li>A fence moves the counter to max(stored, high-water mark) + the counter's margin,
+ * under bigint's maximum; until one succeeds, every batch of the counter is refused. An
+ * audited counter records the range it skips.</li>
  * <li>A known key gets its stored block and takes no number: a batch moves its counters
  * only if none of the keys it stores is stored already. One stored while its statement
  * waited for a row lock violates the primary key: nothing moves, and the batch tries
  * again.</li>
  * <li>The counter never passes bigint's maximum; a refused counter moves nothing.</li>
- * <li>The high-water mark only grows, to the last number of each committed block.</li>
+ * <li>The high-water mark only grows, to the last (period, number) of each committed
+ * block.</li>
+ * <li>An audited counter moves only while the database confirms that its commits survive
+ * a failover; its new blocks are recorded in the ledger by the statement that reserves
+ * them.</li>
  * </ol>
  */
 final class CounterAllocator {
@@ -48,6 +53,11 @@ final class CounterAllocator {
     private static final Logger log = LoggerFactory.getLogger(CounterAllocator.class);
 
     private final String counter;
+
+    private final CounterSettings settings;
+
+    /** The text form of the numbers, null for none. */
+    private final SeriesFormat format;
 
     private final CounterRepository repository;
 
@@ -58,7 +68,7 @@ final class CounterAllocator {
 
     private final CounterMeters meters;
 
-    private final AtomicLong highWaterMark = new AtomicLong();
+    private final AtomicReference<Position> highWaterMark = new AtomicReference<>(Position.NONE);
 
     /** The database server the counter may move on; null until one is known. */
     private final AtomicReference<String> server;
@@ -67,11 +77,13 @@ final class CounterAllocator {
      * @param startServer the database server this instance started on, or null if it does
      * not know it
      */
-    CounterAllocator(String counter, CounterRepository repository, CounterProperties properties, CounterMeters meters,
-            String startServer) {
+    CounterAllocator(String counter, CounterSettings settings, CounterRepository repository,
+            CounterProperties properties, CounterMeters meters, String startServer) {
         this.counter = counter;
+        this.settings = settings;
+        this.format = settings.compiledFormat();
         this.repository = repository;
-        this.fenceMargin = properties.fenceMargin();
+        this.fenceMargin = settings.fenceMargin(properties.fenceMargin());
         this.lockTimeout = Long.toString(properties.timeout().toMillis());
         this.meters = meters;
         this.server = new AtomicReference<>(startServer);
@@ -85,11 +97,20 @@ final class CounterAllocator {
         return meters;
     }
 
+    CounterSettings settings() {
+        return settings;
+    }
+
+    /** The text form of the counter's numbers, null for a counter without a format. */
+    SeriesFormat format() {
+        return format;
+    }
+
     /**
      * (3) The mark a batch must find the counter at, read before the statement that takes
      * the row lock.
      */
-    long mark() {
+    Position mark() {
         return highWaterMark.get();
     }
 
@@ -106,7 +127,7 @@ final class CounterAllocator {
      * @param expected the server the statement expected, {@link #expected()} as it was
      * sent
      */
-    Outcome judge(Attempt attempt, String expected, long mark, List<Demand> demands, Map<String, Block> known,
+    Outcome judge(Attempt attempt, String expected, Position mark, List<Demand> demands, Map<String, Block> known,
             Layout layout) {
         Outcome refusal = (attempt.getValue() == null) ? refusal(attempt, expected, mark) : adopt(attempt.getServer());
         if (refusal != null) {
@@ -119,7 +140,8 @@ final class CounterAllocator {
             Block block = known.get(demand.key());
             if (block == null) {
                 long first = held + layout.starts()[i];
-                results.add(new Result.Served(new Block(counter, first, first + demand.count() - 1)));
+                results.add(new Result.Served(
+                        new Block(counter, attempt.getPeriod(), first, first + demand.count() - 1, false)));
             }
             else {
                 results.add((block.count() == demand.count()) ? new Result.Served(block)
@@ -136,15 +158,20 @@ final class CounterAllocator {
     void settle(int requests, Outcome outcome) {
         if (outcome instanceof Outcome.Committed committed) {
             long issued = 0;
-            long last = 0;
+            int blocks = 0;
+            Position last = Position.NONE;
             for (Result result : committed.results()) {
                 if (result instanceof Result.Served(Block block)) {
-                    last = Math.max(last, block.last());
+                    last = Position.max(last, new Position(block.period(), block.last()));
                     issued += block.replayed() ? 0 : block.count();
+                    blocks += block.replayed() ? 0 : 1;
                 }
             }
-            highWaterMark.accumulateAndGet(last, Math::max);
-            meters.served(requests, issued, last);
+            highWaterMark.accumulateAndGet(last, Position::max);
+            meters.served(requests, issued, last.value());
+            if (settings.audit()) {
+                meters.recorded(blocks);
+            }
         }
         else if (outcome instanceof Outcome.Refused refused) {
             fence(refused.server());
@@ -153,17 +180,18 @@ final class CounterAllocator {
 
     /**
      * (2) Why the statement left the counter as it was: it ran on a server other than the
-     * one {@code expected}, or (3) the counter held less than {@code mark}; else (6) its
-     * total would pass bigint's maximum.
+     * one {@code expected}, or (3) the counter held less than {@code mark}, or (8) the
+     * server did not confirm that an audited counter's commits survive a failover; else
+     * (6) its total would pass bigint's maximum.
      */
-    private Outcome refusal(Attempt attempt, String expected, long mark) {
+    private Outcome refusal(Attempt attempt, String expected, Position mark) {
         if (attempt.getHeld() == null) {
             return new Outcome.Failed(new UnknownCounterException(counter));
         }
         if (!expected.isEmpty() && !expected.equals(attempt.getServer())) {
             return new Outcome.Refused(attempt.getServer(), serverChanged());
         }
-        if (attempt.getHeld() < mark) {
+        if (new Position(attempt.getHeldPeriod(), attempt.getHeld()).compareTo(mark) < 0) {
             meters.regressed();
             log.error(
                     "Counter '{}': the database holds {}, but this instance had already handed out numbers up to {}: "
@@ -171,6 +199,11 @@ final class CounterAllocator {
                     counter, attempt.getHeld(), mark);
             return new Outcome.Refused(attempt.getServer(), new CounterUnavailableException(
                     "The database lost numbers already handed out; the counter is fenced before more are", null));
+        }
+        if (settings.audit() && !attempt.getReplicated()) {
+            return new Outcome.Failed(new CounterUnavailableException("The counter is audited, and the database has a "
+                    + "standby but commits do not wait for a synchronous one (synchronous_standby_names, "
+                    + "synchronous_commit): a failover could lose numbers", null));
         }
         return new Outcome.Exhausted();
     }
@@ -199,9 +232,9 @@ final class CounterAllocator {
      * refusals fence once each.
      */
     private synchronized void fence(String on) {
-        long mark = highWaterMark.get();
+        Position mark = highWaterMark.get();
         try {
-            Optional<Stored> moved = repository.fence(counter, mark, fenceMargin, lockTimeout);
+            Optional<Stored> moved = repository.fence(counter, mark.period(), mark.value(), fenceMargin, lockTimeout);
             if (moved.isEmpty()) {
                 log.error("Counter '{}' cannot be fenced on database server {}: fewer than {} numbers are left "
                         + "before bigint's maximum; every batch is refused", counter, on, fenceMargin);
@@ -210,6 +243,9 @@ final class CounterAllocator {
             Stored fenced = moved.get();
             server.set(fenced.getServer());
             meters.fenced();
+            if (settings.audit() && fenceMargin > 0) {
+                meters.recorded(1);
+            }
             log.warn(
                     "Fenced counter '{}' on database server {}: moved to {}, past this instance's high-water mark {} by at least {}",
                     counter, fenced.getServer(), fenced.getValue(), mark, fenceMargin);
@@ -221,16 +257,37 @@ final class CounterAllocator {
         }
     }
 
-    /** The highest number this instance has handed out, 0 before the first. */
-    long highWaterMark() {
+    /** The highest number this instance has handed out, ("", 0) before the first. */
+    Position highWaterMark() {
         return highWaterMark.get();
     }
 
     /**
      * One request's share of a batch: {@code count} numbers, for its
-     * {@code Idempotency-Key} or null.
+     * {@code Idempotency-Key} or null, and the subject of its token (null without one),
+     * which the ledger records.
      */
-    record Demand(int count, String key) {
+    record Demand(int count, String key, String subject) {
+    }
+
+    /**
+     * A number with its period ("" for a counter without one): pairs are ordered by
+     * period, whose fixed-width keys sort as time does, then by value.
+     */
+    record Position(String period, long value) implements Comparable<Position> {
+
+        static final Position NONE = new Position("", 0);
+
+        @Override
+        public int compareTo(Position other) {
+            int byPeriod = period.compareTo(other.period);
+            return (byPeriod != 0) ? byPeriod : Long.compare(value, other.value);
+        }
+
+        static Position max(Position a, Position b) {
+            return (a.compareTo(b) >= 0) ? a : b;
+        }
+
     }
 
     /**

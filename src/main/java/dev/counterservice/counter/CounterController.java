@@ -5,17 +5,17 @@ import java.io.InputStream;
 import java.io.UncheckedIOException;
 import java.net.URI;
 import java.nio.charset.StandardCharsets;
+import java.util.ArrayList;
 import java.util.List;
+
+import com.fasterxml.jackson.annotation.JsonInclude;
 
 import jakarta.servlet.http.HttpServletRequest;
 
 import org.springframework.beans.factory.ObjectProvider;
 import org.springframework.http.HttpHeaders;
-import org.springframework.http.HttpStatus;
 import org.springframework.http.MediaType;
-import org.springframework.http.ProblemDetail;
 import org.springframework.http.ResponseEntity;
-import org.springframework.web.ErrorResponseException;
 import org.springframework.web.bind.annotation.GetMapping;
 import org.springframework.web.bind.annotation.PostMapping;
 import org.springframework.web.bind.annotation.PutMapping;
@@ -75,23 +75,44 @@ class CounterController {
         this.adminAccess = adminAccess.getIfAvailable(() -> () -> adminEnabled);
     }
 
+    /**
+     * The block as JSON: its period for a counter with one, and the numbers' text form
+     * for a counter with a format.
+     */
     @RequestMapping(path = { NEXT, NEXT_OF }, method = { GET, POST }, produces = APPLICATION_JSON_VALUE)
     ResponseEntity<Object> nextAsJson(@RequestAttribute(ATTRIBUTE) String counter, HttpServletRequest request) {
         Block block = next(counter, request);
-        return issued(block).contentType(MediaType.APPLICATION_JSON)
-            .body(block.count() == 1 ? new NumberView(block.counter(), block.last()) : BlockView.of(block));
+        SeriesFormat format = counters.format(counter);
+        String period = block.period().isEmpty() ? null : block.period();
+        Object body = (block.count() == 1)
+                ? new NumberView(block.counter(), period, block.last(),
+                        (format == null) ? null : format.format(block.period(), block.last()))
+                : new BlockView(block.counter(), period, block.first(), block.last(), block.count(),
+                        (format == null) ? null : texts(block, format));
+        return issued(block).contentType(MediaType.APPLICATION_JSON).body(body);
     }
 
+    /** One number per line: its text form for a counter with a format. */
     @RequestMapping(path = { NEXT, NEXT_OF }, method = { GET, POST })
     ResponseEntity<String> nextAsText(@RequestAttribute(ATTRIBUTE) String counter, HttpServletRequest request) {
         Block block = next(counter, request);
+        SeriesFormat format = counters.format(counter);
         StringBuilder lines = new StringBuilder();
         // Counting by offset, not up to last: last may be bigint's maximum, where
         // number++ would wrap
         for (long offset = 0; offset < block.count(); offset++) {
-            lines.append(block.first() + offset).append('\n');
+            long number = block.first() + offset;
+            lines.append((format == null) ? Long.toString(number) : format.format(block.period(), number)).append('\n');
         }
         return issued(block).contentType(TEXT).body(lines.toString());
+    }
+
+    private static List<String> texts(Block block, SeriesFormat format) {
+        List<String> texts = new ArrayList<>();
+        for (long offset = 0; offset < block.count(); offset++) {
+            texts.add(format.format(block.period(), block.first() + offset));
+        }
+        return texts;
     }
 
     /**
@@ -208,20 +229,25 @@ class CounterController {
 
     private Block next(String counter, HttpServletRequest request) {
         String key = IdempotencyKey.parse(request.getHeaders(IdempotencyKey.HEADER));
-        return counters.next(counter, CountParameter.parse(request.getParameterValues("count"), maxCount), key);
+        return counters.next(counter, CountParameter.parse(request.getParameterValues("count"), maxCount), key,
+                subject(request));
+    }
+
+    /**
+     * The subject ({@code sub}) of the request's token, null without one: Spring Security
+     * names a JWT's principal by it.
+     */
+    static String subject(HttpServletRequest request) {
+        return (request.getUserPrincipal() == null) ? null : request.getUserPrincipal().getName();
     }
 
     private void requireAdmin() {
         if (!adminAccess.mayAdminister()) {
-            throw new ErrorResponseException(HttpStatus.FORBIDDEN, ProblemDetail.forStatusAndDetail(
-                    HttpStatus.FORBIDDEN,
-                    "Creating and advancing counters is off: it takes counter.admin.enabled=true (private networks "
-                            + "only), or authorization on and a token with the scope counter:admin"),
-                    null);
+            throw CounterAdminAccess.refused();
         }
     }
 
-    private static InputStream body(HttpServletRequest request) {
+    static InputStream body(HttpServletRequest request) {
         try {
             return request.getInputStream();
         }
@@ -237,22 +263,32 @@ class CounterController {
     private record Page(List<CounterRow> counters, ResponseEntity.BodyBuilder response) {
     }
 
-    record NumberView(String counter, long value) {
+    /** One number; {@code period} and {@code formatted} only for counters with them. */
+    @JsonInclude(JsonInclude.Include.NON_NULL)
+    record NumberView(String counter, String period, long value, String formatted) {
     }
 
-    /** A counter: its last number and its settings. */
-    record CounterView(String counter, long value, long start) {
+    /**
+     * A counter: its last number (of {@code currentPeriod}, for a counter with a period)
+     * and its settings; those left at their defaults are absent.
+     */
+    @JsonInclude(JsonInclude.Include.NON_NULL)
+    record CounterView(String counter, long value, long start, String period, String currentPeriod, String timeZone,
+            String format, Boolean audit, Long fenceMargin) {
 
         static CounterView of(CounterRow counter) {
-            return new CounterView(counter.getName(), counter.getValue(), counter.settings().start());
+            CounterSettings settings = counter.settings();
+            boolean periodic = settings.period() != Period.NONE;
+            return new CounterView(counter.getName(), counter.getValue(), settings.start(),
+                    periodic ? settings.period().id() : null, periodic ? counter.getCurrentPeriod() : null,
+                    periodic ? settings.timeZone() : null, settings.format(), settings.audit() ? true : null,
+                    settings.fenceMargin());
         }
     }
 
-    record BlockView(String counter, long first, long last, long count) {
-
-        static BlockView of(Block block) {
-            return new BlockView(block.counter(), block.first(), block.last(), block.count());
-        }
+    /** A block; {@code period} and {@code formatted} only for counters with them. */
+    @JsonInclude(JsonInclude.Include.NON_NULL)
+    record BlockView(String counter, String period, long first, long last, long count, List<String> formatted) {
     }
 
 }

@@ -37,16 +37,15 @@ class CounterInitializer implements SmartLifecycle {
         service.startedOn(counters.server());
         for (Map.Entry<String, CounterSettings> counter : properties.configured().entrySet()) {
             String name = counter.getKey();
-            counters.create(name, counter.getValue().start());
-            List<String> differences = counters.findById(name)
-                .orElseThrow(() -> new IllegalStateException("The counter '" + name + "' was not created"))
-                .settings()
-                .differences(counter.getValue());
+            counters.create(name, counter.getValue());
+            CounterRow row = counters.findById(name)
+                .orElseThrow(() -> new IllegalStateException("The counter '" + name + "' was not created"));
+            List<String> differences = row.settings().differences(counter.getValue());
             if (!differences.isEmpty()) {
                 throw new IllegalStateException("The configured counter '" + name
                         + "' exists with other settings, which never change: " + String.join(", ", differences));
             }
-            service.exists(name);
+            service.exists(row);
         }
         running = true;
     }

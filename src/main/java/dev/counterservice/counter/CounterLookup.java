@@ -3,7 +3,7 @@ package dev.counterservice.counter;
 import java.util.Iterator;
 import java.util.LinkedHashMap;
 import java.util.Map;
-import java.util.Set;
+import java.util.Optional;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.Executor;
 import java.util.concurrent.locks.ReentrantLock;
@@ -26,35 +26,38 @@ import java.util.function.Function;
  * 503.</li>
  * </ol>
  * Malformed names never get here ({@link RequestedCounter}); known names never need to.
+ *
+ * @param <T> what the statement finds of a counter (its row)
  */
-final class CounterLookup {
+final class CounterLookup<T> {
 
     static final int MAX_NAMES = 1000;
 
     static final int MAX_WAITING = 100_000;
 
-    private final Function<String[], Set<String>> existing;
+    private final Function<String[], Map<String, T>> existing;
 
     private final Executor executor;
 
     private final ReentrantLock lock = new ReentrantLock();
 
-    private final Map<String, CompletableFuture<Boolean>> waiting = new LinkedHashMap<>();
+    private final Map<String, CompletableFuture<Optional<T>>> waiting = new LinkedHashMap<>();
 
     private boolean inFlight;
 
     /**
-     * @param existing which of the names are counters, in one statement
+     * @param existing which of the names are counters, with what was found of each, in
+     * one statement
      * @param executor where the statements run
      */
-    CounterLookup(Function<String[], Set<String>> existing, Executor executor) {
+    CounterLookup(Function<String[], Map<String, T>> existing, Executor executor) {
         this.existing = existing;
         this.executor = executor;
     }
 
-    /** Whether {@code name} is a counter, once a statement has looked. */
-    CompletableFuture<Boolean> exists(String name) {
-        CompletableFuture<Boolean> answer;
+    /** What was found of the counter {@code name}, once a statement has looked. */
+    CompletableFuture<Optional<T>> exists(String name) {
+        CompletableFuture<Optional<T>> answer;
         boolean start;
         lock.lock();
         try {
@@ -82,11 +85,11 @@ final class CounterLookup {
 
     /** Looks up the waiting names, a statement at a time, until none is left. */
     private void lookUp() {
-        Map<String, CompletableFuture<Boolean>> names;
+        Map<String, CompletableFuture<Optional<T>>> names;
         while (!(names = next()).isEmpty()) {
             try {
-                Set<String> found = existing.apply(names.keySet().toArray(String[]::new));
-                names.forEach((name, answer) -> answer.complete(found.contains(name)));
+                Map<String, T> found = existing.apply(names.keySet().toArray(String[]::new));
+                names.forEach((name, answer) -> answer.complete(Optional.ofNullable(found.get(name))));
             }
             catch (RuntimeException ex) {
                 names.values().forEach(answer -> answer.completeExceptionally(ex));
@@ -94,13 +97,13 @@ final class CounterLookup {
         }
     }
 
-    private Map<String, CompletableFuture<Boolean>> next() {
+    private Map<String, CompletableFuture<Optional<T>>> next() {
         lock.lock();
         try {
-            Map<String, CompletableFuture<Boolean>> names = new LinkedHashMap<>();
-            Iterator<Map.Entry<String, CompletableFuture<Boolean>>> entries = waiting.entrySet().iterator();
+            Map<String, CompletableFuture<Optional<T>>> names = new LinkedHashMap<>();
+            Iterator<Map.Entry<String, CompletableFuture<Optional<T>>>> entries = waiting.entrySet().iterator();
             while (names.size() < MAX_NAMES && entries.hasNext()) {
-                Map.Entry<String, CompletableFuture<Boolean>> entry = entries.next();
+                Map.Entry<String, CompletableFuture<Optional<T>>> entry = entries.next();
                 names.put(entry.getKey(), entry.getValue());
                 entries.remove();
             }

@@ -13,9 +13,11 @@ import io.micrometer.core.instrument.MeterRegistry;
  * ({@code counter_batch_size}), requests waiting for a batch
  * ({@code counter_requests_waiting}), the highest number handed out
  * ({@code counter_high_water_mark}), fences after a change of database server
- * ({@code counter_fences_total}) and blocks refused because the database had lost commits
- * ({@code counter_regressions_total}). The commit's own timing is the
- * {@code counter.commit} observation.
+ * ({@code counter_fences_total}), blocks refused because the database had lost commits
+ * ({@code counter_regressions_total}), and for audited counters the rows written to the
+ * ledger ({@code counter_ledger_rows_total}) and the numbers voided
+ * ({@code counter_voids_total}). The commit's own timing is the {@code counter.commit}
+ * observation.
  * <p>
  * A counter of the configuration has a tag of its own; the counters created at run time
  * share one, {@value #OTHER} (no counter name starts with '_'), so that ten thousand of
@@ -34,6 +36,10 @@ final class CounterMeters {
     private final Counter fences;
 
     private final Counter regressions;
+
+    private final Counter ledgerRows;
+
+    private final Counter voids;
 
     private final AtomicLong waiting = new AtomicLong();
 
@@ -56,6 +62,14 @@ final class CounterMeters {
             .register(registry);
         this.regressions = Counter.builder("counter.regressions")
             .description("Blocks refused because the database returned numbers this instance had handed out")
+            .tag("counter", tag)
+            .register(registry);
+        this.ledgerRows = Counter.builder("counter.ledger.rows")
+            .description("Rows written to the audit ledger: blocks issued, ranges fenced, numbers voided")
+            .tag("counter", tag)
+            .register(registry);
+        this.voids = Counter.builder("counter.voids")
+            .description("Numbers voided: handed out and explained as not used")
             .tag("counter", tag)
             .register(registry);
         Gauge.builder("counter.requests.waiting", waiting, AtomicLong::get)
@@ -88,6 +102,17 @@ final class CounterMeters {
 
     void fenced() {
         fences.increment();
+    }
+
+    /** The ledger got {@code rows} rows. */
+    void recorded(long rows) {
+        ledgerRows.increment(rows);
+    }
+
+    /** A number was voided, which is a ledger row too. */
+    void voided() {
+        voids.increment();
+        ledgerRows.increment();
     }
 
     void regressed() {

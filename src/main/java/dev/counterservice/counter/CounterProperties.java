@@ -69,7 +69,7 @@ public record CounterProperties(
     private static Map<String, CounterSettings> configured(List<String> names, List<Configured> counters) {
         Map<String, CounterSettings> configured = new LinkedHashMap<>();
         names.forEach(name -> add(configured, name, CounterSettings.DEFAULT));
-        counters.forEach(counter -> add(configured, counter.name(), new CounterSettings(counter.start())));
+        counters.forEach(counter -> add(configured, counter.name(), counter.settings()));
         return Collections.unmodifiableMap(configured);
     }
 
@@ -85,10 +85,29 @@ public record CounterProperties(
      *
      * @param name its name
      * @param start the value it starts at: its first number is {@code start + 1}
+     * @param period none, yearly, monthly or daily: how often it starts again at 1
+     * @param timeZone the IANA time zone of its periods (UTC if absent)
+     * @param format the template of its numbers' text form, such as
+     * {@code INV-{period}-{value:06}}
+     * @param audit record every block in the ledger; serve only while commits wait for a
+     * synchronous standby or there is none
+     * @param fenceMargin its own margin of a fence (absent: counter.fence-margin, 0 when
+     * audited)
      */
     public record Configured(
             @NotNull @Pattern(regexp = CounterName.PATTERN, message = "must be " + CounterName.RULE) String name,
-            @DefaultValue("0") @Min(0) long start) {
+            @DefaultValue("0") @Min(0) long start, String period, String timeZone, String format,
+            @DefaultValue("false") boolean audit, @Min(0) @Max(1_000_000_000_000L) Long fenceMargin) {
+
+        CounterSettings settings() {
+            try {
+                return CounterSettings.of(start, period, timeZone, format, audit, fenceMargin);
+            }
+            catch (InvalidRequestException ex) {
+                throw new IllegalArgumentException(
+                        "The counter '" + name + "' (counter.counters): " + ex.getBody().getDetail());
+            }
+        }
     }
 
     /**

@@ -24,13 +24,22 @@ public final class CounterRoutes {
     /** Moves the counter {name} forward (POST). */
     public static final String ADVANCE = "/counters/{name}/advance";
 
+    /** The audit ledger of the counter {name} (GET: JSON pages, or CSV). */
+    public static final String LEDGER = "/counters/{name}/ledger";
+
+    /** Whether every number of a period of the counter {name} is explained (GET). */
+    public static final String LEDGER_CHECK = "/counters/{name}/ledger/check";
+
+    /** Voids a number of the counter {name} handed out and not used (POST). */
+    public static final String VOID = "/counters/{name}/numbers/{value}/void";
+
     /** The counters and their last numbers, a page at a time. */
     public static final String COUNTERS = "/counters";
 
     static final String NAME = "name";
 
     /** The routes of one counter. */
-    static final String[] OF_ONE_COUNTER = { NEXT, NEXT_OF, COUNTER, ADVANCE };
+    static final String[] OF_ONE_COUNTER = { NEXT, NEXT_OF, COUNTER, ADVANCE, LEDGER, LEDGER_CHECK, VOID };
 
     private CounterRoutes() {
     }
@@ -49,12 +58,14 @@ public final class CounterRoutes {
     }
 
     /**
-     * Whether a request is to an admin endpoint, which creates or moves a counter and
-     * takes a JSON body: PUT of {@link #COUNTER}, POST of {@link #ADVANCE}.
+     * Whether a request is to an admin endpoint, which creates or moves a counter or
+     * voids a number and takes a JSON body: PUT of {@link #COUNTER}, POST of
+     * {@link #ADVANCE} and {@link #VOID}.
      * @param route the route pattern the request matched
      */
     public static boolean isAdmin(String method, String route) {
-        return ("PUT".equals(method) && COUNTER.equals(route)) || ("POST".equals(method) && ADVANCE.equals(route));
+        return ("PUT".equals(method) && COUNTER.equals(route))
+                || ("POST".equals(method) && (ADVANCE.equals(route) || VOID.equals(route)));
     }
 
 }

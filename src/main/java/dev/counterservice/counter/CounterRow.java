@@ -1,12 +1,13 @@
 package dev.counterservice.counter;
 
+import jakarta.persistence.Column;
 import jakarta.persistence.Entity;
 import jakarta.persistence.Id;
 import jakarta.persistence.Table;
 
 /**
- * A counter's row: its name, the last number handed out, and its settings. Only
- * {@link CounterRepository}'s statements move it.
+ * A counter's row: its name, the last number handed out and the period it belongs to, and
+ * its settings. Only {@link CounterRepository}'s statements move it.
  */
 @Entity
 @Table(name = "counter")
@@ -19,13 +20,34 @@ class CounterRow {
 
     private long start;
 
+    private String period;
+
+    @Column(name = "time_zone")
+    private String timeZone;
+
+    private String format;
+
+    private boolean audit;
+
+    @Column(name = "fence_margin")
+    private Long fenceMargin;
+
+    @Column(name = "current_period")
+    private String currentPeriod;
+
     protected CounterRow() {
     }
 
-    CounterRow(String name, long value, long start) {
+    CounterRow(String name, long value, String currentPeriod, CounterSettings settings) {
         this.name = name;
         this.value = value;
-        this.start = start;
+        this.currentPeriod = currentPeriod;
+        this.start = settings.start();
+        this.period = settings.period().id();
+        this.timeZone = settings.timeZone();
+        this.format = settings.format();
+        this.audit = settings.audit();
+        this.fenceMargin = settings.fenceMargin();
     }
 
     String getName() {
@@ -36,8 +58,13 @@ class CounterRow {
         return value;
     }
 
+    /** The period of the value, empty for a counter without a period. */
+    String getCurrentPeriod() {
+        return currentPeriod;
+    }
+
     CounterSettings settings() {
-        return new CounterSettings(start);
+        return new CounterSettings(start, Period.of(period), timeZone, format, audit, fenceMargin);
     }
 
 }

@@ -52,7 +52,7 @@ class CounterService implements AutoCloseable {
      */
     private final Map<String, CounterMeters> meters = new HashMap<>();
 
-    private final CounterLookup lookup;
+    private final CounterLookup<CounterRow> lookup;
 
     /**
      * The database server this instance started on, once known
@@ -82,10 +82,9 @@ class CounterService implements AutoCloseable {
                 : Executors.newVirtualThreadPerTaskExecutor();
         this.coalescer = new RequestCoalescer(new BatchStatements(counters, properties)::allocate,
                 properties.coalescing(), batches, observations);
-        this.lookup = new CounterLookup(names -> counters.findExisting(names)
+        this.lookup = new CounterLookup<>(names -> counters.findExisting(names)
             .stream()
-            .map(CounterRow::getName)
-            .collect(Collectors.toUnmodifiableSet()), database);
+            .collect(Collectors.toUnmodifiableMap(CounterRow::getName, row -> row)), database);
         for (String name : properties.configured().keySet()) {
             meters.put(name, CounterMeters.register(name, registry));
         }
@@ -95,9 +94,20 @@ class CounterService implements AutoCloseable {
     /**
      * @param key the request's {@code Idempotency-Key}, or null: a key already answered
      * gets its block again
+     * @param subject the subject of the request's token, or null, for the ledger
      */
-    Block next(String name, int count, String key) {
-        return await(queue(name).submit(count, key), timeout);
+    Block next(String name, int count, String key, String subject) {
+        return await(queue(name).submit(count, key, subject), timeout);
+    }
+
+    /** The settings of a counter; fails for a name that is no counter. */
+    CounterSettings settings(String name) {
+        return queue(name).allocator().settings();
+    }
+
+    /** The text form of a counter's numbers, null for none; as {@link #settings}. */
+    SeriesFormat format(String name) {
+        return queue(name).allocator().format();
     }
 
     /** The counter's row, without consuming a number. */
@@ -133,16 +143,19 @@ class CounterService implements AutoCloseable {
             // RequestedCounter refuses it first; here it is kept from the database
             throw CounterName.malformed();
         }
-        if (!await(lookup.exists(name), timeout)) {
-            throw new UnknownCounterException(name);
-        }
-        return exists(name);
+        return exists(await(lookup.exists(name), timeout).orElseThrow(() -> new UnknownCounterException(name)));
     }
 
-    /** Knows from now on that the counter {@code name} exists. */
-    RequestCoalescer.CounterQueue exists(String name) {
-        return known.computeIfAbsent(name, counter -> coalescer.queue(new CounterAllocator(counter, counters,
-                properties, meters.getOrDefault(counter, meters.get(CounterMeters.OTHER)), startServer)));
+    /** Knows from now on that the counter of {@code row} exists, with its settings. */
+    RequestCoalescer.CounterQueue exists(CounterRow row) {
+        return known.computeIfAbsent(row.getName(),
+                counter -> coalescer.queue(new CounterAllocator(counter, row.settings(), counters, properties,
+                        meters.getOrDefault(counter, meters.get(CounterMeters.OTHER)), startServer)));
+    }
+
+    /** The meters of a counter's tag. */
+    CounterMeters meters(String name) {
+        return queue(name).allocator().meters();
     }
 
     /**

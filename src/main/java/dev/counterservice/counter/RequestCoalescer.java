@@ -229,11 +229,12 @@ final class RequestCoalescer {
          * Joins the next batch; completes after that batch has committed. Cancel it to
          * leave a batch not yet sent.
          * @param key the request's {@code Idempotency-Key}, or null
+         * @param subject the subject of the request's token, or null
          */
-        CompletableFuture<Block> submit(int count, String key) {
+        CompletableFuture<Block> submit(int count, String key, String subject) {
             // The caller's observation (its HTTP request), so that the commit's span
             // joins the caller's trace
-            Request request = new Request(this, new Demand(count, key), observations.getCurrentObservation(),
+            Request request = new Request(this, new Demand(count, key, subject), observations.getCurrentObservation(),
                     new CompletableFuture<>());
             if (key != null && keysInFlight.putIfAbsent(key, request) != null) {
                 return CompletableFuture.failedFuture(IdempotencyKeyConflictException.inFlight());

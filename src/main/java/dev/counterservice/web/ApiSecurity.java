@@ -43,8 +43,9 @@ import static org.springframework.security.config.Customizer.withDefaults;
  * Scopes name the counter ({@link CounterScopes}): {@code counter:<name>:next} takes
  * numbers from it ({@code /next} is the counter {@code default}; HEAD too),
  * {@code counter:<name>:read} reads it, and {@code GET /counters} lists only the readable
- * ones ({@link CounterReadAccess}); {@code counter:admin} creates and advances any
- * counter ({@link CounterAdminAccess}). No token or a bad one is a 401 with
+ * ones ({@link CounterReadAccess}), and reads an audited counter's ledger;
+ * {@code counter:admin} creates and advances any counter and voids its numbers
+ * ({@link CounterAdminAccess}). No token or a bad one is a 401 with
  * {@code WWW-Authenticate: Bearer}, a token without the scope a 403; both problems
  * rendered by {@link ProblemHandler}, and nothing consumed. The page, the OpenAPI
  * document, the error page, the RFC 9728 metadata and the management port's probes and
@@ -73,11 +74,12 @@ class ApiSecurity {
                 // per-counter rules of the same paths
                 .requestMatchers(HttpMethod.PUT, CounterRoutes.COUNTER)
                 .hasAuthority(CounterScopes.ADMIN_AUTHORITY)
-                .requestMatchers(HttpMethod.POST, CounterRoutes.ADVANCE)
+                .requestMatchers(HttpMethod.POST, CounterRoutes.ADVANCE, CounterRoutes.VOID)
                 .hasAuthority(CounterScopes.ADMIN_AUTHORITY)
                 .requestMatchers(CounterRoutes.NEXT, CounterRoutes.NEXT_OF)
                 .access(CounterScopes.required(CounterScopes.NEXT))
-                .requestMatchers(HttpMethod.GET, CounterRoutes.COUNTER)
+                .requestMatchers(HttpMethod.GET, CounterRoutes.COUNTER, CounterRoutes.LEDGER,
+                        CounterRoutes.LEDGER_CHECK)
                 .access(CounterScopes.required(CounterScopes.READ))
                 .anyRequest()
                 .authenticated())

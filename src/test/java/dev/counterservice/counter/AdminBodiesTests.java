@@ -30,10 +30,10 @@ class AdminBodiesTests {
     @ParameterizedTest
     @CsvSource(delimiter = '|', value = { "{|not JSON", "{\"start\": 1} {}|not JSON", "[]|must be a JSON object",
             "null|must be a JSON object", "5|must be a JSON object", "{\"start\": 1, \"start\": 2}|given twice",
-            "{\"stop\": 1}|an unknown field; its fields are [start]", "{\"start\": -1}|from 0 to 9223372036854775807",
-            "{\"start\": 1.0}|whole number", "{\"start\": 1e3}|whole number", "{\"start\": \"1\"}|whole number",
-            "{\"start\": true}|whole number", "{\"start\": null}|whole number",
-            "{\"start\": 9223372036854775808}|whole number" })
+            "{\"stop\": 1}|an unknown field; its fields are [start, period",
+            "{\"start\": -1}|from 0 to 9223372036854775807", "{\"start\": 1.0}|whole number",
+            "{\"start\": 1e3}|whole number", "{\"start\": \"1\"}|whole number", "{\"start\": true}|whole number",
+            "{\"start\": null}|whole number", "{\"start\": 9223372036854775808}|whole number" })
     void aBadSettingsBodyIs400NamingTheFault(String body, String fault) {
         assertThatExceptionOfType(InvalidRequestException.class).isThrownBy(() -> bodies.settings(body(body)))
             .satisfies(ex -> assertThat(ex.getBody().getDetail()).contains(fault));

@@ -141,7 +141,8 @@ class BatchStatementsTests {
     void anExhaustedCounterAndAMissingOneMoveNothingWhileTheOthersOfTheirBatchMove() {
         CounterAllocator x = allocator("x");
         CounterAllocator full = allocator("full");
-        CounterAllocator missing = new CounterAllocator(prefix + "missing", repository, properties, meters, null);
+        CounterAllocator missing = new CounterAllocator(prefix + "missing", CounterSettings.DEFAULT, repository,
+                properties, meters, null);
         database
             .execute("UPDATE counter SET value = %d WHERE name = '%s'".formatted(Long.MAX_VALUE - 1, full.counter()));
 
@@ -183,8 +184,9 @@ class BatchStatementsTests {
     }
 
     private CounterAllocator allocator(String name) {
-        repository.create(prefix + name, 0);
-        return new CounterAllocator(prefix + name, repository, properties, meters, repository.server());
+        repository.create(prefix + name, new CounterSettings(0));
+        return new CounterAllocator(prefix + name, CounterSettings.DEFAULT, repository, properties, meters,
+                repository.server());
     }
 
     private static Map<CounterAllocator, List<Demand>> batch(Object... countersAndDemands) {
@@ -198,11 +200,11 @@ class BatchStatementsTests {
     }
 
     private static Block block(CounterAllocator counter, long first, long last) {
-        return new Block(counter.counter(), first, last);
+        return new Block(counter.counter(), "", first, last, false);
     }
 
     private static Block replayed(CounterAllocator counter, long first, long last) {
-        return new Block(counter.counter(), first, last, true);
+        return new Block(counter.counter(), "", first, last, true);
     }
 
     private long stored(CounterAllocator counter) {

@@ -63,7 +63,7 @@ class CounterAllocatorTests {
     private final CounterMeters meters = CounterMeters.register(counter, registry);
 
     {
-        repository.create(counter, 0);
+        repository.create(counter, new CounterSettings(0));
     }
 
     @Test
@@ -189,8 +189,8 @@ class CounterAllocatorTests {
         assertThat(registry.get("counter.fences").counter().count()).isZero();
         assertThat(registry.get("counter.regressions").counter().count()).isEqualTo(2);
         // The statement's own guard: no row, where the sum would raise an error
-        assertThat(repository.fence(counter, MAX - 2, MARGIN, "1000")).isEmpty();
-        assertThat(repository.fence(counter, MAX - MARGIN, MARGIN, "1000")).map(Stored::getValue).hasValue(MAX);
+        assertThat(repository.fence(counter, "", MAX - 2, MARGIN, "1000")).isEmpty();
+        assertThat(repository.fence(counter, "", MAX - MARGIN, MARGIN, "1000")).map(Stored::getValue).hasValue(MAX);
     }
 
     @Test
@@ -282,9 +282,8 @@ class CounterAllocatorTests {
         setStored(7);
         standby.promote();
         CounterProperties properties = properties(Map.of());
-        Single allocator = new Single(
-                new CounterAllocator(counter, standby.repository(), properties, meters, startServer),
-                new BatchStatements(standby.repository(), properties));
+        Single allocator = new Single(new CounterAllocator(counter, CounterSettings.DEFAULT, standby.repository(),
+                properties, meters, startServer), new BatchStatements(standby.repository(), properties));
 
         assertThat(allocator.allocate(demands(1, null))).isInstanceOf(Outcome.Refused.class);
         assertThat(stored()).isEqualTo(7 + MARGIN);
@@ -358,7 +357,7 @@ class CounterAllocatorTests {
     }
 
     private Single single(CounterRepository repository, CounterProperties properties, String name) {
-        return new Single(new CounterAllocator(name, repository, properties, meters, null),
+        return new Single(new CounterAllocator(name, CounterSettings.DEFAULT, repository, properties, meters, null),
                 new BatchStatements(repository, properties));
     }
 
@@ -380,7 +379,7 @@ class CounterAllocatorTests {
         }
 
         long highWaterMark() {
-            return allocator.highWaterMark();
+            return allocator.highWaterMark().value();
         }
 
     }
@@ -394,7 +393,7 @@ class CounterAllocatorTests {
     /** Demands from pairs of count and key. */
     static List<Demand> demands(Object... countsAndKeys) {
         return java.util.stream.IntStream.range(0, countsAndKeys.length / 2)
-            .mapToObj(i -> new Demand((Integer) countsAndKeys[2 * i], (String) countsAndKeys[2 * i + 1]))
+            .mapToObj(i -> new Demand((Integer) countsAndKeys[2 * i], (String) countsAndKeys[2 * i + 1], null))
             .toList();
     }
 
@@ -408,11 +407,11 @@ class CounterAllocatorTests {
     }
 
     private Block block(long first, long last) {
-        return new Block(counter, first, last);
+        return new Block(counter, "", first, last, false);
     }
 
     private Block replayed(long first, long last) {
-        return new Block(counter, first, last, true);
+        return new Block(counter, "", first, last, true);
     }
 
     private long stored() {
@@ -452,7 +451,7 @@ class CounterAllocatorTests {
         public Object invoke(Object proxy, Method method, Object[] args) throws Throwable {
             if (method.getName().startsWith("add")) {
                 beforeAdd.run();
-                args[3] = java.util.Arrays.stream((String[]) args[3]).map(this::asked).toArray(String[]::new);
+                args[4] = java.util.Arrays.stream((String[]) args[4]).map(this::asked).toArray(String[]::new);
             }
             Object result = real(method, args);
             synchronized (this) {
@@ -460,7 +459,8 @@ class CounterAllocatorTests {
                     result = ((List<?>) result).stream()
                         .map(Attempt.class::cast)
                         .map(attempt -> (Attempt) new ShownAttempt(attempt.getName(), attempt.getValue(),
-                                attempt.getHeld(), shown(attempt.getServer()),
+                                attempt.getPeriod(), attempt.getHeld(), attempt.getHeldPeriod(),
+                                shown(attempt.getServer()), attempt.getReplicated(),
                                 attempt instanceof KeyedAttempt keyed && keyed.getKnown()))
                         .toList();
                     promoted |= promoteAfterFirstAdd;
@@ -487,8 +487,8 @@ class CounterAllocatorTests {
 
     }
 
-    private record ShownAttempt(String getName, Long getValue, Long getHeld, String getServer,
-            boolean getKnown) implements KeyedAttempt {
+    private record ShownAttempt(String getName, Long getValue, String getPeriod, Long getHeld, String getHeldPeriod,
+            String getServer, boolean getReplicated, boolean getKnown) implements KeyedAttempt {
     }
 
     private record ShownStored(long getValue, String getServer) implements Stored {

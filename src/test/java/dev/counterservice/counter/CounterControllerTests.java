@@ -55,7 +55,7 @@ class CounterControllerTests {
 
     @Test
     void nextIsAPlainNumberAndALineForCurlAndUnknownClients() {
-        given(counters.next("default", 1, null)).willReturn(new Block("default", 42, 42));
+        given(counters.next("default", 1, null, null)).willReturn(new Block("default", "", 42, 42, false));
 
         assertThat(mvc.get().uri("/next")).hasStatusOk()
             .hasContentType("text/plain;charset=UTF-8")
@@ -66,7 +66,7 @@ class CounterControllerTests {
 
     @Test
     void browsersAndUnknownAcceptTypesGetPlainTextToo() {
-        given(counters.next("default", 1, null)).willReturn(new Block("default", 42, 42));
+        given(counters.next("default", 1, null, null)).willReturn(new Block("default", "", 42, 42, false));
 
         assertThat(mvc.get().uri("/next").header(HttpHeaders.ACCEPT, "text/html,application/xhtml+xml,*/*;q=0.8"))
             .hasStatusOk()
@@ -80,7 +80,7 @@ class CounterControllerTests {
 
     @Test
     void jsonNamesTheCounterAndTheValue() {
-        given(counters.next("default", 1, null)).willReturn(new Block("default", 42, 42));
+        given(counters.next("default", 1, null, null)).willReturn(new Block("default", "", 42, 42, false));
 
         assertThat(mvc.get().uri("/next").accept(MediaType.APPLICATION_JSON)).hasStatusOk()
             .hasContentType(MediaType.APPLICATION_JSON)
@@ -91,7 +91,7 @@ class CounterControllerTests {
 
     @Test
     void aBlockIsOneNumberPerLineOrFirstLastCountInJson() {
-        given(counters.next("orders", 3, null)).willReturn(new Block("orders", 10, 12));
+        given(counters.next("orders", 3, null, null)).willReturn(new Block("orders", "", 10, 12, false));
 
         assertThat(mvc.post().uri("/counters/orders/next?count=3")).hasStatusOk().hasBodyTextEqualTo("10\n11\n12\n");
         assertThat(mvc.get().uri("/counters/orders/next?count=3").accept(MediaType.APPLICATION_JSON)).hasStatusOk()
@@ -101,7 +101,7 @@ class CounterControllerTests {
 
     @Test
     void postTakesANumberLikeGet() {
-        given(counters.next("default", 1, null)).willReturn(new Block("default", 7, 7));
+        given(counters.next("default", 1, null, null)).willReturn(new Block("default", "", 7, 7, false));
 
         assertThat(mvc.post().uri("/next")).hasStatusOk().hasBodyTextEqualTo("7\n");
     }
@@ -113,15 +113,15 @@ class CounterControllerTests {
 
         verify(counters).requireKnown("default");
         verify(counters).requireKnown("orders");
-        verify(counters, never()).next(anyString(), anyInt(), any());
+        verify(counters, never()).next(anyString(), anyInt(), any(), any());
     }
 
     @Test
     void currentValueAndListDoNotConsume() {
-        CounterRow orders = new CounterRow("orders", 12, 10);
+        CounterRow orders = new CounterRow("orders", 12, "", new CounterSettings(10));
         given(counters.current("orders")).willReturn(orders);
         given(counters.page("", CounterController.MAX_PAGE + 1))
-            .willReturn(List.of(new CounterRow("default", 3, 0), orders));
+            .willReturn(List.of(new CounterRow("default", 3, "", new CounterSettings(0)), orders));
 
         assertThat(mvc.get().uri("/counters/orders")).hasStatusOk()
             .hasHeader(HttpHeaders.CACHE_CONTROL, "no-store")
@@ -136,13 +136,14 @@ class CounterControllerTests {
             .bodyJson()
             .isStrictlyEqualTo("[{\"counter\":\"default\",\"value\":3,\"start\":0},"
                     + "{\"counter\":\"orders\",\"value\":12,\"start\":10}]");
-        verify(counters, never()).next(anyString(), anyInt(), any());
+        verify(counters, never()).next(anyString(), anyInt(), any(), any());
     }
 
     @Test
     void aPageOfCountersLinksToTheNextWhileThereIsOne() {
-        given(counters.page("b", 3))
-            .willReturn(List.of(new CounterRow("c", 1, 0), new CounterRow("d", 2, 0), new CounterRow("e", 3, 0)));
+        given(counters.page("b", 3)).willReturn(List.of(new CounterRow("c", 1, "", new CounterSettings(0)),
+                new CounterRow("d", 2, "", new CounterSettings(0)),
+                new CounterRow("e", 3, "", new CounterSettings(0))));
 
         assertThat(mvc.get().uri("/counters?after=b&limit=2")).hasStatusOk()
             .hasHeader(HttpHeaders.LINK, "</counters?after=d&limit=2>; rel=\"next\"")
@@ -158,8 +159,8 @@ class CounterControllerTests {
     @Test
     void putCreatesACounterWith201AndLocationAndTheSameSettingsAgainAre200() {
         given(admin.create("orders", new CounterSettings(1000)))
-            .willReturn(new CounterAdmin.Created(new CounterRow("orders", 1000, 1000), true))
-            .willReturn(new CounterAdmin.Created(new CounterRow("orders", 1003, 1000), false));
+            .willReturn(new CounterAdmin.Created(new CounterRow("orders", 1000, "", new CounterSettings(1000)), true))
+            .willReturn(new CounterAdmin.Created(new CounterRow("orders", 1003, "", new CounterSettings(1000)), false));
 
         assertThat(mvc.put()
             .uri("/counters/orders")
@@ -179,14 +180,14 @@ class CounterControllerTests {
     @Test
     void putWithoutABodyCreatesWithTheDefaultSettings() {
         given(admin.create("orders", CounterSettings.DEFAULT))
-            .willReturn(new CounterAdmin.Created(new CounterRow("orders", 0, 0), true));
+            .willReturn(new CounterAdmin.Created(new CounterRow("orders", 0, "", new CounterSettings(0)), true));
 
         assertThat(mvc.put().uri("/counters/orders")).hasStatus(HttpStatus.CREATED).hasBodyTextEqualTo("0\n");
     }
 
     @Test
     void advanceMovesTheCounterToTheTargetOfTheBody() {
-        given(admin.advance("orders", 52000)).willReturn(new CounterRow("orders", 52000, 0));
+        given(admin.advance("orders", 52000)).willReturn(new CounterRow("orders", 52000, "", new CounterSettings(0)));
 
         assertThat(mvc.post()
             .uri("/counters/orders/advance")
@@ -255,7 +256,7 @@ class CounterControllerTests {
         }
         assertProblem(mvc.get().uri("/next?count=1&count=2").exchange(), HttpStatus.BAD_REQUEST)
             .contains("Give 'count' at most once");
-        verify(counters, never()).next(anyString(), anyInt(), any());
+        verify(counters, never()).next(anyString(), anyInt(), any(), any());
     }
 
     @Test
@@ -267,7 +268,7 @@ class CounterControllerTests {
 
     @Test
     void anUnknownCounterIs404() {
-        given(counters.next("nope", 1, null)).willThrow(new UnknownCounterException("nope"));
+        given(counters.next("nope", 1, null, null)).willThrow(new UnknownCounterException("nope"));
 
         assertProblem(mvc.get().uri("/counters/nope/next").exchange(), HttpStatus.NOT_FOUND)
             .contains("No counter named 'nope'");
@@ -292,7 +293,7 @@ class CounterControllerTests {
 
     @Test
     void anExhaustedCounterIs409() {
-        given(counters.next("default", 5, null)).willThrow(new CounterExhaustedException("default", 5));
+        given(counters.next("default", 5, null, null)).willThrow(new CounterExhaustedException("default", 5));
 
         assertProblem(mvc.get().uri("/next?count=5").exchange(), HttpStatus.CONFLICT)
             .contains("fewer than 5 numbers left before 9223372036854775807");
@@ -300,7 +301,7 @@ class CounterControllerTests {
 
     @Test
     void anUnavailableDatabaseIs503WithRetryAfterAndNoNumber() {
-        given(counters.next("default", 1, null))
+        given(counters.next("default", 1, null, null))
             .willThrow(new CounterUnavailableException("The database did not answer within 3000 ms",
                     new RuntimeException("SQL state 08006 at db.internal:5432")));
 
@@ -322,7 +323,7 @@ class CounterControllerTests {
 
     @Test
     void unexpectedFailuresLeakNothing() {
-        given(counters.next("default", 1, null)).willThrow(new IllegalStateException("secret internals"));
+        given(counters.next("default", 1, null, null)).willThrow(new IllegalStateException("secret internals"));
 
         assertProblem(mvc.get().uri("/next").exchange(), HttpStatus.INTERNAL_SERVER_ERROR)
             .doesNotContain("secret internals")

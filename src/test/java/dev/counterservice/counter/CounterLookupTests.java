@@ -3,7 +3,8 @@ package dev.counterservice.counter;
 import java.util.ArrayList;
 import java.util.Collections;
 import java.util.List;
-import java.util.Set;
+import java.util.Map;
+import java.util.Optional;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ExecutionException;
 import java.util.concurrent.TimeUnit;
@@ -24,44 +25,44 @@ class CounterLookupTests {
 
     private final List<Runnable> started = new ArrayList<>();
 
-    private final CounterLookup lookup = new CounterLookup(names -> {
+    private final CounterLookup<String> lookup = new CounterLookup<String>(names -> {
         statements.add(List.of(names));
-        return Set.of("exists");
+        return Map.of("exists", "its row");
     }, started::add);
 
     @Test
     void namesWaitingTogetherAreLookedUpInOneStatementAndANameAskedTwiceOnce() throws Exception {
-        CompletableFuture<Boolean> exists = lookup.exists("exists");
-        CompletableFuture<Boolean> absent = lookup.exists("absent");
-        CompletableFuture<Boolean> again = lookup.exists("absent");
+        CompletableFuture<Optional<String>> exists = lookup.exists("exists");
+        CompletableFuture<Optional<String>> absent = lookup.exists("absent");
+        CompletableFuture<Optional<String>> again = lookup.exists("absent");
 
         assertThat(started).hasSize(1);
         runStarted();
 
         assertThat(statements).containsExactly(List.of("exists", "absent"));
-        assertThat(exists.get(1, TimeUnit.SECONDS)).isTrue();
-        assertThat(absent.get(1, TimeUnit.SECONDS)).isFalse();
-        assertThat(again.get(1, TimeUnit.SECONDS)).isFalse();
+        assertThat(exists.get(1, TimeUnit.SECONDS)).isPresent();
+        assertThat(absent.get(1, TimeUnit.SECONDS)).isEmpty();
+        assertThat(again.get(1, TimeUnit.SECONDS)).isEmpty();
     }
 
     @Test
     void aNameAskedForWhileAStatementIsInFlightGoesIntoTheNextAndNoAbsenceIsRemembered() throws Exception {
-        List<CompletableFuture<Boolean>> during = new ArrayList<>();
-        AtomicReference<CounterLookup> self = new AtomicReference<>();
-        CounterLookup asking = new CounterLookup(names -> {
+        List<CompletableFuture<Optional<String>>> during = new ArrayList<>();
+        AtomicReference<CounterLookup<String>> self = new AtomicReference<>();
+        CounterLookup<String> asking = new CounterLookup<String>(names -> {
             statements.add(List.of(names));
             if (statements.size() == 1) {
                 // Asked while the first statement runs, which may have missed the counter
                 during.add(self.get().exists("absent"));
             }
-            return Set.of();
+            return Map.of();
         }, started::add);
         self.set(asking);
-        CompletableFuture<Boolean> first = asking.exists("absent");
+        CompletableFuture<Optional<String>> first = asking.exists("absent");
         runStarted();
 
-        assertThat(first.get(1, TimeUnit.SECONDS)).isFalse();
-        assertThat(during.getFirst().get(1, TimeUnit.SECONDS)).isFalse();
+        assertThat(first.get(1, TimeUnit.SECONDS)).isEmpty();
+        assertThat(during.getFirst().get(1, TimeUnit.SECONDS)).isEmpty();
         assertThat(statements).containsExactly(List.of("absent"), List.of("absent"));
         asking.exists("absent");
         runStarted();
@@ -92,33 +93,33 @@ class CounterLookupTests {
 
     @Test
     void aWaiterThatGivesUpLeavesTheOthersTheirAnswer() throws Exception {
-        CompletableFuture<Boolean> gaveUp = lookup.exists("exists");
-        CompletableFuture<Boolean> waits = lookup.exists("exists");
+        CompletableFuture<Optional<String>> gaveUp = lookup.exists("exists");
+        CompletableFuture<Optional<String>> waits = lookup.exists("exists");
         gaveUp.cancel(false);
         runStarted();
 
-        assertThat(waits.get(1, TimeUnit.SECONDS)).isTrue();
+        assertThat(waits.get(1, TimeUnit.SECONDS)).isPresent();
     }
 
     @Test
     void aFailedStatementFailsItsNamesAndTheNextOnesAreLookedUpAgain() throws Exception {
         IllegalStateException down = new IllegalStateException("database down");
-        CounterLookup failing = new CounterLookup(names -> {
+        CounterLookup<String> failing = new CounterLookup<String>(names -> {
             statements.add(List.of(names));
             if (statements.size() == 1) {
                 throw down;
             }
-            return Set.of("exists");
+            return Map.of("exists", "its row");
         }, started::add);
-        CompletableFuture<Boolean> failed = failing.exists("exists");
+        CompletableFuture<Optional<String>> failed = failing.exists("exists");
         runStarted();
         assertThatExceptionOfType(ExecutionException.class).isThrownBy(() -> failed.get(1, TimeUnit.SECONDS))
             .havingCause()
             .isSameAs(down);
 
-        CompletableFuture<Boolean> again = failing.exists("exists");
+        CompletableFuture<Optional<String>> again = failing.exists("exists");
         runStarted();
-        assertThat(again.get(1, TimeUnit.SECONDS)).isTrue();
+        assertThat(again.get(1, TimeUnit.SECONDS)).isPresent();
     }
 
     private void runStarted() {

@@ -46,7 +46,7 @@ class CounterServiceTests {
         try (CounterService service = service(registry)) {
             long before = service.current("service-a").getValue();
 
-            Block block = service.next("service-a", 3, null);
+            Block block = service.next("service-a", 3, null, null);
 
             assertThat(block.first()).isEqualTo(before + 1);
             assertThat(block.last()).isEqualTo(before + 3);
@@ -63,7 +63,7 @@ class CounterServiceTests {
         // A malformed name never gets here: RequestedCounter answers it 400
         try (CounterService service = service(new SimpleMeterRegistry())) {
             assertThatExceptionOfType(UnknownCounterException.class)
-                .isThrownBy(() -> service.next("service-c", 1, null));
+                .isThrownBy(() -> service.next("service-c", 1, null, null));
             assertThatExceptionOfType(UnknownCounterException.class).isThrownBy(() -> service.current("service-c"));
             assertThatExceptionOfType(UnknownCounterException.class)
                 .isThrownBy(() -> service.requireKnown(NEVER_CREATED));
@@ -78,9 +78,9 @@ class CounterServiceTests {
         try (CounterService service = service(registry)) {
             assertThatExceptionOfType(UnknownCounterException.class).isThrownBy(() -> service.requireKnown(elsewhere));
             // Created through another instance
-            AppInstance.shared().context().getBean(CounterRepository.class).create(elsewhere, 41);
+            AppInstance.shared().context().getBean(CounterRepository.class).create(elsewhere, new CounterSettings(41));
 
-            assertThat(service.next(elsewhere, 1, null)).isEqualTo(new Block(elsewhere, 42, 42));
+            assertThat(service.next(elsewhere, 1, null, null)).isEqualTo(new Block(elsewhere, "", 42, 42, false));
             assertThat(registry.get("counter.numbers.issued").tag("counter", CounterMeters.OTHER).counter().count())
                 .isEqualTo(1);
             assertThat(registry.find("counter.numbers.issued").tag("counter", elsewhere).counter()).isNull();
@@ -100,10 +100,10 @@ class CounterServiceTests {
             try (ExecutorService clients = Executors.newVirtualThreadPerTaskExecutor()) {
                 for (int i = 1; i <= 10_000; i++) {
                     String name = prefix + i;
-                    taken.add(clients.submit(() -> service.next(name, 1, null)));
+                    taken.add(clients.submit(() -> service.next(name, 1, null, null)));
                 }
                 for (int i = 1; i <= 10_000; i++) {
-                    assertThat(taken.get(i - 1).get()).isEqualTo(new Block(prefix + i, 1, 1));
+                    assertThat(taken.get(i - 1).get()).isEqualTo(new Block(prefix + i, "", 1, 1, false));
                 }
             }
 
@@ -118,7 +118,7 @@ class CounterServiceTests {
 
     private static CounterService service(SimpleMeterRegistry registry) {
         CounterRepository repository = AppInstance.shared().context().getBean(CounterRepository.class);
-        COUNTERS.forEach(name -> repository.create(name, 0));
+        COUNTERS.forEach(name -> repository.create(name, new CounterSettings(0)));
         // The bound itself is the await tests' subject: here a cold first statement on a
         // loaded machine must not turn into a 503
         CounterProperties properties = new Binder(new MapConfigurationPropertySource(

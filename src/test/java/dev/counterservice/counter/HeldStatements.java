@@ -108,7 +108,7 @@ final class HeldStatements
         List<Result> results = new ArrayList<>();
         long value = values.getOrDefault(counter, 0L);
         for (Demand demand : demands) {
-            results.add(new Result.Served(new Block(counter, value + 1, value + demand.count())));
+            results.add(new Result.Served(new Block(counter, "", value + 1, value + demand.count(), false)));
             value += demand.count();
         }
         values.put(counter, value);
@@ -147,7 +147,7 @@ final class HeldStatements
      * tag are used.
      */
     CounterAllocator allocator(String counter, String tag) {
-        return new CounterAllocator(counter, null,
+        return new CounterAllocator(counter, CounterSettings.DEFAULT, null,
                 new Binder(new MapConfigurationPropertySource(Map.of())).bindOrCreate("counter",
                         CounterProperties.class),
                 meters.computeIfAbsent(tag, name -> CounterMeters.register(name, registry)), null);

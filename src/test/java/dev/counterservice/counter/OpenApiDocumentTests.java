@@ -133,32 +133,34 @@ class OpenApiDocumentTests {
     private void stub(Outcome outcome) {
         reset(counters, admin, adminAccess);
         given(adminAccess.mayAdminister()).willReturn(outcome != Outcome.ADMIN_OFF);
-        given(counters.next(anyString(), anyInt(), any())).willReturn(new Block("orders", 1, 1));
-        given(counters.current(anyString())).willReturn(new CounterRow("orders", 1, 0));
-        given(counters.page(anyString(), anyInt())).willReturn(List.of(new CounterRow("orders", 1, 0)));
-        given(admin.create(anyString(), any()))
-            .willReturn(new CounterAdmin.Created(new CounterRow("orders", 0, 0), outcome != Outcome.EXISTS));
-        given(admin.advance(anyString(), anyLong())).willReturn(new CounterRow("orders", 5, 0));
+        given(counters.next(anyString(), anyInt(), any(), any())).willReturn(new Block("orders", "", 1, 1, false));
+        given(counters.current(anyString())).willReturn(new CounterRow("orders", 1, "", new CounterSettings(0)));
+        given(counters.page(anyString(), anyInt()))
+            .willReturn(List.of(new CounterRow("orders", 1, "", new CounterSettings(0))));
+        given(admin.create(anyString(), any())).willReturn(new CounterAdmin.Created(
+                new CounterRow("orders", 0, "", new CounterSettings(0)), outcome != Outcome.EXISTS));
+        given(admin.advance(anyString(), anyLong()))
+            .willReturn(new CounterRow("orders", 5, "", new CounterSettings(0)));
         switch (outcome) {
             case UNKNOWN -> {
                 UnknownCounterException unknown = new UnknownCounterException("orders");
-                given(counters.next(anyString(), anyInt(), any())).willThrow(unknown);
+                given(counters.next(anyString(), anyInt(), any(), any())).willThrow(unknown);
                 given(counters.current(anyString())).willThrow(unknown);
                 willThrow(unknown).given(counters).requireKnown(anyString());
                 given(admin.advance(anyString(), anyLong())).willThrow(unknown);
             }
             case CONFLICT -> {
-                given(counters.next(anyString(), anyInt(), any()))
+                given(counters.next(anyString(), anyInt(), any(), any()))
                     .willThrow(new CounterExhaustedException("orders", 1));
                 ErrorResponseException conflict = new ErrorResponseException(HttpStatus.CONFLICT);
                 given(admin.create(anyString(), any())).willThrow(conflict);
                 given(admin.advance(anyString(), anyLong())).willThrow(conflict);
             }
-            case KEY_REUSED -> given(counters.next(anyString(), anyInt(), any()))
+            case KEY_REUSED -> given(counters.next(anyString(), anyInt(), any(), any()))
                 .willThrow(IdempotencyKeyConflictException.reused("orders", 2));
             case UNAVAILABLE -> {
                 CounterUnavailableException unavailable = new CounterUnavailableException("No answer", null);
-                given(counters.next(anyString(), anyInt(), any())).willThrow(unavailable);
+                given(counters.next(anyString(), anyInt(), any(), any())).willThrow(unavailable);
                 given(counters.current(anyString())).willThrow(unavailable);
                 given(counters.page(anyString(), anyInt())).willThrow(unavailable);
                 given(admin.create(anyString(), any())).willThrow(unavailable);

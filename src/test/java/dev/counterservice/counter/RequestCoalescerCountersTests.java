@@ -40,20 +40,24 @@ class RequestCoalescerCountersTests {
         RequestCoalescer coalescer = shared(1000, 1);
         RequestCoalescer.CounterQueue a = coalescer.queue(allocator.allocator("a", CounterMeters.OTHER));
         RequestCoalescer.CounterQueue b = coalescer.queue(allocator.allocator("b", CounterMeters.OTHER));
-        CompletableFuture<Block> first = a.submit(1, null);
+        CompletableFuture<Block> first = a.submit(1, null, null);
         allocator.awaitBatches(1);
-        List<CompletableFuture<Block>> waiting = List.of(b.submit(2, null), a.submit(1, null), b.submit(1, "k"));
+        List<CompletableFuture<Block>> waiting = List.of(b.submit(2, null, null), a.submit(1, null, null),
+                b.submit(1, "k", null));
 
         allocator.release();
 
-        assertThat(first.get(WAIT.toMillis(), TimeUnit.MILLISECONDS)).isEqualTo(new Block("a", 1, 1));
-        assertThat(waiting.get(0).get(WAIT.toMillis(), TimeUnit.MILLISECONDS)).isEqualTo(new Block("b", 1, 2));
-        assertThat(waiting.get(1).get(WAIT.toMillis(), TimeUnit.MILLISECONDS)).isEqualTo(new Block("a", 2, 2));
-        assertThat(waiting.get(2).get(WAIT.toMillis(), TimeUnit.MILLISECONDS)).isEqualTo(new Block("b", 3, 3));
+        assertThat(first.get(WAIT.toMillis(), TimeUnit.MILLISECONDS)).isEqualTo(new Block("a", "", 1, 1, false));
+        assertThat(waiting.get(0).get(WAIT.toMillis(), TimeUnit.MILLISECONDS))
+            .isEqualTo(new Block("b", "", 1, 2, false));
+        assertThat(waiting.get(1).get(WAIT.toMillis(), TimeUnit.MILLISECONDS))
+            .isEqualTo(new Block("a", "", 2, 2, false));
+        assertThat(waiting.get(2).get(WAIT.toMillis(), TimeUnit.MILLISECONDS))
+            .isEqualTo(new Block("b", "", 3, 3, false));
         // The counters in the order they got requests, each with its demands in order
         assertThat(allocator.counters).containsExactly(List.of("a"), List.of("b", "a"));
-        assertThat(allocator.batches.get(1)).containsExactly(new Demand(2, null), new Demand(1, "k"),
-                new Demand(1, null));
+        assertThat(allocator.batches.get(1)).containsExactly(new Demand(2, null, null), new Demand(1, "k", null),
+                new Demand(1, null, null));
     }
 
     @Test
@@ -61,11 +65,11 @@ class RequestCoalescerCountersTests {
         RequestCoalescer coalescer = shared(1000, 2);
         RequestCoalescer.CounterQueue a = coalescer.queue(allocator.allocator("a", CounterMeters.OTHER));
         RequestCoalescer.CounterQueue b = coalescer.queue(allocator.allocator("b", CounterMeters.OTHER));
-        CompletableFuture<Block> first = a.submit(1, null);
+        CompletableFuture<Block> first = a.submit(1, null, null);
         allocator.awaitBatches(1);
 
-        CompletableFuture<Block> second = a.submit(1, null);
-        CompletableFuture<Block> beside = b.submit(1, null);
+        CompletableFuture<Block> second = a.submit(1, null, null);
+        CompletableFuture<Block> beside = b.submit(1, null, null);
         allocator.awaitBatches(2);
         Thread.sleep(50);
 
@@ -86,12 +90,13 @@ class RequestCoalescerCountersTests {
         }
         List<CompletableFuture<Block>> requests = new ArrayList<>();
         for (RequestCoalescer.CounterQueue queue : queues) {
-            requests.add(queue.submit(1, null));
+            requests.add(queue.submit(1, null, null));
         }
         allocator.release();
 
         for (int i = 0; i < requests.size(); i++) {
-            assertThat(requests.get(i).get(WAIT.toMillis(), TimeUnit.MILLISECONDS)).isEqualTo(new Block("c" + i, 1, 1));
+            assertThat(requests.get(i).get(WAIT.toMillis(), TimeUnit.MILLISECONDS))
+                .isEqualTo(new Block("c" + i, "", 1, 1, false));
         }
         assertThat(allocator.mostInFlight).hasValueLessThanOrEqualTo(2);
         // Held until released, the first two batches took a request each; the rest
@@ -104,10 +109,10 @@ class RequestCoalescerCountersTests {
         RequestCoalescer coalescer = shared(3, 1);
         RequestCoalescer.CounterQueue a = coalescer.queue(allocator.allocator("a", CounterMeters.OTHER));
         RequestCoalescer.CounterQueue b = coalescer.queue(allocator.allocator("b", CounterMeters.OTHER));
-        CompletableFuture<Block> first = a.submit(1, null);
+        CompletableFuture<Block> first = a.submit(1, null, null);
         allocator.awaitBatches(1);
-        List<CompletableFuture<Block>> waiting = List.of(b.submit(1, null), b.submit(1, null), a.submit(1, null),
-                a.submit(1, null));
+        List<CompletableFuture<Block>> waiting = List.of(b.submit(1, null, null), b.submit(1, null, null),
+                a.submit(1, null, null), a.submit(1, null, null));
         allocator.release();
 
         first.get(WAIT.toMillis(), TimeUnit.MILLISECONDS);
@@ -134,13 +139,16 @@ class RequestCoalescerCountersTests {
                 ObservationRegistry.NOOP);
         RequestCoalescer.CounterQueue full = coalescer.queue(allocator.allocator("full", CounterMeters.OTHER));
         RequestCoalescer.CounterQueue other = coalescer.queue(allocator.allocator("other", CounterMeters.OTHER));
-        List<CompletableFuture<Block>> requests = List.of(full.submit(1, null), other.submit(1, null),
-                full.submit(2, null));
+        List<CompletableFuture<Block>> requests = List.of(full.submit(1, null, null), other.submit(1, null, null),
+                full.submit(2, null, null));
         started.forEach(Runnable::run);
 
-        assertThat(requests.get(0).get(WAIT.toMillis(), TimeUnit.MILLISECONDS)).isEqualTo(new Block("full", 1, 1));
-        assertThat(requests.get(1).get(WAIT.toMillis(), TimeUnit.MILLISECONDS)).isEqualTo(new Block("other", 1, 1));
-        assertThat(requests.get(2).get(WAIT.toMillis(), TimeUnit.MILLISECONDS)).isEqualTo(new Block("full", 2, 3));
+        assertThat(requests.get(0).get(WAIT.toMillis(), TimeUnit.MILLISECONDS))
+            .isEqualTo(new Block("full", "", 1, 1, false));
+        assertThat(requests.get(1).get(WAIT.toMillis(), TimeUnit.MILLISECONDS))
+            .isEqualTo(new Block("other", "", 1, 1, false));
+        assertThat(requests.get(2).get(WAIT.toMillis(), TimeUnit.MILLISECONDS))
+            .isEqualTo(new Block("full", "", 2, 3, false));
         assertThat(allocator.counters).containsExactly(List.of("other"), List.of("full"), List.of("full"));
     }
 
@@ -159,9 +167,9 @@ class RequestCoalescerCountersTests {
         List<Runnable> started = new ArrayList<>();
         RequestCoalescer coalescer = new RequestCoalescer(statements, new Coalescing(true, 1000, 1), started::add,
                 observations);
-        coalescer.queue(allocator.allocator("configured", "configured")).submit(1, null);
-        coalescer.queue(allocator.allocator("x", CounterMeters.OTHER)).submit(1, null);
-        coalescer.queue(allocator.allocator("y", CounterMeters.OTHER)).submit(1, null);
+        coalescer.queue(allocator.allocator("configured", "configured")).submit(1, null, null);
+        coalescer.queue(allocator.allocator("x", CounterMeters.OTHER)).submit(1, null, null);
+        coalescer.queue(allocator.allocator("y", CounterMeters.OTHER)).submit(1, null, null);
         started.forEach(Runnable::run);
 
         assertThat(observed).extracting(commit -> commit.getLowCardinalityKeyValue("counter").getValue())

@@ -54,42 +54,45 @@ class RequestCoalescerTests {
     void aLoneRequestIsABatchOfItsOwn() throws Exception {
         allocator.release();
 
-        assertThat(coalescer(true, 1000).submit(3, null).get(WAIT.toMillis(), TimeUnit.MILLISECONDS))
-            .isEqualTo(new Block("c", 1, 3));
-        assertThat(allocator.batches).containsExactly(List.of(new Demand(3, null)));
+        assertThat(coalescer(true, 1000).submit(3, null, null).get(WAIT.toMillis(), TimeUnit.MILLISECONDS))
+            .isEqualTo(new Block("c", "", 1, 3, false));
+        assertThat(allocator.batches).containsExactly(List.of(new Demand(3, null, null)));
     }
 
     @Test
     void requestsArrivingDuringABatchShareTheNextAndGetTheirResultsInOrder() throws Exception {
         RequestCoalescer.CounterQueue coalescer = coalescer(true, 1000);
-        CompletableFuture<Block> first = coalescer.submit(1, null);
+        CompletableFuture<Block> first = coalescer.submit(1, null, null);
         allocator.awaitBatches(1);
         List<CompletableFuture<Block>> waiting = new ArrayList<>();
         for (int count : new int[] { 1, 2, 3 }) {
-            waiting.add(coalescer.submit(count, (count == 2) ? "k" : null));
+            waiting.add(coalescer.submit(count, (count == 2) ? "k" : null, null));
         }
         assertThat(allocator.registry.get("counter.requests.waiting").tag("counter", "c").gauge().value()).isEqualTo(3);
         assertThat(waiting).noneMatch(CompletableFuture::isDone);
 
         allocator.release();
 
-        assertThat(first.get(WAIT.toMillis(), TimeUnit.MILLISECONDS)).isEqualTo(new Block("c", 1, 1));
-        assertThat(waiting.get(0).get(WAIT.toMillis(), TimeUnit.MILLISECONDS)).isEqualTo(new Block("c", 2, 2));
-        assertThat(waiting.get(1).get(WAIT.toMillis(), TimeUnit.MILLISECONDS)).isEqualTo(new Block("c", 3, 4));
-        assertThat(waiting.get(2).get(WAIT.toMillis(), TimeUnit.MILLISECONDS)).isEqualTo(new Block("c", 5, 7));
-        assertThat(allocator.batches).containsExactly(List.of(new Demand(1, null)),
-                List.of(new Demand(1, null), new Demand(2, "k"), new Demand(3, null)));
+        assertThat(first.get(WAIT.toMillis(), TimeUnit.MILLISECONDS)).isEqualTo(new Block("c", "", 1, 1, false));
+        assertThat(waiting.get(0).get(WAIT.toMillis(), TimeUnit.MILLISECONDS))
+            .isEqualTo(new Block("c", "", 2, 2, false));
+        assertThat(waiting.get(1).get(WAIT.toMillis(), TimeUnit.MILLISECONDS))
+            .isEqualTo(new Block("c", "", 3, 4, false));
+        assertThat(waiting.get(2).get(WAIT.toMillis(), TimeUnit.MILLISECONDS))
+            .isEqualTo(new Block("c", "", 5, 7, false));
+        assertThat(allocator.batches).containsExactly(List.of(new Demand(1, null, null)),
+                List.of(new Demand(1, null, null), new Demand(2, "k", null), new Demand(3, null, null)));
         assertThat(allocator.registry.get("counter.requests.waiting").tag("counter", "c").gauge().value()).isZero();
     }
 
     @Test
     void aBatchServesAtMostMaxBatchRequests() throws Exception {
         RequestCoalescer.CounterQueue coalescer = coalescer(true, 2);
-        CompletableFuture<Block> first = coalescer.submit(1, null);
+        CompletableFuture<Block> first = coalescer.submit(1, null, null);
         allocator.awaitBatches(1);
         List<CompletableFuture<Block>> waiting = new ArrayList<>();
         for (int i = 0; i < 5; i++) {
-            waiting.add(coalescer.submit(1, null));
+            waiting.add(coalescer.submit(1, null, null));
         }
         allocator.release();
         first.get(WAIT.toMillis(), TimeUnit.MILLISECONDS);
@@ -103,11 +106,11 @@ class RequestCoalescerTests {
     @Test
     void onlyOneBatchOfACounterIsInFlightAtATime() throws Exception {
         RequestCoalescer.CounterQueue coalescer = coalescer(true, 1000);
-        CompletableFuture<Block> first = coalescer.submit(1, null);
+        CompletableFuture<Block> first = coalescer.submit(1, null, null);
         allocator.awaitBatches(1);
         List<CompletableFuture<Block>> waiting = new ArrayList<>();
         for (int i = 0; i < 3; i++) {
-            waiting.add(coalescer.submit(1, null));
+            waiting.add(coalescer.submit(1, null, null));
             Thread.sleep(20);
         }
 
@@ -125,7 +128,7 @@ class RequestCoalescerTests {
         RequestCoalescer.CounterQueue coalescer = coalescer(false, 1000);
         List<CompletableFuture<Block>> requests = new ArrayList<>();
         for (int i = 0; i < 3; i++) {
-            requests.add(coalescer.submit(2, null));
+            requests.add(coalescer.submit(2, null, null));
         }
         // All three are with the allocator at once: none waits for another
         allocator.awaitBatches(3);
@@ -136,16 +139,16 @@ class RequestCoalescerTests {
             firsts.add(request.get(WAIT.toMillis(), TimeUnit.MILLISECONDS).first());
         }
         assertThat(firsts).containsExactlyInAnyOrder(1L, 3L, 5L);
-        assertThat(allocator.batches).containsOnly(List.of(new Demand(2, null)));
+        assertThat(allocator.batches).containsOnly(List.of(new Demand(2, null, null)));
     }
 
     @Test
     void aFailedBatchFailsEveryRequestInItAndTheQueueCarriesOn() throws Exception {
         RequestCoalescer.CounterQueue coalescer = coalescer(true, 1000);
-        CompletableFuture<Block> first = coalescer.submit(1, null);
+        CompletableFuture<Block> first = coalescer.submit(1, null, null);
         allocator.awaitBatches(1);
-        CompletableFuture<Block> second = coalescer.submit(1, "k");
-        CompletableFuture<Block> third = coalescer.submit(1, null);
+        CompletableFuture<Block> second = coalescer.submit(1, "k", null);
+        CompletableFuture<Block> third = coalescer.submit(1, null, null);
         DataAccessResourceFailureException lost = new DataAccessResourceFailureException("connection lost");
         allocator.next(new Outcome.Failed(lost));
         allocator.release();
@@ -158,8 +161,8 @@ class RequestCoalescerTests {
                 .isSameAs(lost);
         }
         // The queue carries on, and the failed request's key is free again
-        assertThat(coalescer.submit(1, "k").get(WAIT.toMillis(), TimeUnit.MILLISECONDS))
-            .isEqualTo(new Block("c", 2, 2));
+        assertThat(coalescer.submit(1, "k", null).get(WAIT.toMillis(), TimeUnit.MILLISECONDS))
+            .isEqualTo(new Block("c", "", 2, 2, false));
     }
 
     @Test
@@ -170,19 +173,20 @@ class RequestCoalescerTests {
         RequestCoalescer.CounterQueue coalescer = coalescer(true, 1000);
 
         assertThatExceptionOfType(ExecutionException.class)
-            .isThrownBy(() -> coalescer.submit(1, null).get(WAIT.toMillis(), TimeUnit.MILLISECONDS))
+            .isThrownBy(() -> coalescer.submit(1, null, null).get(WAIT.toMillis(), TimeUnit.MILLISECONDS))
             .havingCause()
             .isSameAs(bug);
-        assertThat(coalescer.submit(1, null).get(WAIT.toMillis(), TimeUnit.MILLISECONDS))
-            .isEqualTo(new Block("c", 1, 1));
+        assertThat(coalescer.submit(1, null, null).get(WAIT.toMillis(), TimeUnit.MILLISECONDS))
+            .isEqualTo(new Block("c", "", 1, 1, false));
     }
 
     @Test
     void aRefusedBatchAnswersEveryRequestWithTheRefusal() throws Exception {
         RequestCoalescer.CounterQueue coalescer = coalescer(true, 1000);
-        CompletableFuture<Block> first = coalescer.submit(1, null);
+        CompletableFuture<Block> first = coalescer.submit(1, null, null);
         allocator.awaitBatches(1);
-        List<CompletableFuture<Block>> refused = List.of(coalescer.submit(1, null), coalescer.submit(2, "k"));
+        List<CompletableFuture<Block>> refused = List.of(coalescer.submit(1, null, null),
+                coalescer.submit(2, "k", null));
         CounterUnavailableException problem = new CounterUnavailableException("The database server changed", null);
         allocator.next(new Outcome.Refused("standby", problem));
         allocator.release();
@@ -199,32 +203,32 @@ class RequestCoalescerTests {
     @Test
     void anExhaustedBatchIsSentAgainOneRequestAtATimeSoThoseThatFitSucceed() throws Exception {
         RequestCoalescer.CounterQueue coalescer = coalescer(true, 1000);
-        CompletableFuture<Block> first = coalescer.submit(1, null);
+        CompletableFuture<Block> first = coalescer.submit(1, null, null);
         allocator.awaitBatches(1);
-        CompletableFuture<Block> tooBig = coalescer.submit(5, null);
-        CompletableFuture<Block> fits = coalescer.submit(1, null);
+        CompletableFuture<Block> tooBig = coalescer.submit(5, null, null);
+        CompletableFuture<Block> fits = coalescer.submit(1, null, null);
         allocator.next(new Outcome.Exhausted(), new Outcome.Exhausted());
         allocator.release();
 
-        assertThat(first.get(WAIT.toMillis(), TimeUnit.MILLISECONDS)).isEqualTo(new Block("c", 1, 1));
+        assertThat(first.get(WAIT.toMillis(), TimeUnit.MILLISECONDS)).isEqualTo(new Block("c", "", 1, 1, false));
         assertThatExceptionOfType(ExecutionException.class)
             .isThrownBy(() -> tooBig.get(WAIT.toMillis(), TimeUnit.MILLISECONDS))
             .withCauseInstanceOf(CounterExhaustedException.class)
             .satisfies(ex -> assertThat(((CounterExhaustedException) ex.getCause()).getBody().getDetail())
                 .contains("fewer than 5 numbers"));
-        assertThat(fits.get(WAIT.toMillis(), TimeUnit.MILLISECONDS)).isEqualTo(new Block("c", 2, 2));
+        assertThat(fits.get(WAIT.toMillis(), TimeUnit.MILLISECONDS)).isEqualTo(new Block("c", "", 2, 2, false));
         assertThat(allocator.batches).extracting(List::size).containsExactly(1, 2, 1, 1);
     }
 
     @Test
     void aKeyUsedForAnotherCountIs422ForThatRequestOnly() throws Exception {
         RequestCoalescer.CounterQueue coalescer = coalescer(true, 1000);
-        CompletableFuture<Block> first = coalescer.submit(1, null);
+        CompletableFuture<Block> first = coalescer.submit(1, null, null);
         allocator.awaitBatches(1);
-        CompletableFuture<Block> reused = coalescer.submit(3, "k");
-        CompletableFuture<Block> other = coalescer.submit(1, null);
-        allocator
-            .next(new Outcome.Committed(List.of(new Result.KeyReused(2), new Result.Served(new Block("c", 2, 2)))));
+        CompletableFuture<Block> reused = coalescer.submit(3, "k", null);
+        CompletableFuture<Block> other = coalescer.submit(1, null, null);
+        allocator.next(new Outcome.Committed(
+                List.of(new Result.KeyReused(2), new Result.Served(new Block("c", "", 2, 2, false)))));
         allocator.release();
         first.get(WAIT.toMillis(), TimeUnit.MILLISECONDS);
 
@@ -236,48 +240,49 @@ class RequestCoalescerTests {
                 assertThat(conflict.getStatusCode().value()).isEqualTo(422);
                 assertThat(conflict.getBody().getDetail()).contains("count=2 on counter 'c'");
             });
-        assertThat(other.get(WAIT.toMillis(), TimeUnit.MILLISECONDS)).isEqualTo(new Block("c", 2, 2));
+        assertThat(other.get(WAIT.toMillis(), TimeUnit.MILLISECONDS)).isEqualTo(new Block("c", "", 2, 2, false));
     }
 
     @Test
     void aKeyStillInFlightInThisInstanceIsAConflictUntilItIsAnswered() throws Exception {
         RequestCoalescer.CounterQueue coalescer = coalescer(true, 1000);
-        CompletableFuture<Block> first = coalescer.submit(1, "k");
+        CompletableFuture<Block> first = coalescer.submit(1, "k", null);
         allocator.awaitBatches(1);
 
         assertThatExceptionOfType(ExecutionException.class)
-            .isThrownBy(() -> coalescer.submit(1, "k").get(WAIT.toMillis(), TimeUnit.MILLISECONDS))
+            .isThrownBy(() -> coalescer.submit(1, "k", null).get(WAIT.toMillis(), TimeUnit.MILLISECONDS))
             .withCauseInstanceOf(IdempotencyKeyConflictException.class)
             .satisfies(ex -> assertThat(((IdempotencyKeyConflictException) ex.getCause()).getStatusCode().value())
                 .isEqualTo(409));
-        assertThat(coalescer.submit(1, "other").isDone()).isFalse();
+        assertThat(coalescer.submit(1, "other", null).isDone()).isFalse();
         allocator.release();
 
-        assertThat(first.get(WAIT.toMillis(), TimeUnit.MILLISECONDS)).isEqualTo(new Block("c", 1, 1));
-        assertThat(coalescer.submit(1, "k").get(WAIT.toMillis(), TimeUnit.MILLISECONDS)).isNotNull();
+        assertThat(first.get(WAIT.toMillis(), TimeUnit.MILLISECONDS)).isEqualTo(new Block("c", "", 1, 1, false));
+        assertThat(coalescer.submit(1, "k", null).get(WAIT.toMillis(), TimeUnit.MILLISECONDS)).isNotNull();
     }
 
     @Test
     void aRequestCancelledBeforeItsBatchLeftIsNotSentAndFreesItsKey() throws Exception {
         RequestCoalescer.CounterQueue coalescer = coalescer(true, 1000);
-        CompletableFuture<Block> first = coalescer.submit(1, null);
+        CompletableFuture<Block> first = coalescer.submit(1, null, null);
         allocator.awaitBatches(1);
-        coalescer.submit(5, "k").cancel(false);
-        CompletableFuture<Block> kept = coalescer.submit(1, null);
+        coalescer.submit(5, "k", null).cancel(false);
+        CompletableFuture<Block> kept = coalescer.submit(1, null, null);
         allocator.release();
 
         first.get(WAIT.toMillis(), TimeUnit.MILLISECONDS);
-        assertThat(kept.get(WAIT.toMillis(), TimeUnit.MILLISECONDS)).isEqualTo(new Block("c", 2, 2));
-        assertThat(allocator.batches).containsExactly(List.of(new Demand(1, null)), List.of(new Demand(1, null)));
-        assertThat(coalescer.submit(1, "k").get(WAIT.toMillis(), TimeUnit.MILLISECONDS))
-            .isEqualTo(new Block("c", 3, 3));
+        assertThat(kept.get(WAIT.toMillis(), TimeUnit.MILLISECONDS)).isEqualTo(new Block("c", "", 2, 2, false));
+        assertThat(allocator.batches).containsExactly(List.of(new Demand(1, null, null)),
+                List.of(new Demand(1, null, null)));
+        assertThat(coalescer.submit(1, "k", null).get(WAIT.toMillis(), TimeUnit.MILLISECONDS))
+            .isEqualTo(new Block("c", "", 3, 3, false));
     }
 
     @Test
     void aQuietCounterHoldsNoThread() throws Exception {
         allocator.release();
         RequestCoalescer.CounterQueue coalescer = coalescer(true, 1000);
-        coalescer.submit(1, null).get(WAIT.toMillis(), TimeUnit.MILLISECONDS);
+        coalescer.submit(1, null, null).get(WAIT.toMillis(), TimeUnit.MILLISECONDS);
 
         // The batch loop has returned its thread to the executor
         allocator.threads.shutdown();
@@ -295,12 +300,12 @@ class RequestCoalescerTests {
         Observation request = Observation.start("http.server.requests", observations);
         CompletableFuture<Block> failed;
         try (Observation.Scope scope = request.openScope()) {
-            failed = coalescer.submit(2, null);
+            failed = coalescer.submit(2, null, null);
         }
 
         assertThatExceptionOfType(ExecutionException.class)
             .isThrownBy(() -> failed.get(WAIT.toMillis(), TimeUnit.MILLISECONDS));
-        coalescer.submit(1, null).get(WAIT.toMillis(), TimeUnit.MILLISECONDS);
+        coalescer.submit(1, null, null).get(WAIT.toMillis(), TimeUnit.MILLISECONDS);
 
         assertThat(observed).hasSize(2).allSatisfy(commit -> {
             assertThat(commit.getName()).isEqualTo("counter.commit");

@@ -7,6 +7,7 @@ import java.sql.Connection;
 import java.sql.DriverManager;
 import java.sql.SQLException;
 import java.time.Duration;
+import java.util.ArrayList;
 import java.util.Comparator;
 import java.util.List;
 import java.util.stream.Stream;
@@ -27,20 +28,32 @@ public final class LocalPostgres {
 
     private final int port;
 
-    private LocalPostgres(Path bin, Path dataDir, int port) {
+    /** Variables the server runs with ({@code NAME=value}), such as a shifted clock's. */
+    private final List<String> environment;
+
+    private LocalPostgres(Path bin, Path dataDir, int port, List<String> environment) {
         this.bin = bin;
         this.dataDir = dataDir;
         this.port = port;
+        this.environment = environment;
     }
 
     /** Creates a new cluster in a temporary directory and starts it. */
     public static LocalPostgres start() {
+        return start(List.of());
+    }
+
+    /**
+     * Creates a new cluster in a temporary directory and starts it with the variables
+     * {@code environment} ({@code NAME=value}), e.g. a {@link ShiftedClock}'s.
+     */
+    public static LocalPostgres start(List<String> environment) {
         Path bin = findBin();
         if (bin == null) {
             throw new IllegalStateException("No PostgreSQL server binaries: set PG_BIN, install PostgreSQL "
                     + "(Debian: apt-get install -y postgresql), or put Maven Central's on the class path");
         }
-        LocalPostgres server = inNewDirectory(bin);
+        LocalPostgres server = inNewDirectory(bin, environment);
         server.run(bin.resolve("initdb").toString(), "-D", server.dataDir.toString(), "-U", "postgres", "-A", "trust",
                 "-E", "UTF8", "--no-sync", "--no-instructions");
         server.startServer();
@@ -53,7 +66,7 @@ public final class LocalPostgres {
      * {@code applicationName} (the name {@code synchronous_standby_names} uses).
      */
     public LocalPostgres startStandby(String applicationName) {
-        LocalPostgres standby = inNewDirectory(bin);
+        LocalPostgres standby = inNewDirectory(bin, environment);
         standby.restartAsStandbyOf(this, applicationName);
         return standby;
     }
@@ -76,8 +89,9 @@ public final class LocalPostgres {
         startServer();
     }
 
-    private static LocalPostgres inNewDirectory(Path bin) {
-        LocalPostgres server = new LocalPostgres(bin, PostgresUser.temporaryDirectory("counter-pg-"), Ports.free());
+    private static LocalPostgres inNewDirectory(Path bin, List<String> environment) {
+        LocalPostgres server = new LocalPostgres(bin, PostgresUser.temporaryDirectory("counter-pg-"), Ports.free(),
+                List.copyOf(environment));
         Runtime.getRuntime().addShutdownHook(new Thread(server::close));
         return server;
     }
@@ -115,9 +129,16 @@ public final class LocalPostgres {
      * restarted pod would.
      */
     public void startServer() {
-        run(bin.resolve("pg_ctl").toString(), "-D", dataDir.toString(), "-l", dataDir.resolve("server.log").toString(),
-                "-o", "-p %d -k %s -c listen_addresses=127.0.0.1 -c max_connections=200".formatted(port, dataDir), "-w",
-                "-t", "30", "start");
+        List<String> command = new ArrayList<>();
+        if (!environment.isEmpty()) {
+            command.add("env");
+            command.addAll(environment);
+        }
+        command.addAll(List.of(bin.resolve("pg_ctl").toString(), "-D", dataDir.toString(), "-l",
+                dataDir.resolve("server.log").toString(), "-o",
+                "-p %d -k %s -c listen_addresses=127.0.0.1 -c max_connections=200".formatted(port, dataDir), "-w", "-t",
+                "30", "start"));
+        run(command.toArray(String[]::new));
     }
 
     /**
