@@ -36,6 +36,8 @@ class MappedRoutesIntegrationTests {
     private static final Set<String> EXPECTED = Set.of("GET /", "GET /next", "POST /next", "HEAD /next",
             "GET /counters/{name}/next", "POST /counters/{name}/next", "HEAD /counters/{name}/next",
             "GET /counters/{name}", "PUT /counters/{name}", "POST /counters/{name}/advance", "GET /counters",
+            "GET /counters/{name}/ledger", "GET /counters/{name}/ledger/check",
+            "POST /counters/{name}/numbers/{value}/void",
             // The OpenAPI document, which describes every route above
             // (web.ApiDocumentController)
             "GET /v3/api-docs", "GET /v3/api-docs.yaml",
@@ -84,7 +86,8 @@ class MappedRoutesIntegrationTests {
         for (String route : EXPECTED) {
             String[] methodAndPath = route.split(" ");
             String method = methodAndPath[0].equals("*") ? "GET" : methodAndPath[0];
-            HttpResponse<String> response = instance.send(method, methodAndPath[1].replace("{name}", "default"));
+            HttpResponse<String> response = instance.send(method,
+                    methodAndPath[1].replace("{name}", "default").replace("{value}", "1"));
 
             assertThat(response.headers().firstValue(HttpHeaders.CACHE_CONTROL)).as(route).hasValue("no-store");
             assertThat(response.headers().firstValue("X-Content-Type-Options")).as(route).hasValue("nosniff");
