@@ -5,6 +5,8 @@ import java.sql.DriverManager;
 import java.sql.SQLException;
 import java.sql.Statement;
 import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
 
 import ch.qos.logback.classic.Level;
 import org.slf4j.Logger;
@@ -115,6 +117,22 @@ public record TestDatabase(String jdbcUrl, String username, String password, Str
                 throw new IllegalStateException("No row for: " + sql);
             }
             return result.getLong(1);
+        }
+        catch (SQLException ex) {
+            throw new IllegalStateException("Could not run: " + sql, ex);
+        }
+    }
+
+    /** Reads a column of text, e.g. rows of the ledger put as one string each. */
+    public List<String> queryForStrings(String sql) {
+        try (Connection connection = DriverManager.getConnection(jdbcUrl, username, password);
+                Statement statement = connection.createStatement();
+                var result = statement.executeQuery(sql)) {
+            List<String> rows = new ArrayList<>();
+            while (result.next()) {
+                rows.add(result.getString(1));
+            }
+            return rows;
         }
         catch (SQLException ex) {
             throw new IllegalStateException("Could not run: " + sql, ex);
