@@ -99,14 +99,19 @@ public record CounterProperties(
             @DefaultValue("0") @Min(0) long start, String period, String timeZone, String format,
             @DefaultValue("false") boolean audit, @Min(0) @Max(1_000_000_000_000L) Long fenceMargin) {
 
+        /** Its settings; an empty text is unset, as an environment variable may be. */
         CounterSettings settings() {
             try {
-                return CounterSettings.of(start, period, timeZone, format, audit, fenceMargin);
+                return CounterSettings.of(start, period, unset(timeZone), unset(format), audit, fenceMargin);
             }
             catch (InvalidRequestException ex) {
                 throw new IllegalArgumentException(
                         "The counter '" + name + "' (counter.counters): " + ex.getBody().getDetail());
             }
+        }
+
+        private static String unset(String text) {
+            return (text == null || text.isEmpty()) ? null : text;
         }
     }
 

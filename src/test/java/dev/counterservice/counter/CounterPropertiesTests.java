@@ -39,6 +39,15 @@ class CounterPropertiesTests {
     }
 
     @Test
+    void refusesToStartWithAFaultySeries() {
+        context.withPropertyValues("counter.counters[0].name=invoice", "counter.counters[0].format=INV-")
+            .run(started -> assertThat(started).getFailure()
+                .rootCause()
+                .hasMessageContaining("'invoice'")
+                .hasMessageContaining("has no {value}"));
+    }
+
+    @Test
     void refusesToStartWithAMalformedCounterName() {
         context.withPropertyValues("counter.names=ok,Not OK")
             .run(started -> assertThat(started).getFailure()
@@ -63,14 +72,21 @@ class CounterPropertiesTests {
 
     @Test
     void countersWithSettingsComeAsTheChartGivesThemAndAnEmptyListOfNamesAddsNone() {
-        context
-            .withInitializer(started -> started.getEnvironment()
-                .getPropertySources()
-                .addFirst(new SystemEnvironmentPropertySource("chart-systemEnvironment",
-                        Map.of("COUNTER_NAMES", "", "COUNTER_COUNTERS_0_NAME", "default", "COUNTER_COUNTERS_0_START",
-                                "0", "COUNTER_COUNTERS_1_NAME", "invoices", "COUNTER_COUNTERS_1_START", "52000"))))
+        context.withInitializer(started -> started.getEnvironment()
+            .getPropertySources()
+            .addFirst(new SystemEnvironmentPropertySource("chart-systemEnvironment", Map.ofEntries(
+                    Map.entry("COUNTER_NAMES", ""), Map.entry("COUNTER_COUNTERS_0_NAME", "default"),
+                    Map.entry("COUNTER_COUNTERS_0_START", "0"), Map.entry("COUNTER_COUNTERS_0_PERIOD", "none"),
+                    Map.entry("COUNTER_COUNTERS_0_TIME_ZONE", ""), Map.entry("COUNTER_COUNTERS_0_FORMAT", ""),
+                    Map.entry("COUNTER_COUNTERS_0_AUDIT", "false"), Map.entry("COUNTER_COUNTERS_0_FENCE_MARGIN", ""),
+                    Map.entry("COUNTER_COUNTERS_1_NAME", "invoices"), Map.entry("COUNTER_COUNTERS_1_START", "52000"),
+                    Map.entry("COUNTER_COUNTERS_1_PERIOD", "yearly"),
+                    Map.entry("COUNTER_COUNTERS_1_TIME_ZONE", "Europe/Paris"),
+                    Map.entry("COUNTER_COUNTERS_1_FORMAT", "INV-{period}-{value:06}"),
+                    Map.entry("COUNTER_COUNTERS_1_AUDIT", "true"), Map.entry("COUNTER_COUNTERS_1_FENCE_MARGIN", "5")))))
             .run(started -> assertThat(started.getBean(CounterProperties.class).configured()).containsExactly(
-                    Map.entry("default", CounterSettings.DEFAULT), Map.entry("invoices", new CounterSettings(52000))));
+                    Map.entry("default", CounterSettings.DEFAULT), Map.entry("invoices", new CounterSettings(52000,
+                            Period.YEARLY, "Europe/Paris", "INV-{period}-{value:06}", true, 5L))));
     }
 
     @Test

@@ -1,6 +1,5 @@
 package dev.counterservice.faults;
 
-import java.time.Duration;
 import java.time.Year;
 import java.time.ZoneOffset;
 import java.util.HashMap;
@@ -38,8 +37,6 @@ import static org.assertj.core.api.Assertions.assertThat;
  */
 class AuditedLedgerFaultIntegrationTests {
 
-    private static final Duration START = Duration.ofSeconds(120);
-
     private static final String NEXT = "/counters/invoice/next";
 
     private static final String PERIOD = Year.now(ZoneOffset.UTC).toString();
@@ -61,8 +58,8 @@ class AuditedLedgerFaultIntegrationTests {
                 "spring.datasource.hikari.connection-timeout", "1000");
         first = AppProcess.start(database, properties);
         second = AppProcess.start(database, properties);
-        first.awaitReady(START);
-        second.awaitReady(START);
+        first.awaitReady(RetriedFaults.START);
+        second.awaitReady(RetriedFaults.START);
     }
 
     @AfterAll
@@ -75,34 +72,15 @@ class AuditedLedgerFaultIntegrationTests {
     @Test
     void postgresKilledAndRestarted() {
         long before = stored();
-        try (RetryingClients clients = RetryingClients.start(16, urls(), NEXT)) {
-            AppProcess.sleep(Duration.ofSeconds(1));
-            server.kill();
-            AppProcess.sleep(Duration.ofSeconds(1));
-            server.startServer();
-            AppProcess.sleep(Duration.ofSeconds(2));
-            clients.close();
-
-            assertThat(clients.retries()).as("the outage was seen").isNotEmpty();
-            assertLedgerExplainsEveryNumber(clients, before);
-        }
+        RetriedFaults.postgresKilledAndRestarted(server, List.of(first.baseUrl(), second.baseUrl()), NEXT,
+                clients -> assertLedgerExplainsEveryNumber(clients, before));
     }
 
     @Test
     void anInstanceKilledWithSigkillAndRestarted() {
         long before = stored();
-        try (RetryingClients clients = RetryingClients.start(16, urls(), NEXT)) {
-            AppProcess.sleep(Duration.ofSeconds(1));
-            first.kill();
-            AppProcess.sleep(Duration.ofSeconds(1));
-            first = first.restart().awaitReady(START);
-            AppProcess.sleep(Duration.ofSeconds(1));
-            clients.close();
-
-            assertThat(clients.retries()).as("requests to the killed instance failed")
-                .containsKey("connection or timeout");
-            assertLedgerExplainsEveryNumber(clients, before);
-        }
+        first = RetriedFaults.instanceKilledAndRestarted(first, second, NEXT,
+                clients -> assertLedgerExplainsEveryNumber(clients, before));
     }
 
     private static void assertLedgerExplainsEveryNumber(RetryingClients clients, long before) {
@@ -134,10 +112,6 @@ class AuditedLedgerFaultIntegrationTests {
                 .isNull();
         }
         assertThat(recorded).isEqualTo(answered);
-    }
-
-    private static List<String> urls() {
-        return List.of(first.baseUrl(), second.baseUrl());
     }
 
     private static long stored() {

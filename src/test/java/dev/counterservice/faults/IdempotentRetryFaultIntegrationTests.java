@@ -34,8 +34,6 @@ import static org.assertj.core.api.Assertions.assertThat;
 @ValueSource(booleans = { true, false })
 class IdempotentRetryFaultIntegrationTests {
 
-    private static final Duration START = Duration.ofSeconds(120);
-
     private static final String NEXT = "/counters/keyed/next";
 
     private static LocalPostgres server;
@@ -73,8 +71,8 @@ class IdempotentRetryFaultIntegrationTests {
                 Boolean.toString(coalescing));
         first = AppProcess.start(database.via(proxy.port()), properties);
         second = AppProcess.start(database.via(proxy.port()), properties);
-        first.awaitReady(START);
-        second.awaitReady(START);
+        first.awaitReady(RetriedFaults.START);
+        second.awaitReady(RetriedFaults.START);
     }
 
     @AfterParameterizedClassInvocation
@@ -86,17 +84,7 @@ class IdempotentRetryFaultIntegrationTests {
     @Test
     void postgresKilledAndRestarted() {
         long before = stored();
-        try (RetryingClients clients = RetryingClients.start(16, urls(), NEXT)) {
-            AppProcess.sleep(Duration.ofSeconds(1));
-            server.kill();
-            AppProcess.sleep(Duration.ofSeconds(1));
-            server.startServer();
-            AppProcess.sleep(Duration.ofSeconds(2));
-            clients.close();
-
-            assertThat(clients.retries()).as("the outage was seen").isNotEmpty();
-            assertExactlyOnce(clients, before);
-        }
+        RetriedFaults.postgresKilledAndRestarted(server, urls(), NEXT, clients -> assertExactlyOnce(clients, before));
     }
 
     @Test
@@ -119,18 +107,8 @@ class IdempotentRetryFaultIntegrationTests {
     @Test
     void anInstanceKilledWithSigkillAndRestarted() {
         long before = stored();
-        try (RetryingClients clients = RetryingClients.start(16, urls(), NEXT)) {
-            AppProcess.sleep(Duration.ofSeconds(1));
-            first.kill();
-            AppProcess.sleep(Duration.ofSeconds(1));
-            first = first.restart().awaitReady(START);
-            AppProcess.sleep(Duration.ofSeconds(1));
-            clients.close();
-
-            assertThat(clients.retries()).as("requests to the killed instance failed")
-                .containsKey("connection or timeout");
-            assertExactlyOnce(clients, before);
-        }
+        first = RetriedFaults.instanceKilledAndRestarted(first, second, NEXT,
+                clients -> assertExactlyOnce(clients, before));
     }
 
     private static void assertExactlyOnce(RetryingClients clients, long before) {
