@@ -5,6 +5,7 @@ import java.io.Writer;
 import java.net.URI;
 import java.nio.charset.StandardCharsets;
 import java.util.List;
+import java.util.Optional;
 
 import com.fasterxml.jackson.annotation.JsonInclude;
 import jakarta.servlet.http.HttpServletRequest;
@@ -71,7 +72,7 @@ class LedgerController {
         String next = null;
         if (page.more()) {
             next = UriComponentsBuilder.fromPath(LEDGER)
-                .queryParamIfPresent("period", java.util.Optional.of(period).filter(p -> !p.isEmpty()))
+                .queryParamIfPresent("period", Optional.of(period).filter(given -> !given.isEmpty()))
                 .queryParam("after", page.entries().getLast().getFirst())
                 .queryParam("limit", limit)
                 .buildAndExpand(counter)

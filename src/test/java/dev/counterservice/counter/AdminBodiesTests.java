@@ -52,6 +52,44 @@ class AdminBodiesTests {
     }
 
     @Test
+    void seriesSettingsAreTakenAndAnAuditedCounterFencesByNothingUnlessGiven() {
+        AdminBodies larger = new AdminBodies(DataSize.ofKilobytes(1));
+
+        assertThat(larger.settings(body("{\"start\": 5, \"period\": \"monthly\", \"timeZone\": \"Europe/Paris\", "
+                + "\"format\": \"{period}/{value}\", \"audit\": false, \"fenceMargin\": 7}")))
+            .isEqualTo(new CounterSettings(5, Period.MONTHLY, "Europe/Paris", "{period}/{value}", false, 7L));
+        assertThat(larger.settings(body("{\"audit\": true}")))
+            .isEqualTo(new CounterSettings(0, Period.NONE, "UTC", null, true, 0L));
+        assertThat(larger.settings(body("{\"audit\": true, \"fenceMargin\": 3}")).fenceMargin(10)).isEqualTo(3);
+        assertThat(larger.settings(body("{\"period\": \"none\"}"))).isEqualTo(CounterSettings.DEFAULT);
+        assertThat(CounterSettings.DEFAULT.fenceMargin(10)).isEqualTo(10);
+        assertThat(CounterSettings.DEFAULT.compiledFormat()).isNull();
+    }
+
+    @Test
+    void settingsThatDifferAreEachNamed() {
+        CounterSettings series = new CounterSettings(1, Period.DAILY, "Europe/Paris", "{value}", true, 0L);
+
+        assertThat(series.differences(series)).isEmpty();
+        assertThat(series.differences(CounterSettings.DEFAULT)).containsExactly("start is 1, not 0",
+                "period is 'daily', not 'none'", "timeZone is 'Europe/Paris', not 'UTC'",
+                "format is '{value}', not the default", "audit is true, not false",
+                "fenceMargin is 0, not the default");
+    }
+
+    @Test
+    void aReasonHasOneToFiveHundredCharacters() {
+        AdminBodies larger = new AdminBodies(DataSize.ofKilobytes(1));
+
+        assertThat(larger.reason(body("{\"reason\": \"x\"}"))).isEqualTo("x");
+        assertThat(larger.reason(body("{\"reason\": \"" + "x".repeat(500) + "\"}"))).hasSize(500);
+        for (String bad : new String[] { "", "{}", "{\"reason\": \" \"}", "{\"reason\": 5}",
+                "{\"reason\": \"" + "x".repeat(501) + "\"}" }) {
+            assertThatExceptionOfType(InvalidRequestException.class).as(bad).isThrownBy(() -> larger.reason(body(bad)));
+        }
+    }
+
+    @Test
     void aBodyOverTheLimitIs413AndOneAtTheLimitIsRead() {
         String padded = "{\"start\": 1" + " ".repeat(64 - 12) + "}";
         assertThat(padded).hasSize(64);

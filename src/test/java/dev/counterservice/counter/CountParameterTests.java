@@ -37,4 +37,17 @@ class CountParameterTests {
             .satisfies(ex -> assertThat(ex.getBody().getDetail()).isEqualTo("Give 'count' at most once"));
     }
 
+    @Test
+    void anAfterIsOneWholeNumberFromZeroToBigintsMaximum() {
+        assertThat(CountParameter.parseLong("after", new String[] { "0" })).isZero();
+        assertThat(CountParameter.parseLong("after", new String[] { "9223372036854775807" })).isEqualTo(Long.MAX_VALUE);
+        for (String bad : new String[] { "-1", "01", "9223372036854775808", "1.0", "", "x" }) {
+            assertThatExceptionOfType(InvalidRequestException.class).as(bad)
+                .isThrownBy(() -> CountParameter.parseLong("after", new String[] { bad }))
+                .satisfies(ex -> assertThat(ex.getBody().getDetail()).contains("'after'"));
+        }
+        assertThatExceptionOfType(InvalidRequestException.class)
+            .isThrownBy(() -> CountParameter.parseLong("after", new String[] { "1", "2" }));
+    }
+
 }
