@@ -288,6 +288,12 @@ final class CounterAllocator {
             return (a.compareTo(b) >= 0) ? a : b;
         }
 
+        /** As logs show it: the number, with its period if it has one. */
+        @Override
+        public String toString() {
+            return period.isEmpty() ? Long.toString(value) : value + " of period " + period;
+        }
+
     }
 
     /**

@@ -37,6 +37,10 @@ class CounterInitializer implements SmartLifecycle {
         service.startedOn(counters.server());
         for (Map.Entry<String, CounterSettings> counter : properties.configured().entrySet()) {
             String name = counter.getKey();
+            if (!counters.knowsTimeZone(counter.getValue().timeZone())) {
+                throw new IllegalStateException("The configured counter '" + name + "' has a time zone the database "
+                        + "does not know (pg_timezone_names): " + counter.getValue().timeZone());
+            }
             counters.create(name, counter.getValue());
             CounterRow row = counters.findById(name)
                 .orElseThrow(() -> new IllegalStateException("The counter '" + name + "' was not created"));

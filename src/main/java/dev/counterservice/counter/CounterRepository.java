@@ -81,8 +81,8 @@ interface CounterRepository extends Repository<CounterRow, String> {
      * ({@code locked}, {@link #LOCKED}), and where each moves from ({@code step}: its
      * period now, and the value it holds in it, 0 in a new period).
      */
-    String BATCH = "WITH here AS (SELECT " + SERVER + " AS server, " + REPLICATED + " AS replicated),"
-            + " demand AS (SELECT * FROM unnest(CAST(:names AS text[]), CAST(:totals AS bigint[]),"
+    String BATCH = "WITH here AS (SELECT " + SERVER + " AS server), replication AS (SELECT " + REPLICATED
+            + " AS confirmed)," + " demand AS (SELECT * FROM unnest(CAST(:names AS text[]), CAST(:totals AS bigint[]),"
             + " CAST(:marks AS bigint[]), CAST(:markPeriods AS text[]), CAST(:servers AS text[]))"
             + " AS d(name, total, mark, mark_period, expected))," + " locked AS MATERIALIZED (" + LOCKED + "),"
             + " step AS (SELECT l.*, n.period AS new_period,"
@@ -101,7 +101,7 @@ interface CounterRepository extends Repository<CounterRow, String> {
             + " WHERE c.name = s.name AND s.base <= 9223372036854775807 - d.total"
             + " AND (s.current_period, s.value) >= (d.mark_period COLLATE \"C\", d.mark)"
             + " AND (d.expected = '' OR d.expected = (SELECT server FROM here))"
-            + " AND (NOT s.audit OR (SELECT replicated FROM here))";
+            + " AND (NOT s.audit OR (SELECT confirmed FROM replication))";
 
     /** What {@link #MOVE} returns of each counter it moved. */
     String MOVED = " RETURNING c.name, c.value, c.current_period AS period";
@@ -125,7 +125,8 @@ interface CounterRepository extends Repository<CounterRow, String> {
      * values.
      */
     String ATTEMPT = " SELECT d.name, m.value, m.period, l.value AS held, l.current_period AS \"heldPeriod\","
-            + " (SELECT server FROM here) AS server, (SELECT replicated FROM here) AS replicated";
+            + " (SELECT server FROM here) AS server,"
+            + " CASE WHEN l.audit THEN (SELECT confirmed FROM replication) ELSE true END AS replicated";
 
     /** The rows {@link #ATTEMPT} reads from: one per counter of the batch. */
     String PER_COUNTER = " FROM demand d LEFT JOIN locked l USING (name) LEFT JOIN moved m USING (name)";

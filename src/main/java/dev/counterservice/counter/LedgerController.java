@@ -2,7 +2,6 @@ package dev.counterservice.counter;
 
 import java.io.OutputStreamWriter;
 import java.io.Writer;
-import java.net.URI;
 import java.nio.charset.StandardCharsets;
 import java.util.List;
 import java.util.Optional;
@@ -123,7 +122,8 @@ class LedgerController {
         String period = ledger.period(counter, request.getParameterValues("period"));
         String reason = bodies.reason(CounterController.body(request));
         Entry voided = ledger.voidNumber(counter, period, value, CounterController.subject(request), reason);
-        return ResponseEntity.created(URI.create(request.getRequestURI()))
+        // The row has no URL of its own: the period's ledger lists it
+        return ResponseEntity.status(HttpStatus.CREATED)
             .contentType(MediaType.APPLICATION_JSON)
             .body(EntryView.of(voided));
     }

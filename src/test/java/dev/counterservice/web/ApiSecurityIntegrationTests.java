@@ -242,6 +242,31 @@ class ApiSecurityIntegrationTests {
         assertRefused("GET /counters/" + name + "/next", admin, 403);
     }
 
+    @Test
+    void theLedgerIsReadWithTheReadScopeVoidedWithTheAdminScopeAndRecordsTheTokensSubject() {
+        String name = "audited-" + Long.toString(System.nanoTime(), 36);
+        String admin = token("counter:admin");
+        assertThat(RawHttp.send(instance.baseUrl(), json("PUT /counters/" + name, admin, "{\"audit\": true}")).status())
+            .isEqualTo(201);
+        send("POST /counters/" + name + "/next", token("counter:" + name + ":next"));
+        String read = token("counter:" + name + ":read");
+
+        assertRefused("GET /counters/" + name + "/ledger", token("counter:" + name + ":next"), 403);
+        assertRefused("GET /counters/" + name + "/ledger/check", token("counter:default:read"), 403);
+        assertThat(JSON.readTree(send("GET /counters/" + name + "/ledger", read).body())
+            .at("/entries/0/subject")
+            .asString()).isEqualTo("test-client");
+        assertThat(JSON.readTree(send("GET /counters/" + name + "/ledger/check", read).body())
+            .path("complete")
+            .asBoolean()).isTrue();
+        String reason = "{\"reason\": \"cancelled\"}";
+        assertRefused(json("POST /counters/" + name + "/numbers/1/void", read, reason), 403);
+        RawHttp.Response voided = RawHttp.send(instance.baseUrl(),
+                json("POST /counters/" + name + "/numbers/1/void", admin, reason));
+        assertThat(voided.status()).isEqualTo(201);
+        assertThat(JSON.readTree(voided.body()).path("subject").asString()).isEqualTo("test-client");
+    }
+
     /** Every page of GET /counters, following the Link of each to the next. */
     private List<String> listed(String token, String... headers) {
         List<String> pages = new ArrayList<>();
