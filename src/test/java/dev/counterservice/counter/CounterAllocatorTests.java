@@ -307,15 +307,7 @@ class CounterAllocatorTests {
         // Stand-in: two first batches (coalescing off) whose statements both ran before
         // either adopted a server, one on the old primary and one on a promoted standby
         PromotedStandby standby = new PromotedStandby();
-        CyclicBarrier bothSent = new CyclicBarrier(2);
-        standby.beforeAdd = () -> {
-            try {
-                bothSent.await(10, TimeUnit.SECONDS);
-            }
-            catch (Exception ex) {
-                throw new IllegalStateException(ex);
-            }
-        };
+        standby.beforeAdd = allAt(new CyclicBarrier(2));
         standby.promoteAfterFirstAdd = true;
         Single allocator = single(standby.repository());
 
@@ -328,6 +320,34 @@ class CounterAllocatorTests {
         assertThat(outcomes).filteredOn(Outcome.Committed.class::isInstance).hasSize(1);
         assertThat(outcomes).filteredOn(Outcome.Refused.class::isInstance).hasSize(1);
         assertThat(registry.get("counter.fences").counter().count()).isEqualTo(1);
+    }
+
+    @Test
+    void concurrentBatchesThatFindTheSameNewServerFenceItOnce() throws Exception {
+        // Stand-in: a promoted standby, and batches of their own (coalescing off) whose
+        // statements all ran on it before any of them could fence
+        PromotedStandby standby = new PromotedStandby();
+        Single allocator = single(standby.repository());
+        assertThat(served(allocator.allocate(demands(10, null)))).containsExactly(block(1, 10));
+        standby.promote();
+        int batches = 8;
+        standby.beforeAdd = allAt(new CyclicBarrier(batches));
+
+        List<Future<Outcome>> outcomes;
+        try (ExecutorService threads = Executors.newVirtualThreadPerTaskExecutor()) {
+            outcomes = java.util.stream.IntStream.range(0, batches)
+                .mapToObj(batch -> threads.submit(() -> allocator.allocate(demands(1, null))))
+                .toList();
+        }
+        for (Future<Outcome> outcome : outcomes) {
+            assertThat(outcome.get()).isInstanceOf(Outcome.Refused.class);
+        }
+
+        assertThat(registry.get("counter.fences").counter().count()).isEqualTo(1);
+        assertThat(stored()).as("moved past the mark by one margin").isEqualTo(10 + MARGIN);
+        standby.beforeAdd = () -> {
+        };
+        assertThat(served(allocator.allocate(demands(1, null)))).containsExactly(block(11 + MARGIN, 11 + MARGIN));
     }
 
     @Test
@@ -360,6 +380,18 @@ class CounterAllocatorTests {
     private Single single(CounterRepository repository, CounterProperties properties, String name) {
         return new Single(new CounterAllocator(name, repository, properties, meters, null),
                 new BatchStatements(repository, properties));
+    }
+
+    /** Waits until all the barrier's parties are at it, for at most 10 seconds. */
+    private static Runnable allAt(CyclicBarrier barrier) {
+        return () -> {
+            try {
+                barrier.await(10, TimeUnit.SECONDS);
+            }
+            catch (Exception ex) {
+                throw new IllegalStateException(ex);
+            }
+        };
     }
 
     /** Calls the real repository's {@code method}. */
