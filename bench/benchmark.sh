@@ -5,7 +5,9 @@
 #   a fresh Idempotency-Key on every request against /next with a fresh header the service ignores (the same client
 #   work, so their ratio is the keys' cost); /next per-request; pgbench running the bare UPDATE ... RETURNING; the
 #   service's resident memory under load; then bench/LoadTest.java checks every number at full load on the same
-#   instance, without and with keys, and over LOADTEST_INSTANCES instances.
+#   instance, without and with keys, and over LOADTEST_INSTANCES instances; and, on one instance, the load tester on
+#   one counter, spread over MANY_COUNTERS counters, and with a counter per client, with the JVM's threads and the
+#   pool's active connections at their peak.
 # Every wrk target gets a warm-up and then two measured rounds, alternating with the target it is compared with: the
 # table shows the first and how far the repeat moved from it, which says whether the warm-up was long enough. Starts a throwaway PostgreSQL cluster in a temporary
 # directory on a free port, builds and starts the service, prints one table and writes it to bench/results/.
@@ -21,6 +23,7 @@
 #   WRK_THREADS=2         wrk threads
 #   LOADTEST_DURATION=15  seconds of the correctness run
 #   LOADTEST_INSTANCES=2  instances the last correctness run spreads its clients over (same database; 1: skip it)
+#   MANY_COUNTERS=1000    counters of the many-counters block (0: skip the block)
 #   JVM_OPTS=...          flags for the service's JVM (default below)
 #   SKIP_BUILD=1          use the jar already in target/
 #   BASELINE_JAR=path     also measure /next of this jar (another commit's build), coalesced and per-request, against
@@ -41,6 +44,7 @@ WIDE_CONNECTIONS=${WIDE_CONNECTIONS:-1024}
 WRK_THREADS=${WRK_THREADS:-2}
 LOADTEST_DURATION=${LOADTEST_DURATION:-15}
 LOADTEST_INSTANCES=${LOADTEST_INSTANCES:-2}
+MANY_COUNTERS=${MANY_COUNTERS:-1000}
 # As the service runs in the chart's pod: the image's heap of half the memory limit (1 GiB), and the Serial collector,
 # which the JVM picks for itself with 2 CPUs and 1 GiB. A heap of 192 MB, tried before, could not hold 1024 requests in
 # progress (~60 KB of Tomcat buffers each) beside the application: the JVM spent most of its time in full collections.
@@ -418,6 +422,50 @@ EOF
     measure_pgbouncer per-request-pgbouncer false "$VIA_PGBOUNCER"
 fi
 
+# --- many counters ----------------------------------------------------------------------------------------------
+# One instance with counters created through the API (COUNTER_ADMIN_ENABLED: loopback only). After a warm-up, the load
+# tester runs back to back: every client on the counter default; the clients spread over MANY_COUNTERS counters; and
+# each client on a counter of its own (as many counters as clients, so no two requests ever share one). Meanwhile the
+# service's /actuator/prometheus is sampled for the JVM's live threads and the pool's active connections, and their
+# peaks kept.
+MANY_ROWS=(counters-1 "counters-$MANY_COUNTERS" counters-own)
+declare -A PEAK_THREADS PEAK_CONNECTIONS
+# sample_peaks NAME: until killed, keeps the highest jvm_threads_live_threads and hikaricp_connections_active in files
+sample_peaks() {
+    local name=$1 metrics threads connections max_threads=0 max_connections=0
+    while true; do
+        metrics=$(curl -fsS "http://127.0.0.1:${APP_PORT[counters]}/actuator/prometheus" 2>/dev/null || true)
+        threads=$(awk '/^jvm_threads_live_threads / {printf "%d", $2}' <<<"$metrics")
+        connections=$(awk '/^hikaricp_connections_active\{/ {printf "%d", $2}' <<<"$metrics")
+        ((${threads:-0} > max_threads)) && max_threads=$threads && echo "$max_threads" >"$WORK/peak-threads-$name"
+        ((${connections:-0} > max_connections)) && max_connections=$connections &&
+            echo "$max_connections" >"$WORK/peak-connections-$name"
+        sleep 0.2
+    done
+}
+# run_many NAME ARG...: run_loadtest against the counters instance while sampling its peaks
+run_many() {
+    local name=$1
+    shift
+    sample_peaks "$name" &
+    SAMPLER_PID=$!
+    run_loadtest "$name" "$LOADTEST_DURATION" "http://127.0.0.1:${APP_PORT[counters]}" "$@"
+    kill "$SAMPLER_PID" 2>/dev/null || true
+    wait "$SAMPLER_PID" 2>/dev/null || true
+    SAMPLER_PID=
+    PEAK_THREADS[$name]=$(cat "$WORK/peak-threads-$name" 2>/dev/null || echo 0)
+    PEAK_CONNECTIONS[$name]=$(cat "$WORK/peak-connections-$name" 2>/dev/null || echo 0)
+}
+if ((MANY_COUNTERS > 0)); then
+    COUNTER_ADMIN_ENABLED=true start_app counters true
+    run_loadtest counters-warmup "$WARMUP" "http://127.0.0.1:${APP_PORT[counters]}" --counter spread \
+        --counters "$MANY_COUNTERS"
+    run_many counters-1 --counter default
+    run_many "counters-$MANY_COUNTERS" --counter spread --counters "$MANY_COUNTERS"
+    run_many counters-own --counter own --counters "$CONNECTIONS"
+    stop_app counters
+fi
+
 # --- the table ------------------------------------------------------------------------------------------------
 LOAD_AT_END=$(cut -d' ' -f1-3 /proc/loadavg)
 ratio() { awk -v a="$1" -v b="$2" 'BEGIN {if (b > 0) printf "%.2f", a / b; else print "n/a"}'; }
@@ -497,11 +545,38 @@ ratio() { awk -v a="$1" -v b="$2" 'BEGIN {if (b > 0) printf "%.2f", a / b; else 
         echo "$name, coalesced, $CONNECTIONS clients: exit ${LT_EXIT[$name]}"
         echo "  ${LT_RESULT[$name]}"
     done
+    if ((MANY_COUNTERS > 0)); then
+        echo
+        echo "many counters: one instance, counter.coalescing.concurrent-batches at its default, $CONNECTIONS clients," \
+            "${LOADTEST_DURATION}s each, back to back after a ${WARMUP}s warm-up; peaks sampled every 0.2s"
+        printf '%-34s %10s %9s %9s %9s %9s %8s %8s\n' target 'req/s' 'p50 ms' 'p99 ms' 'non-2xx' 'sock err' \
+            threads 'db conns'
+        for name in "${MANY_ROWS[@]}"; do
+            case $name in
+                counters-1) label='load tester, 1 counter' ;;
+                counters-own) label="load tester, own counter per client" ;;
+                *) label="load tester, $MANY_COUNTERS counters" ;;
+            esac
+            printf '%-34s %10s %9s %9s %9s %9s %8s %8s\n' "$label" "${RPS[$name]}" "${P50[$name]}" \
+                "${P99[$name]}" "${NON2XX[$name]}" "${ERRORS[$name]}" "${PEAK_THREADS[$name]}" \
+                "${PEAK_CONNECTIONS[$name]}"
+        done
+        echo "$MANY_COUNTERS counters / 1 counter   = $(ratio "${RPS[counters-$MANY_COUNTERS]}" "${RPS[counters-1]}")  (target >= 0.5)"
+        echo "own counter each / 1 counter = $(ratio "${RPS[counters-own]}" "${RPS[counters-1]}")  (target >= 0.5)"
+        echo "threads: the JVM's live threads (jvm_threads_live_threads); db conns: the pool's active connections" \
+            "(hikaricp_connections_active), both at their sampled peak"
+        for name in "${MANY_ROWS[@]}"; do
+            echo "$name: exit ${LT_EXIT[$name]}"
+            echo "  ${LT_RESULT[$name]}"
+        done
+    fi
     echo
-    echo "command: $COMMAND (DURATION=$DURATION WARMUP=$WARMUP KEYED_WARMUP=$KEYED_WARMUP CONNECTIONS=$CONNECTIONS WIDE_CONNECTIONS=$WIDE_CONNECTIONS LOADTEST_DURATION=$LOADTEST_DURATION LOADTEST_INSTANCES=$LOADTEST_INSTANCES BASELINE_JAR=$BASELINE_JAR PGBOUNCER=${PGBOUNCER:-})"
+    echo "command: $COMMAND (DURATION=$DURATION WARMUP=$WARMUP KEYED_WARMUP=$KEYED_WARMUP CONNECTIONS=$CONNECTIONS WIDE_CONNECTIONS=$WIDE_CONNECTIONS LOADTEST_DURATION=$LOADTEST_DURATION LOADTEST_INSTANCES=$LOADTEST_INSTANCES MANY_COUNTERS=$MANY_COUNTERS BASELINE_JAR=$BASELINE_JAR PGBOUNCER=${PGBOUNCER:-})"
 } | tee "$RESULTS/benchmark-$STAMP.txt"
 cp "$RESULTS/benchmark-$STAMP.txt" "$RESULTS/latest.txt"
 log "written to bench/results/benchmark-$STAMP.txt; load-test reports bench/results/loadtest-*-$STAMP.html"
-for name in "${LOADTESTS[@]}"; do
+MANY_CHECKED=()
+((MANY_COUNTERS > 0)) && MANY_CHECKED=(counters-warmup "${MANY_ROWS[@]}")
+for name in "${LOADTESTS[@]}" "${MANY_CHECKED[@]}"; do
     ((LT_EXIT[$name] == 0)) || die "the load tester failed ($name): see bench/results/$name-$STAMP.txt"
 done

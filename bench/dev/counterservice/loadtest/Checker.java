@@ -17,8 +17,23 @@ public final class Checker {
     public record Verdict(long inverted, long duplicates, long clientOrder, long realTime, long gaps,
             List<String> examples) {
 
+        /** Nothing checked, nothing found. */
+        public static final Verdict NONE = new Verdict(0, 0, 0, 0, 0, List.of());
+
         public long violations() {
             return inverted + duplicates + clientOrder + realTime + gaps;
+        }
+
+        /**
+         * This verdict and the one of another counter's numbers, checked apart, whose examples name it; at most
+         * {@code maxExamples} examples in all.
+         */
+        public Verdict plus(Verdict other, String counter, int maxExamples) {
+            List<String> all = new ArrayList<>(examples);
+            other.examples().stream().limit(Math.max(0, maxExamples - all.size()))
+                    .forEach(example -> all.add("counter " + counter + ": " + example));
+            return new Verdict(inverted + other.inverted, duplicates + other.duplicates,
+                    clientOrder + other.clientOrder, realTime + other.realTime, gaps + other.gaps, List.copyOf(all));
         }
     }
 

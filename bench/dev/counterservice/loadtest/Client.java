@@ -26,6 +26,10 @@ import java.util.Locale;
  * violation). A key's row spans from its first send to its final answer. Every {@link #REPLAY_EVERY}th answered
  * key is sent once more, to the next URL, and the replay must be the same body marked
  * {@code Idempotent-Replayed: true}.
+ * <p>
+ * With {@code --counters N}, client c's r-th request (not counting retries, which keep their counter) goes to
+ * counter (c + r x clients) mod N: with as many counters as clients, each client has a counter of its own; with
+ * more, the clients sweep them all.
  */
 final class Client {
 
@@ -41,6 +45,9 @@ final class Client {
     private InetSocketAddress address;
     private ByteBuffer request;
     private final long timeout;
+    /** The counter of the request being sent, an index into the run's counters, and how many were started. */
+    private int counter;
+    private long started;
     // With keys: the key being sent until answered (null between keys), when it was first sent, and whether it is
     // a replay of an answered key, whose first body it must repeat
     private String pendingKey;
@@ -66,6 +73,7 @@ final class Client {
     long[] received = new long[1024];
     long[] first = new long[1024];
     long[] last = new long[1024];
+    int[] counterOf = new int[1024];
     int size;
 
     /** Client {@code id}, starting on URL {@code id} mod the number of URLs. */
@@ -74,6 +82,7 @@ final class Client {
         this.id = id;
         this.keyed = run.options.idempotencyKeys();
         this.timeout = run.options.timeoutSeconds() * 1_000_000_000L;
+        this.counter = id % run.options.counterCount();
         useUrl(id % run.options.urls().size());
     }
 
@@ -86,7 +95,7 @@ final class Client {
 
     private ByteBuffer request(String idempotencyKey) {
         String host = url.getPort() < 0 ? url.getHost() : url.getHost() + ":" + url.getPort();
-        return ByteBuffer.wrap(("GET " + run.options.path(url) + " HTTP/1.1\r\nHost: " + host
+        return ByteBuffer.wrap(("GET " + run.options.path(url, run.options.counterName(counter)) + " HTTP/1.1\r\nHost: " + host
                 + (idempotencyKey == null ? "" : "\r\nIdempotency-Key: " + idempotencyKey)
                 + "\r\nAccept: text/plain\r\nUser-Agent: counter-service-loadtest\r\n\r\n")
                 .getBytes(StandardCharsets.ISO_8859_1)).asReadOnlyBuffer();
@@ -102,6 +111,9 @@ final class Client {
             close();
             done = true;
             return;
+        }
+        if (pendingKey == null && toReplay == null) {
+            nextCounter();
         }
         if (keyed && pendingKey == null) {
             if (toReplay != null && run.options.urls().size() > 1) {
@@ -266,11 +278,13 @@ final class Client {
             received = Arrays.copyOf(received, capacity);
             first = Arrays.copyOf(first, capacity);
             last = Arrays.copyOf(last, capacity);
+            counterOf = Arrays.copyOf(counterOf, capacity);
         }
         sent[size] = keyed ? keySent : start;
         received[size] = end;
         first[size] = range[0];
         last[size] = range[1];
+        counterOf[size] = counter;
         size++;
         if (keyed && ++answered % REPLAY_EVERY == 0) {
             toReplay = pendingKey;
@@ -281,6 +295,16 @@ final class Client {
 
     private String body() {
         return new String(response.body, response.bodyOffset, response.bodyLength, StandardCharsets.ISO_8859_1);
+    }
+
+    /** A new request (not a retry, nor a replay) goes to the client's next counter. */
+    private void nextCounter() {
+        int counters = run.options.counterCount();
+        int next = (int) ((id + started++ * run.options.clients()) % counters);
+        if (next != counter) {
+            counter = next;
+            request = request(null);
+        }
     }
 
     /** Counts the error, drops the connection and tries again shortly (later if it could not connect). */

@@ -22,7 +22,9 @@ final class HtmlReport {
                 .append(escape(s.verdictText())).append("</strong></p>\n<table>\n");
         row(html, "Targets", LoadTester.targets(options));
         row(html, "Clients", options.clients() + " for " + options.durationSeconds() + " s, count="
-                + options.count() + ", counter " + options.counter() + " (" + s.stopReason() + ")");
+                + options.count() + (options.counters() == 0 ? ", counter " + options.counter()
+                        : ", " + options.counters() + " counters " + options.counter() + "-*") + " (" + s.stopReason()
+                        + ")");
         row(html, "Requests", String.format(Locale.ROOT, "%d in %.2f s: %.0f req/s (%d ok, %d errors)",
                 s.requests(), s.seconds(), s.throughput(), s.ok(), s.errors()));
         row(html, "Latency", "p50 " + Summary.ms(s.p50()) + ", p90 " + Summary.ms(s.p90()) + ", p99 "

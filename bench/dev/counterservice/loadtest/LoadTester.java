@@ -18,6 +18,7 @@ import java.util.Locale;
  * numbers are all greater (checked in O(n log n) by sweeping requests in send order against responses in
  * receive order).</li>
  * </ul>
+ * With {@code --counters N} the clients spread over N counters and every check runs on each counter apart.
  * With {@code --idempotency-keys} it is the retrying client of exactly-once numbering (see {@link Client}): a row is
  * a key, from its first send to its final answer, and it also checks identical replays, that every key was
  * answered, and, from the counter's value before and after, that the blocks leave no gap.
@@ -52,6 +53,11 @@ public final class LoadTester {
               --count N          numbers per request, sent as ?count=N when N > 1 (default 1)
               --counter NAME     counter to draw from (default "default", i.e. GET /next;
                                  others use GET /counters/NAME/next)
+              --counters N       draw from N counters, NAME-0 .. NAME-(N-1), created first where
+                                 missing (PUT /counters/NAME: the service needs counter.admin.enabled);
+                                 client c's r-th request goes to counter (c + r x clients) mod N, so
+                                 with N = clients each client has a counter of its own. Every check
+                                 runs on each counter's numbers apart
               --timeout T        seconds to wait for one response before counting it as an error (default 5)
               --report FILE      write an HTML report with latency and throughput over time
               --max-records M    stop once M responses are recorded, to bound memory (default 4000000,
@@ -97,14 +103,26 @@ public final class LoadTester {
     }
 
     int run() throws Exception {
-        System.out.printf(Locale.ROOT, "Load test: %d clients for %d s against %s (count=%d, counter %s)%s%n",
-                options.clients(), options.durationSeconds(), targets(options), options.count(), options.counter(),
+        System.out.printf(Locale.ROOT, "Load test: %d clients for %d s against %s (count=%d, %s)%s%n",
+                options.clients(), options.durationSeconds(), targets(options), options.count(),
+                options.counters() == 0 ? "counter " + options.counter()
+                        : options.counters() + " counters " + options.counterName(0) + ".." + options.counterName(
+                                options.counters() - 1),
                 options.idempotencyKeys() ? ", a fresh Idempotency-Key per request, retried until answered" : "");
-        Long before = options.idempotencyKeys() ? CounterValue.read(options) : null;
+        if (options.counters() > 0) {
+            try {
+                CounterApi.create(options);
+            }
+            catch (IllegalStateException ex) {
+                System.err.println("error: " + ex.getMessage());
+                return EXIT_UNCHECKED;
+            }
+        }
+        long[] before = options.idempotencyKeys() ? CounterApi.read(options) : null;
         // Launched from source, each class is compiled when first used: load them before the clock starts, so that
         // no request waits for the compiler
         List.of(Run.class, Client.class, EventLoop.class, Response.class, Numbers.class, Responses.class,
-                Checker.class, CounterValue.class, Summary.class,
+                Checker.class, CounterApi.class, Summary.class,
                 Series.class, HtmlReport.class).forEach(Class::getName);
         Run run = new Run(options);
         List<Client> clients = new ArrayList<>();
@@ -139,12 +157,12 @@ public final class LoadTester {
         progress.join(1_000);
         System.out.printf(Locale.ROOT, "Stopped: %s%n", run.stopReason);
 
+        long[] after = before == null ? null : CounterApi.read(options);
+        Verdicts verdicts = check(clients, run.origin, before, after);
         Responses responses = Responses.merge(clients);
-        Long after = before == null ? null : CounterValue.read(options);
-        Checker.Verdict verdict = after == null ? Checker.check(responses, run.origin, 5)
-                : Checker.checkKeyed(responses, run.origin, 5, before, after);
-        String counterRange = after == null ? null : before + ".." + after;
-        Summary summary = Summary.of(options, run, responses, verdict, end, counterRange);
+        String counterRange = after == null ? null : range(before, after);
+        Summary summary = Summary.of(options, run, responses, verdicts.all(), verdicts.failedCounters(), end,
+                counterRange);
         summary.print(System.out);
         if (options.report() != null) {
             Path parent = options.report().toAbsolutePath().getParent();
@@ -156,6 +174,32 @@ public final class LoadTester {
         }
         summary.printResultLine(System.out);
         return summary.exitCode();
+    }
+
+    /** The checks on each counter's numbers apart, with the gapless check where its values were read. */
+    private Verdicts check(List<Client> clients, long origin, long[] before, long[] after) {
+        Responses[] perCounter = Responses.perCounter(clients, options.counterCount());
+        Checker.Verdict all = Checker.Verdict.NONE;
+        long failed = 0;
+        for (int c = 0; c < perCounter.length; c++) {
+            Checker.Verdict verdict = after == null ? Checker.check(perCounter[c], origin, 5)
+                    : Checker.checkKeyed(perCounter[c], origin, 5, before[c], after[c]);
+            failed += verdict.violations() > 0 ? 1 : 0;
+            all = options.counters() == 0 ? verdict : all.plus(verdict, options.counterName(c), 5);
+        }
+        return new Verdicts(all, failed);
+    }
+
+    private record Verdicts(Checker.Verdict all, long failedCounters) {
+    }
+
+    /** The counters' values before..after, or their totals with several counters. */
+    private static String range(long[] before, long[] after) {
+        if (before.length == 1) {
+            return before[0] + ".." + after[0];
+        }
+        return "moved by " + (java.util.Arrays.stream(after).sum() - java.util.Arrays.stream(before).sum())
+                + " over " + before.length + " counters";
     }
 
     static String targets(Options options) {

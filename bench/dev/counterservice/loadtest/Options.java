@@ -8,8 +8,8 @@ import java.util.regex.Pattern;
 
 /** Command-line options, validated. */
 record Options(List<URI> urls, int clients, int durationSeconds, long maxRequests, int count, String counter,
-        int timeoutSeconds, Path report, long maxRecords, long maxErrors, int ioThreads, boolean idempotencyKeys,
-        int retryGraceSeconds) {
+        int counters, int timeoutSeconds, Path report, long maxRecords, long maxErrors, int ioThreads,
+        boolean idempotencyKeys, int retryGraceSeconds) {
 
     private static final Pattern COUNTER_NAME = Pattern.compile("[a-z0-9][a-z0-9_-]{0,62}");
 
@@ -21,6 +21,7 @@ record Options(List<URI> urls, int clients, int durationSeconds, long maxRequest
         long requests = Long.MAX_VALUE;
         int count = 1;
         String counter = "default";
+        int counters = 0;
         int timeout = 5;
         Path report = null;
         long maxRecords = 4_000_000;
@@ -54,6 +55,7 @@ record Options(List<URI> urls, int clients, int durationSeconds, long maxRequest
                     }
                     counter = value;
                 }
+                case "--counters" -> counters = (int) number(arg, value, 1, 100_000);
                 case "--timeout" -> timeout = (int) number(arg, value, 1, 3_600);
                 case "--report" -> report = Path.of(value);
                 case "--max-records" -> maxRecords = number(arg, value, 1, Integer.MAX_VALUE - 16);
@@ -66,9 +68,22 @@ record Options(List<URI> urls, int clients, int durationSeconds, long maxRequest
         if (urls.isEmpty()) {
             throw new IllegalArgumentException("give at least one --url");
         }
-        return new Options(List.copyOf(urls), clients, duration, requests, count, counter, timeout, report,
-                maxRecords, maxErrors, Math.min(ioThreads, clients), idempotencyKeys,
-                retryGrace);
+        if (counters > 0 && !COUNTER_NAME.matcher(counter + "-" + (counters - 1)).matches()) {
+            throw new IllegalArgumentException("--counter " + counter + " is too long a prefix for --counters "
+                    + counters + ": names are at most 63 characters");
+        }
+        return new Options(List.copyOf(urls), clients, duration, requests, count, counter, counters, timeout,
+                report, maxRecords, maxErrors, Math.min(ioThreads, clients), idempotencyKeys, retryGrace);
+    }
+
+    /** How many counters the clients draw from: {@code --counters}, else the one {@code --counter}. */
+    int counterCount() {
+        return Math.max(1, counters);
+    }
+
+    /** The name of counter {@code i}: {@code --counter} alone, or with {@code --counters} NAME-i. */
+    String counterName(int i) {
+        return counters == 0 ? counter : counter + "-" + i;
     }
 
     private static URI url(String value) {
@@ -98,10 +113,10 @@ record Options(List<URI> urls, int clients, int durationSeconds, long maxRequest
         throw new IllegalArgumentException(option + " must be a whole number from " + min + " to " + max);
     }
 
-    /** The request path under a base URL. */
-    String path(URI base) {
+    /** The request path of a counter under a base URL. */
+    String path(URI base, String name) {
         String prefix = base.getRawPath() == null ? "" : base.getRawPath();
-        String next = counter.equals("default") ? "/next" : "/counters/" + counter + "/next";
+        String next = name.equals("default") ? "/next" : "/counters/" + name + "/next";
         return prefix + next + (count > 1 ? "?count=" + count : "");
     }
 }

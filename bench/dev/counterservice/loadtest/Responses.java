@@ -41,6 +41,44 @@ public record Responses(long[] sent, long[] received, long[] first, long[] last,
         return -at - 2;
     }
 
+    /**
+     * Each counter's rows apart, client after client, each client's in the order it sent them: the clients' arrays
+     * stay as they are.
+     */
+    static Responses[] perCounter(List<Client> clients, int counters) {
+        int[] sizes = new int[counters];
+        for (Client client : clients) {
+            for (int i = 0; i < client.size; i++) {
+                sizes[client.counterOf[i]]++;
+            }
+        }
+        Responses[] parts = new Responses[counters];
+        int[] filled = new int[counters];
+        for (int c = 0; c < counters; c++) {
+            parts[c] = new Responses(new long[sizes[c]], new long[sizes[c]], new long[sizes[c]], new long[sizes[c]],
+                    new int[clients.size() + 1]);
+        }
+        for (int k = 0; k < clients.size(); k++) {
+            Client client = clients.get(k);
+            for (int c = 0; c < counters; c++) {
+                parts[c].offsets[k] = filled[c];
+            }
+            for (int i = 0; i < client.size; i++) {
+                int c = client.counterOf[i];
+                Responses part = parts[c];
+                part.sent[filled[c]] = client.sent[i];
+                part.received[filled[c]] = client.received[i];
+                part.first[filled[c]] = client.first[i];
+                part.last[filled[c]] = client.last[i];
+                filled[c]++;
+            }
+        }
+        for (int c = 0; c < counters; c++) {
+            parts[c].offsets[clients.size()] = filled[c];
+        }
+        return parts;
+    }
+
     /** Copies each client's rows and drops the client's own arrays, so the peak is one copy plus one client. */
     static Responses merge(List<Client> clients) {
         int total = clients.stream().mapToInt(c -> c.size).sum();

@@ -10,8 +10,8 @@ import java.util.TreeMap;
 /** The figures a run ends with, printed and put in the report. */
 record Summary(long requests, long ok, long errors, double seconds, double throughput, long p50, long p90,
         long p99, long max, Map<String, Long> errorKinds, long numbers, long lowest, long highest,
-        long malformed, Checker.Verdict verdict, List<String> examples, String stopReason, int exitCode,
-        Keys keys) {
+        long malformed, Checker.Verdict verdict, int counters, long failedCounters, List<String> examples,
+        String stopReason, int exitCode, Keys keys) {
 
     /**
      * With {@code --idempotency-keys}: replays checked and how many differed, keys never answered, and the counter's
@@ -33,7 +33,8 @@ record Summary(long requests, long ok, long errors, double seconds, double throu
         return sorted[from + Math.max(0, Math.min(to - from - 1, rank - 1))];
     }
 
-    static Summary of(Options options, Run run, Responses r, Checker.Verdict verdict, long end, String counterRange) {
+    static Summary of(Options options, Run run, Responses r, Checker.Verdict verdict, long failedCounters, long end,
+            String counterRange) {
         long[] latency = new long[r.size()];
         long numbers = 0;
         long lowest = Long.MAX_VALUE;
@@ -62,7 +63,7 @@ record Summary(long requests, long ok, long errors, double seconds, double throu
                 percentile(latency, 0, latency.length, 50), percentile(latency, 0, latency.length, 90),
                 percentile(latency, 0, latency.length, 99), latency.length == 0 ? 0 : latency[latency.length - 1],
                 kinds, numbers, r.size() == 0 ? 0 : lowest, r.size() == 0 ? 0 : highest, malformed, verdict,
-                List.copyOf(examples), run.stopReason, exit, keys);
+                options.counters(), failedCounters, List.copyOf(examples), run.stopReason, exit, keys);
     }
 
     long violations() {
@@ -96,6 +97,10 @@ record Summary(long requests, long ok, long errors, double seconds, double throu
         out.printf(Locale.ROOT, "Numbers       %d checked, from %d to %d%n", numbers, lowest, highest);
         out.printf(Locale.ROOT, "Checks        duplicates %d, per-client order %d, real-time order %d, malformed %d%n",
                 verdict.duplicates(), verdict.clientOrder(), verdict.realTime(), malformed);
+        if (counters > 0) {
+            out.printf(Locale.ROOT, "Counters      %d, each checked apart: %d with a violation%n", counters,
+                    failedCounters);
+        }
         if (keys != null) {
             out.printf(Locale.ROOT, "Keys          one row per key (first send to final answer); %d replays, "
                             + "%d differed; %d unanswered; gapless %s%n", keys.replays(), keys.badReplays(),
@@ -118,6 +123,8 @@ record Summary(long requests, long ok, long errors, double seconds, double throu
                 requests, ok, errors, httpErrors, errors - httpErrors, violations(), verdict.duplicates(),
                 verdict.clientOrder(), verdict.realTime(), malformed, numbers, highest, throughput, p50 / 1e6,
                 p90 / 1e6, p99 / 1e6, max / 1e6, verdictText().split(":")[0]
+                        + (counters == 0 ? "" : String.format(Locale.ROOT, " counters=%d counters_failed=%d", counters,
+                                failedCounters))
                         + (keys == null ? "" : String.format(Locale.ROOT, " replays=%d bad_replays=%d "
                                 + "unanswered=%d gaps=%d gapless_checked=%b", keys.replays(),
                                 keys.badReplays(), keys.unanswered(), verdict.gaps(), keys.counterRange() != null)));

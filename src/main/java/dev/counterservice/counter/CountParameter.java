@@ -3,8 +3,8 @@ package dev.counterservice.counter;
 import java.util.regex.Pattern;
 
 /**
- * Parses {@code ?count=N} strictly: one plain positive integer no larger than the
- * configured maximum.
+ * Parses a whole-number query parameter strictly, such as {@code ?count=N}: one plain
+ * positive integer no larger than its maximum.
  */
 final class CountParameter {
 
@@ -19,15 +19,24 @@ final class CountParameter {
      * @return the number of values to reserve, 1 when the parameter is absent
      */
     static int parse(String[] values, int maxCount) {
+        return parse("count", values, maxCount, 1);
+    }
+
+    /**
+     * @param values every value the request gave for {@code parameter}, or {@code null}
+     * if it gave none
+     * @return its value, {@code absent} when it is absent
+     */
+    static int parse(String parameter, String[] values, int max, int absent) {
         if (values == null) {
-            return 1;
+            return absent;
         }
         if (values.length != 1) {
-            throw new InvalidRequestException("Give 'count' at most once");
+            throw new InvalidRequestException("Give '" + parameter + "' at most once");
         }
         String value = values[0];
-        if (!DIGITS.matcher(value).matches() || Integer.parseInt(value) > maxCount) {
-            throw new InvalidRequestException("'count' must be a whole number from 1 to " + maxCount);
+        if (!DIGITS.matcher(value).matches() || Integer.parseInt(value) > max) {
+            throw new InvalidRequestException("'" + parameter + "' must be a whole number from 1 to " + max);
         }
         return Integer.parseInt(value);
     }

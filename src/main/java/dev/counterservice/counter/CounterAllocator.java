@@ -1,8 +1,6 @@
 package dev.counterservice.counter;
 
 import java.util.ArrayList;
-import java.util.Collections;
-import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
@@ -12,24 +10,40 @@ import java.util.concurrent.atomic.AtomicReference;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
-import org.springframework.dao.DataIntegrityViolationException;
-
 import dev.counterservice.counter.CounterRepository.Attempt;
-import dev.counterservice.counter.CounterRepository.KeyedAttempt;
 import dev.counterservice.counter.CounterRepository.Stored;
-import dev.counterservice.counter.CounterRepository.StoredKey;
 
 /**
  * What one counter's batches must know and decide in this instance: the database server
- * they run on, the highest number handed out (the high-water mark), the statements of one
- * batch, and the refusal and fence after a failover. It takes plain demands and answers
- * with an {@link Outcome}; the queue in front of it is {@link RequestCoalescer}'s.
+ * they run on, the highest number handed out (the high-water mark), what the counter's
+ * row in a batch's statement comes to, and the refusal and fence after a failover. The
+ * statements, which serve several counters at once, are {@link BatchStatements}'; the
+ * queue in front of them is {@link RequestCoalescer}'s.
  *
  * <p>
- * A batch without {@code Idempotency-Key}s is one {@code UPDATE}, which PostgreSQL
- * commits before it answers. A batch with keys reads the blocks stored for its keys, then
- * one statement adds the total of the demands whose key is new and stores those keys: two
- * round trips, each statement committed on its own.
+ * Constraints a batch keeps for this counter:
+ * <ol>
+ * <li>A block is answered only once the statement that reserved it has committed; on any
+ * failure the whole batch fails and hands out nothing.</li>
+ * <li>The counter moves only on the server expected: the one this instance started on,
+ * then the one it was last fenced on (the first batch of an instance that never learnt
+ * its server adopts its own). On another server the counter is refused and fenced, so a
+ * counter first served after a failover, even one created after the instance started, is
+ * fenced before it serves.</li>
+ * <li>It moves only from a stored value at or above the high-water mark, read before the
+ * statement that takes the row lock; below it, commits were lost: the counter is refused,
+ * counted and fenced.</li>
+ * <li>A fence moves the counter to max(stored value, high-water mark) + margin, under
+ * bigint's maximum; until one succeeds, every batch of the counter is refused. A refused
+ * batch sent before the last fence succeeded is covered by it and fences nothing, so
+ * concurrent batches (coalescing off) that find the same new server fence it once.</li>
+ * <li>A known key gets its stored block and takes no number: a batch moves its counters
+ * only if none of the keys it stores is stored already. One stored while its statement
+ * waited for a row lock violates the primary key: nothing moves, and the batch tries
+ * again.</li>
+ * <li>The counter never passes bigint's maximum; a refused counter moves nothing.</li>
+ * <li>The high-water mark only grows, to the last number of each committed block.</li>
+ * </ol>
  */
 final class CounterAllocator {
 
@@ -48,168 +62,115 @@ final class CounterAllocator {
 
     private final AtomicLong highWaterMark = new AtomicLong();
 
-    /** The database server the last batch ran on; null before the first. */
-    private final AtomicReference<String> server = new AtomicReference<>();
+    /**
+     * How many fences succeeded; written only in {@link #fence}, after the server it
+     * adopts.
+     */
+    private volatile long fences;
 
-    CounterAllocator(String counter, CounterRepository repository, CounterProperties properties, CounterMeters meters) {
+    /** The database server the counter may move on; null until one is known. */
+    private final AtomicReference<String> server;
+
+    /**
+     * @param startServer the database server this instance started on, or null if it does
+     * not know it
+     */
+    CounterAllocator(String counter, CounterRepository repository, CounterProperties properties, CounterMeters meters,
+            String startServer) {
         this.counter = counter;
         this.repository = repository;
         this.fenceMargin = properties.fenceMargin();
         this.lockTimeout = Long.toString(properties.timeout().toMillis());
         this.meters = meters;
+        this.server = new AtomicReference<>(startServer);
+    }
+
+    String counter() {
+        return counter;
+    }
+
+    CounterMeters meters() {
+        return meters;
     }
 
     /**
-     * Serves one batch of demands with one durable step. Constraints this method keeps:
-     * <ol>
-     * <li>A block is answered only once the statement that reserved it has committed; on
-     * any failure the whole batch fails and hands out nothing.</li>
-     * <li>The counter moves only on the server the last batch ran on (the first batch
-     * adopts its server); on another, the batch is refused and the counter fenced.</li>
-     * <li>It moves only from a stored value at or above the high-water mark, read before
-     * the statement that moves it; below it, commits were lost: the batch is refused,
-     * counted and the counter fenced.</li>
-     * <li>A fence moves the counter to max(stored value, high-water mark) + margin, under
-     * bigint's maximum; until one succeeds, every batch is refused.</li>
-     * <li>A known key gets its stored block and takes no number: a batch moves the
-     * counter only if none of the keys it stores is stored already. One stored while its
-     * statement waited for the row lock violates the primary key: nothing moves, and the
-     * batch tries again.</li>
-     * <li>The counter never passes bigint's maximum; a refused batch moves nothing.</li>
-     * <li>The high-water mark only grows, to the last number of each committed
-     * block.</li>
-     * </ol>
+     * What a batch sends and is judged by, read before the statement that takes the row
+     * lock: (3) the mark, (2) the server expected and (4) the fences done. The fences are
+     * read first and a fence adopts its server before it counts itself, so a batch that
+     * sees a fence's count also expects its server.
      */
-    Outcome allocate(List<Demand> demands) {
-        // (3) Read before the statement that takes the row lock: everything handed out by
-        // then lies at or below the stored value
-        long mark = highWaterMark.get();
-        Outcome outcome;
-        try {
-            try {
-                outcome = move(demands, mark);
-            }
-            catch (DataIntegrityViolationException ex) {
-                // (5) The primary key refused a key stored while the statement waited:
-                // the batch that stored it has committed, so trying again finds it
-                outcome = move(demands, mark);
-            }
-        }
-        catch (RuntimeException ex) {
-            return new Outcome.Failed(ex);
-        }
-        if (outcome instanceof Outcome.Committed committed) {
-            long issued = 0;
-            for (Result result : committed.results()) {
-                if (result instanceof Result.Served(Block block)) {
-                    highWaterMark.accumulateAndGet(block.last(), Math::max);
-                    issued += block.replayed() ? 0 : block.count();
-                }
-            }
-            meters.served(demands.size(), issued);
-        }
-        else if (outcome instanceof Outcome.Refused refused) {
-            fence(refused.server());
-        }
-        return outcome;
+    Guards guards() {
+        long fenced = fences;
+        String expected = server.get();
+        return new Guards(highWaterMark.get(), (expected != null) ? expected : "", fenced);
     }
 
     /**
-     * The batch's statement: one {@code add} of the new demands' total, which with keys
-     * also stores them, and moves nothing if one of them is stored already: then the
-     * batch reads the blocks of its keys and adds the rest.
+     * What the counter's row in a batch's statement comes to: a block per demand, in
+     * order, from the new numbers laid out by {@code layout} and the blocks {@code known}
+     * for its keys; or why the counter did not move.
+     * @param guards what the statement was sent with
      */
-    private Outcome move(List<Demand> demands, long mark) {
-        boolean keyed = demands.stream().anyMatch(demand -> demand.key() != null);
-        // None known at first (and a null key is never looked up)
-        Map<String, Block> known = Collections.emptyMap();
-        while (true) {
-            // Where each new demand's block starts, past the value the counter holds
-            long[] starts = new long[demands.size()];
-            List<Integer> newKeys = new ArrayList<>();
-            long total = 0;
-            for (int i = 0; i < demands.size(); i++) {
-                Demand demand = demands.get(i);
-                if (!known.containsKey(demand.key())) {
-                    starts[i] = total + 1;
-                    total += demand.count();
-                    if (demand.key() != null) {
-                        newKeys.add(i);
-                    }
-                }
-            }
-            String expected = server.get();
-            String on = (expected != null) ? expected : "";
-            Attempt attempt;
-            if (keyed) {
-                KeyedAttempt keyedAttempt = repository.addWithKeys(counter, total, mark, on, lockTimeout,
-                        newKeys.stream().map(i -> demands.get(i).key()).toArray(String[]::new),
-                        newKeys.stream().map(i -> demands.get(i).count()).toArray(Integer[]::new),
-                        newKeys.stream().map(i -> starts[i]).toArray(Long[]::new));
-                if (keyedAttempt.getKnown()) {
-                    // (5) Each round knows more of the keys, so this ends
-                    known = knownBlocks(demands);
-                    continue;
-                }
-                attempt = keyedAttempt;
-            }
-            else {
-                attempt = repository.add(counter, total, mark, on, lockTimeout);
-            }
-            Outcome refusal = (attempt.getValue() == null) ? refusal(attempt, expected, mark)
-                    : adopt(attempt.getServer());
-            if (refusal != null) {
-                return refusal;
-            }
-            return new Outcome.Committed(results(demands, known, starts, attempt.getValue() - total));
+    Outcome judge(Attempt attempt, Guards guards, List<Demand> demands, Map<String, Block> known, Layout layout) {
+        Outcome refusal = (attempt.getValue() == null) ? refusal(attempt, guards.expected(), guards.mark())
+                : adopt(attempt.getServer());
+        if (refusal != null) {
+            return refusal;
         }
-    }
-
-    /**
-     * A block per demand: a known key's stored one, else the numbers from its start past
-     * the value the counter {@code held}.
-     */
-    private List<Result> results(List<Demand> demands, Map<String, Block> known, long[] starts, long held) {
         List<Result> results = new ArrayList<>();
+        long held = attempt.getValue() - layout.total();
         for (int i = 0; i < demands.size(); i++) {
             Demand demand = demands.get(i);
             Block block = known.get(demand.key());
             if (block == null) {
-                results.add(
-                        new Result.Served(new Block(counter, held + starts[i], held + starts[i] + demand.count() - 1)));
+                long first = held + layout.starts()[i];
+                results.add(new Result.Served(new Block(counter, first, first + demand.count() - 1)));
             }
             else {
                 results.add((block.count() == demand.count()) ? new Result.Served(block)
                         : new Result.KeyReused(block.count()));
             }
         }
-        return results;
-    }
-
-    /** (5) The blocks stored for the demands' keys. */
-    private Map<String, Block> knownBlocks(List<Demand> demands) {
-        String[] keys = demands.stream().map(Demand::key).filter(key -> key != null).toArray(String[]::new);
-        Map<String, Block> known = new HashMap<>();
-        for (StoredKey key : repository.findKeys(counter, keys)) {
-            known.put(key.getKey(), new Block(counter, key.getFirst(), key.getFirst() + key.getCount() - 1, true));
-        }
-        return known;
+        return new Outcome.Committed(results);
     }
 
     /**
-     * (2) Why {@code add} left the counter as it was: it ran on a server other than the
-     * one {@code expected}, or (3) the counter held less than {@code mark}; else (6) the
+     * After the batch's commit: (7) a committed counter raises its high-water mark and is
+     * counted; (4) a refused one is fenced, unless a fence succeeded since the batch was
+     * sent with {@code guards}.
+     */
+    void settle(int requests, Outcome outcome, Guards guards) {
+        if (outcome instanceof Outcome.Committed committed) {
+            long issued = 0;
+            long last = 0;
+            for (Result result : committed.results()) {
+                if (result instanceof Result.Served(Block block)) {
+                    last = Math.max(last, block.last());
+                    issued += block.replayed() ? 0 : block.count();
+                }
+            }
+            highWaterMark.accumulateAndGet(last, Math::max);
+            meters.served(requests, issued, last);
+        }
+        else if (outcome instanceof Outcome.Refused refused) {
+            fence(refused.server(), guards.fences());
+        }
+    }
+
+    /**
+     * (2) Why the statement left the counter as it was: it ran on a server other than the
+     * one {@code expected}, or (3) the counter held less than {@code mark}; else (6) its
      * total would pass bigint's maximum.
      */
     private Outcome refusal(Attempt attempt, String expected, long mark) {
-        if (expected != null && !expected.equals(attempt.getServer())) {
-            return new Outcome.Refused(attempt.getServer(), serverChanged());
-        }
         if (attempt.getHeld() == null) {
             return new Outcome.Failed(new UnknownCounterException(counter));
         }
+        if (!expected.isEmpty() && !expected.equals(attempt.getServer())) {
+            return new Outcome.Refused(attempt.getServer(), serverChanged());
+        }
         if (attempt.getHeld() < mark) {
-            meters.regressions().increment();
+            meters.regressed();
             log.error(
                     "Counter '{}': the database holds {}, but this instance had already handed out numbers up to {}: "
                             + "it lost commits (a standby promoted without them?). Refusing the batch and fencing",
@@ -221,9 +182,9 @@ final class CounterAllocator {
     }
 
     /**
-     * (2) The first batch adopts its server. Concurrent first batches (coalescing off)
-     * may run on different servers: all but the one adopted are refused, and what they
-     * moved stays a gap.
+     * (2) A counter with no server yet adopts its first. Concurrent first batches
+     * (coalescing off) may run on different servers: all but the one adopted are refused,
+     * and what they moved stays a gap.
      * @return null if the batch ran on the adopted server
      */
     private Outcome adopt(String on) {
@@ -240,10 +201,14 @@ final class CounterAllocator {
 
     /**
      * (4) Moves the counter past everything this instance and, within the margin, any
-     * other has handed out, then adopts the server. Synchronized so that concurrent
-     * refusals fence once each.
+     * other has handed out, then adopts the server. Synchronized: concurrent refusals
+     * wait for the fence in progress, and those it covers fence nothing.
+     * @param sent the fences done when the refused batch was sent
      */
-    private synchronized void fence(String on) {
+    private synchronized void fence(String on, long sent) {
+        if (fences != sent) {
+            return;
+        }
         long mark = highWaterMark.get();
         try {
             Optional<Stored> moved = repository.fence(counter, mark, fenceMargin, lockTimeout);
@@ -254,7 +219,8 @@ final class CounterAllocator {
             }
             Stored fenced = moved.get();
             server.set(fenced.getServer());
-            meters.fences().increment();
+            fences++;
+            meters.fenced();
             log.warn(
                     "Fenced counter '{}' on database server {}: moved to {}, past this instance's high-water mark {} by at least {}",
                     counter, fenced.getServer(), fenced.getValue(), mark, fenceMargin);
@@ -267,7 +233,7 @@ final class CounterAllocator {
     }
 
     /** The highest number this instance has handed out, 0 before the first. */
-    double highWaterMark() {
+    long highWaterMark() {
         return highWaterMark.get();
     }
 
@@ -278,7 +244,36 @@ final class CounterAllocator {
     record Demand(int count, String key) {
     }
 
-    /** What a batch came to. */
+    /**
+     * Where each demand's new block starts past the value the counter holds (1: the first
+     * number the statement adds; 0 for a demand whose key is known, which takes none),
+     * and the {@code total} the statement adds.
+     */
+    record Layout(long[] starts, long total) {
+
+        static Layout of(List<Demand> demands, Map<String, Block> known) {
+            long[] starts = new long[demands.size()];
+            long total = 0;
+            for (int i = 0; i < demands.size(); i++) {
+                Demand demand = demands.get(i);
+                if (!known.containsKey(demand.key())) {
+                    starts[i] = total + 1;
+                    total += demand.count();
+                }
+            }
+            return new Layout(starts, total);
+        }
+
+    }
+
+    /**
+     * What a batch was sent with ({@link #guards()}): the mark and the server (empty for
+     * any) the statement demands, and the fences done by then.
+     */
+    record Guards(long mark, String expected, long fences) {
+    }
+
+    /** What a batch came to for one counter. */
     sealed interface Outcome {
 
         /** Committed: one result per demand, in the demands' order. */

@@ -1,18 +1,30 @@
 package dev.counterservice.counter;
 
+import java.io.IOException;
+import java.io.InputStream;
+import java.io.UncheckedIOException;
+import java.net.URI;
 import java.nio.charset.StandardCharsets;
 import java.util.List;
 
 import jakarta.servlet.http.HttpServletRequest;
 
 import org.springframework.beans.factory.ObjectProvider;
+import org.springframework.http.HttpHeaders;
+import org.springframework.http.HttpStatus;
 import org.springframework.http.MediaType;
+import org.springframework.http.ProblemDetail;
 import org.springframework.http.ResponseEntity;
+import org.springframework.web.ErrorResponseException;
 import org.springframework.web.bind.annotation.GetMapping;
+import org.springframework.web.bind.annotation.PostMapping;
+import org.springframework.web.bind.annotation.PutMapping;
 import org.springframework.web.bind.annotation.RequestAttribute;
 import org.springframework.web.bind.annotation.RequestMapping;
 import org.springframework.web.bind.annotation.RestController;
+import org.springframework.web.util.UriComponentsBuilder;
 
+import static dev.counterservice.counter.CounterRoutes.ADVANCE;
 import static dev.counterservice.counter.CounterRoutes.COUNTER;
 import static dev.counterservice.counter.CounterRoutes.COUNTERS;
 import static dev.counterservice.counter.CounterRoutes.NEXT;
@@ -37,17 +49,30 @@ class CounterController {
 
     static final String REPLAYED = "Idempotent-Replayed";
 
+    /** The most counters one page of {@code GET /counters} lists, and its default. */
+    static final int MAX_PAGE = 1000;
+
     private final CounterService counters;
+
+    private final CounterAdmin admin;
+
+    private final AdminBodies bodies;
 
     private final int maxCount;
 
     private final CounterReadAccess readAccess;
 
-    CounterController(CounterService counters, CounterProperties properties,
-            ObjectProvider<CounterReadAccess> readAccess) {
+    private final CounterAdminAccess adminAccess;
+
+    CounterController(CounterService counters, CounterAdmin admin, AdminBodies bodies, CounterProperties properties,
+            ObjectProvider<CounterReadAccess> readAccess, ObjectProvider<CounterAdminAccess> adminAccess) {
         this.counters = counters;
+        this.admin = admin;
+        this.bodies = bodies;
         this.maxCount = properties.maxCount();
         this.readAccess = readAccess.getIfAvailable(() -> counter -> true);
+        boolean adminEnabled = properties.admin().enabled();
+        this.adminAccess = adminAccess.getIfAvailable(() -> () -> adminEnabled);
     }
 
     @RequestMapping(path = { NEXT, NEXT_OF }, method = { GET, POST }, produces = APPLICATION_JSON_VALUE)
@@ -89,8 +114,8 @@ class CounterController {
     }
 
     @GetMapping(path = COUNTER, produces = APPLICATION_JSON_VALUE)
-    NumberView currentAsJson(@RequestAttribute(ATTRIBUTE) String counter) {
-        return NumberView.of(counters.current(counter));
+    CounterView currentAsJson(@RequestAttribute(ATTRIBUTE) String counter) {
+        return CounterView.of(counters.current(counter));
     }
 
     @GetMapping(COUNTER)
@@ -98,17 +123,87 @@ class CounterController {
         return text(counters.current(counter).getValue() + "\n");
     }
 
+    /**
+     * Creates the counter, with the settings of a JSON body ({@code {"start": N}}) or the
+     * defaults: 201 with {@code Location}; the same settings again 200; others 409.
+     */
+    @PutMapping(path = COUNTER, produces = APPLICATION_JSON_VALUE)
+    ResponseEntity<CounterView> createAsJson(@RequestAttribute(ATTRIBUTE) String counter, HttpServletRequest request) {
+        CounterAdmin.Created created = create(counter, request);
+        return answer(created, request).body(CounterView.of(created.counter()));
+    }
+
+    @PutMapping(COUNTER)
+    ResponseEntity<String> createAsText(@RequestAttribute(ATTRIBUTE) String counter, HttpServletRequest request) {
+        CounterAdmin.Created created = create(counter, request);
+        return answer(created, request).contentType(TEXT).body(created.counter().getValue() + "\n");
+    }
+
+    private CounterAdmin.Created create(String counter, HttpServletRequest request) {
+        requireAdmin();
+        return admin.create(counter, bodies.settings(body(request)));
+    }
+
+    private static ResponseEntity.BodyBuilder answer(CounterAdmin.Created created, HttpServletRequest request) {
+        return created.isNew() ? ResponseEntity.created(URI.create(request.getRequestURI())) : ResponseEntity.ok();
+    }
+
+    /** Moves the counter forward to the {@code to} of the JSON body; never back (409). */
+    @PostMapping(path = ADVANCE, produces = APPLICATION_JSON_VALUE)
+    CounterView advanceAsJson(@RequestAttribute(ATTRIBUTE) String counter, HttpServletRequest request) {
+        return CounterView.of(advance(counter, request));
+    }
+
+    @PostMapping(ADVANCE)
+    ResponseEntity<String> advanceAsText(@RequestAttribute(ATTRIBUTE) String counter, HttpServletRequest request) {
+        return text(advance(counter, request).getValue() + "\n");
+    }
+
+    private CounterRow advance(String counter, HttpServletRequest request) {
+        requireAdmin();
+        return admin.advance(counter, bodies.target(body(request)));
+    }
+
+    /**
+     * A page of the counters by name: those after {@code ?after=NAME}, at most
+     * {@code ?limit=N} ({@value #MAX_PAGE} by default and at most). A
+     * {@code Link: <...>; rel="next"} header gives the next page while there is one. With
+     * authorization on, a page holds the readable counters of its range only.
+     */
     @GetMapping(path = COUNTERS, produces = APPLICATION_JSON_VALUE)
-    List<NumberView> allAsJson() {
-        return readable().stream().map(NumberView::of).toList();
+    ResponseEntity<List<CounterView>> pageAsJson(HttpServletRequest request) {
+        Page page = page(request);
+        return page.response().body(page.counters().stream().map(CounterView::of).toList());
     }
 
     @GetMapping(COUNTERS)
-    ResponseEntity<String> allAsText() {
+    ResponseEntity<String> pageAsText(HttpServletRequest request) {
+        Page page = page(request);
         StringBuilder lines = new StringBuilder();
-        readable()
+        page.counters()
             .forEach(counter -> lines.append(counter.getName()).append(' ').append(counter.getValue()).append('\n'));
-        return text(lines.toString());
+        return page.response().contentType(TEXT).body(lines.toString());
+    }
+
+    private Page page(HttpServletRequest request) {
+        String[] afters = request.getParameterValues("after");
+        if (afters != null && (afters.length != 1 || !CounterName.isValid(afters[0]))) {
+            throw new InvalidRequestException("'after' must be one counter name: " + CounterName.RULE);
+        }
+        String after = (afters == null) ? "" : afters[0];
+        int limit = CountParameter.parse("limit", request.getParameterValues("limit"), MAX_PAGE, MAX_PAGE);
+        List<CounterRow> rows = counters.page(after, limit + 1);
+        ResponseEntity.BodyBuilder response = ResponseEntity.ok();
+        if (rows.size() > limit) {
+            rows = rows.subList(0, limit);
+            String next = UriComponentsBuilder.fromPath(COUNTERS)
+                .queryParam("after", rows.getLast().getName())
+                .queryParam("limit", limit)
+                .build()
+                .toUriString();
+            response.header(HttpHeaders.LINK, "<" + next + ">; rel=\"next\"");
+        }
+        return new Page(rows.stream().filter(counter -> readAccess.mayRead(counter.getName())).toList(), response);
     }
 
     private Block next(String counter, HttpServletRequest request) {
@@ -116,18 +211,40 @@ class CounterController {
         return counters.next(counter, CountParameter.parse(request.getParameterValues("count"), maxCount), key);
     }
 
-    private List<CounterRow> readable() {
-        return counters.all().stream().filter(counter -> readAccess.mayRead(counter.getName())).toList();
+    private void requireAdmin() {
+        if (!adminAccess.mayAdminister()) {
+            throw new ErrorResponseException(HttpStatus.FORBIDDEN, ProblemDetail.forStatusAndDetail(
+                    HttpStatus.FORBIDDEN,
+                    "Creating and advancing counters is off: it takes counter.admin.enabled=true (private networks "
+                            + "only), or authorization on and a token with the scope counter:admin"),
+                    null);
+        }
+    }
+
+    private static InputStream body(HttpServletRequest request) {
+        try {
+            return request.getInputStream();
+        }
+        catch (IOException ex) {
+            throw new UncheckedIOException(ex);
+        }
     }
 
     private static ResponseEntity<String> text(String body) {
         return ResponseEntity.ok().contentType(TEXT).body(body);
     }
 
-    record NumberView(String counter, long value) {
+    private record Page(List<CounterRow> counters, ResponseEntity.BodyBuilder response) {
+    }
 
-        static NumberView of(CounterRow counter) {
-            return new NumberView(counter.getName(), counter.getValue());
+    record NumberView(String counter, long value) {
+    }
+
+    /** A counter: its last number and its settings. */
+    record CounterView(String counter, long value, long start) {
+
+        static CounterView of(CounterRow counter) {
+            return new CounterView(counter.getName(), counter.getValue(), counter.settings().start());
         }
     }
 

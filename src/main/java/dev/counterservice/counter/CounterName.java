@@ -24,4 +24,9 @@ final class CounterName {
         return name != null && VALID.matcher(name).matches();
     }
 
+    /** The 400 a malformed name gets; it does not repeat the name. */
+    static InvalidRequestException malformed() {
+        return new InvalidRequestException("Counter names are " + RULE);
+    }
+
 }

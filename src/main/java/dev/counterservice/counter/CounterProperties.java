@@ -1,12 +1,15 @@
 package dev.counterservice.counter;
 
 import java.time.Duration;
+import java.time.temporal.ChronoUnit;
+import java.util.Collections;
+import java.util.LinkedHashMap;
 import java.util.List;
+import java.util.Map;
 
 import jakarta.validation.Valid;
 import jakarta.validation.constraints.Max;
 import jakarta.validation.constraints.Min;
-import jakarta.validation.constraints.NotEmpty;
 import jakarta.validation.constraints.NotNull;
 import jakarta.validation.constraints.Pattern;
 
@@ -15,14 +18,15 @@ import org.springframework.boot.context.properties.bind.DefaultValue;
 import org.springframework.boot.convert.DurationUnit;
 import org.springframework.validation.annotation.Validated;
 
-import java.time.temporal.ChronoUnit;
-
 /**
  * Settings under {@code counter.*}. A bad value stops start-up with the property's name
  * and the rule it broke.
  *
- * @param names the counters this service hands out numbers from, created at start-up if
- * missing
+ * @param names counters created at start-up if missing, with the default settings
+ * @param counters counters created at start-up if missing, each with its settings
+ * @param maxCounters the most counters there may be: creating one more through the API is
+ * refused (the configured ones are created at start-up regardless)
+ * @param admin who may create and advance counters through the API
  * @param maxCount the largest block one request may reserve with {@code ?count=N}
  * @param timeout how long a request may wait for the database before it is answered 503
  * @param coalescing how concurrent requests share one durable step
@@ -38,8 +42,10 @@ import java.time.temporal.ChronoUnit;
 @ConfigurationProperties("counter")
 @Validated
 public record CounterProperties(
-        @DefaultValue("default") @NotEmpty List<@Pattern(regexp = CounterName.PATTERN,
+        @DefaultValue("default") @NotNull List<@Pattern(regexp = CounterName.PATTERN,
                 message = "must be " + CounterName.RULE) String> names,
+        @DefaultValue @NotNull List<@Valid @NotNull Configured> counters,
+        @DefaultValue("10000") @Min(1) @Max(1_000_000) int maxCounters, @DefaultValue @Valid Admin admin,
         @DefaultValue("1000") @Min(1) @Max(1_000_000) int maxCount,
         @DefaultValue("3s") @DurationUnit(ChronoUnit.SECONDS) @NotNull Duration timeout,
         @DefaultValue @Valid Coalescing coalescing,
@@ -51,6 +57,46 @@ public record CounterProperties(
             throw new IllegalArgumentException("counter.timeout must be positive, got " + timeout);
         }
         names = List.copyOf(names);
+        counters = List.copyOf(counters);
+        configured(names, counters);
+    }
+
+    /** The counters created at start-up, each once, with its settings. */
+    Map<String, CounterSettings> configured() {
+        return configured(names, counters);
+    }
+
+    private static Map<String, CounterSettings> configured(List<String> names, List<Configured> counters) {
+        Map<String, CounterSettings> configured = new LinkedHashMap<>();
+        names.forEach(name -> add(configured, name, CounterSettings.DEFAULT));
+        counters.forEach(counter -> add(configured, counter.name(), new CounterSettings(counter.start())));
+        return Collections.unmodifiableMap(configured);
+    }
+
+    private static void add(Map<String, CounterSettings> configured, String name, CounterSettings settings) {
+        if (configured.putIfAbsent(name, settings) != null) {
+            throw new IllegalArgumentException(
+                    "The counter '" + name + "' is configured twice (counter.names and counter.counters)");
+        }
+    }
+
+    /**
+     * A counter created at start-up with its settings.
+     *
+     * @param name its name
+     * @param start the value it starts at: its first number is {@code start + 1}
+     */
+    public record Configured(
+            @NotNull @Pattern(regexp = CounterName.PATTERN, message = "must be " + CounterName.RULE) String name,
+            @DefaultValue("0") @Min(0) long start) {
+    }
+
+    /**
+     * @param enabled with authorization off, let anyone who reaches the API create and
+     * advance counters (false: they are refused with 403). For private networks only;
+     * with authorization on, the scope {@code counter:admin} decides
+     */
+    public record Admin(@DefaultValue("false") boolean enabled) {
     }
 
     /**
@@ -58,9 +104,12 @@ public record CounterProperties(
      * (false: one UPDATE per request)
      * @param maxBatch the most requests one batch serves, so that one batch cannot grow
      * without bound
+     * @param concurrentBatches the most batches in flight at once in an instance, each
+     * serving any number of counters: the threads and connections batches hold
      */
     public record Coalescing(@DefaultValue("true") boolean enabled,
-            @DefaultValue("1000") @Min(1) @Max(100_000) int maxBatch) {
+            @DefaultValue("1000") @Min(1) @Max(100_000) int maxBatch,
+            @DefaultValue("2") @Min(1) @Max(64) int concurrentBatches) {
     }
 
     /**

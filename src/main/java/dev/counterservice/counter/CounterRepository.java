@@ -1,9 +1,9 @@
 package dev.counterservice.counter;
 
-import java.util.Collection;
 import java.util.List;
 import java.util.Optional;
 
+import org.springframework.data.domain.Limit;
 import org.springframework.data.jpa.repository.Modifying;
 import org.springframework.data.jpa.repository.Query;
 import org.springframework.data.repository.Repository;
@@ -14,7 +14,7 @@ import org.springframework.transaction.annotation.Transactional;
 /**
  * The one way to the database. Statements that write are marked {@code @Transactional}
  * because Spring Data runs query methods read-only by default; those of a batch
- * ({@link CounterAllocator}) run without a transaction of their own
+ * ({@link BatchStatements}) run without a transaction of their own
  * ({@code Propagation.SUPPORTS}): PostgreSQL commits each before it answers, in one round
  * trip.
  */
@@ -28,6 +28,12 @@ interface CounterRepository extends Repository<CounterRow, String> {
     String SERVER = "(SELECT system_identifier FROM pg_control_system()) || '/' || substr(pg_walfile_name(pg_current_wal_lsn()), 1, 8)";
 
     /**
+     * The key of the advisory lock that serializes creations ({@link #lockCreations}), an
+     * arbitrary constant of this service.
+     */
+    String CREATION_LOCK = "7306195236101362";
+
+    /**
      * A condition that bounds the statement's wait for a row lock held elsewhere: it sets
      * PostgreSQL's {@code lock_timeout} for the transaction before the row is locked, so
      * that a batch queued behind a lock held elsewhere gives up once its requests have
@@ -38,71 +44,104 @@ interface CounterRepository extends Repository<CounterRow, String> {
      */
     String LOCK_TIMEOUT = "set_config('lock_timeout', :lockTimeout, true) IS NOT NULL";
 
-    /** The server a statement runs on, as a first CTE named {@code here}. */
-    String HERE = "WITH here AS (SELECT " + SERVER + " AS server)";
-
     /**
-     * Where it is safe to move the counter by {@code :count}: on the {@code :server}
-     * expected (any, if empty), from a value not below {@code :mark}, without passing
-     * bigint's maximum; and it takes the row lock within {@link #LOCK_TIMEOUT}.
+     * The counters {@code :names} that exist, locked one after another in the order of
+     * their names: PostgreSQL locks the rows of a {@code FOR NO KEY UPDATE} after sorting
+     * them, and the value it returns is the one under the lock. A name never changes, so
+     * the order is the same for every instance.
      */
-    String SAFE = "name = :name AND value <= 9223372036854775807 - :count AND value >= :mark"
-            + " AND (:server = '' OR :server = (SELECT server FROM here)) AND " + LOCK_TIMEOUT;
-
-    /** What {@link Attempt} reads, once a CTE {@code moved} returned the new value. */
-    String ATTEMPT = " SELECT (SELECT value FROM moved) AS value,"
-            + " (SELECT value FROM counter WHERE name = :name) AS held, server";
+    String LOCKED = "SELECT name, value FROM counter WHERE name = ANY(CAST(:names AS text[])) AND " + LOCK_TIMEOUT
+            + " ORDER BY name FOR NO KEY UPDATE";
 
     /**
-     * The blocks stored for any of {@code :keys}: one primary key lookup per key in any
-     * plan, also in the generic plan PostgreSQL caches for a prepared statement (a lookup
-     * written {@code key = ANY(:keys)} got one that filtered every key of the counter row
-     * by row once the table had grown: 32 ms against 0.04 ms at 40,000 keys,
-     * docs/benchmarks.md). One statement text whatever the number of keys.
+     * The first CTEs of a batch's statement: the server it runs on ({@code here}), each
+     * counter's demand ({@code demand}: its total, mark and the server expected) and the
+     * counters that exist, locked ({@code locked}, {@link #LOCKED}).
      */
-    String STORED = " FROM unnest(CAST(:keys AS text[])) AS wanted(key), LATERAL (SELECT key, count, first"
-            + " FROM idempotency_key WHERE counter = :name AND key = wanted.key LIMIT 1) AS stored";
+    String BATCH = "WITH here AS (SELECT " + SERVER + " AS server),"
+            + " demand AS (SELECT * FROM unnest(CAST(:names AS text[]), CAST(:totals AS bigint[]),"
+            + " CAST(:marks AS bigint[]), CAST(:servers AS text[])) AS d(name, total, mark, expected)),"
+            + " locked AS MATERIALIZED (" + LOCKED + ")";
 
     /**
-     * Adds {@code count} to the counter, taking its row lock, but only where that is safe
-     * ({@link #SAFE}). PostgreSQL commits the statement before it answers: every batch,
-     * from every instance, thus runs after the one before it has committed, and sees all
-     * that one wrote.
-     * @return the new value, the last number of the reserved block (null if the counter
-     * did not move), the value it held when the statement began (null if it does not
-     * exist), and the server the statement ran on
+     * Adds each counter's total ({@code c} aliased, {@code l} its locked row, {@code d}
+     * its demand) where that is safe: on the server expected for it (any, if it is
+     * empty), on a value not below its mark and without passing bigint's maximum; each
+     * guard judged on the value under the lock.
      */
-    @Transactional(propagation = Propagation.SUPPORTS)
-    @Query(nativeQuery = true, value = HERE + ", moved AS (UPDATE counter SET value = value + :count WHERE " + SAFE
-            + " RETURNING value)" + ATTEMPT + " FROM here")
-    Attempt add(@Param("name") String name, @Param("count") long count, @Param("mark") long mark,
-            @Param("server") String server, @Param("lockTimeout") String lockTimeout);
+    String MOVE = "UPDATE counter c SET value = c.value + d.total FROM locked l JOIN demand d USING (name)"
+            + " WHERE c.name = l.name AND l.value <= 9223372036854775807 - d.total AND l.value >= d.mark"
+            + " AND (d.expected = '' OR d.expected = (SELECT server FROM here))";
 
     /**
-     * {@link #add}, and in the same statement stores the blocks of {@code keys}: key i's
-     * block is {@code counts[i]} numbers from {@code starts[i]} past the value the
-     * counter held (1: the first number the add reserved). It moves nothing if any of the
-     * keys is stored already ({@link KeyedAttempt#getKnown}); and a key stored by another
-     * statement while this one waited for the row lock violates the primary key: the
-     * statement fails whole, and nothing moves.
+     * What {@link Attempt} reads per counter, once a CTE {@code moved} returned the new
+     * values.
+     */
+    String ATTEMPT = " SELECT d.name, m.value, l.value AS held, (SELECT server FROM here) AS server";
+
+    /** The rows {@link #ATTEMPT} reads from: one per counter of the batch. */
+    String PER_COUNTER = " FROM demand d LEFT JOIN locked l USING (name) LEFT JOIN moved m USING (name)";
+
+    /**
+     * The blocks stored for any of the pairs {@code :keyCounters[i], :keys[i]}: one
+     * primary key lookup per pair in any plan, also in the generic plan PostgreSQL caches
+     * for a prepared statement (a lookup written {@code key = ANY(:keys)} got one that
+     * filtered every key of the counter row by row once the table had grown: 32 ms
+     * against 0.04 ms at 40,000 keys, docs/benchmarks.md). One statement text whatever
+     * the number of keys.
+     */
+    String STORED = " FROM unnest(CAST(:keyCounters AS text[]), CAST(:keys AS text[])) AS wanted(counter, key),"
+            + " LATERAL (SELECT counter, key, count, first FROM idempotency_key"
+            + " WHERE counter = wanted.counter AND key = wanted.key LIMIT 1) AS stored";
+
+    /**
+     * Adds each counter's {@code total} to it, taking the row locks in the order of the
+     * names (every statement that locks several counters does, so that instances cannot
+     * deadlock), but only for the counters where that is safe ({@link #MOVE}). PostgreSQL
+     * commits the statement before it answers: every batch, from every instance, thus
+     * runs after the one before it on the same counter has committed, and sees all that
+     * one wrote. The wait for the locks is bounded by {@code lockTimeout} milliseconds
+     * ({@link #LOCK_TIMEOUT}).
+     * @return per counter: the new value, the last number of its reserved block (null if
+     * it did not move), the value it held under the lock (null if it does not exist), and
+     * the server the statement ran on
      */
     @Transactional(propagation = Propagation.SUPPORTS)
     @Query(nativeQuery = true,
-            value = HERE + ", known AS (SELECT EXISTS (SELECT" + STORED + ") AS found),"
-                    + " moved AS (UPDATE counter SET value = value + :count WHERE NOT (SELECT found FROM known) AND "
-                    + SAFE + " RETURNING value), stored AS (INSERT INTO idempotency_key (counter, key, count, first)"
-                    + " SELECT :name, key, count, (SELECT value FROM moved) - :count + start"
-                    + " FROM unnest(CAST(:keys AS text[]), CAST(:counts AS integer[]), CAST(:starts AS bigint[]))"
-                    + " AS batch(key, count, start) WHERE EXISTS (SELECT FROM moved))" + ATTEMPT
-                    + ", (SELECT found FROM known) AS known FROM here")
-    KeyedAttempt addWithKeys(@Param("name") String name, @Param("count") long count, @Param("mark") long mark,
-            @Param("server") String server, @Param("lockTimeout") String lockTimeout, @Param("keys") String[] keys,
-            @Param("counts") Integer[] counts, @Param("starts") Long[] starts);
+            value = BATCH + ", moved AS (" + MOVE + " RETURNING c.name, c.value)" + ATTEMPT + PER_COUNTER)
+    List<Attempt> add(@Param("names") String[] names, @Param("totals") Long[] totals, @Param("marks") Long[] marks,
+            @Param("servers") String[] servers, @Param("lockTimeout") String lockTimeout);
 
-    /** The blocks already stored for some of {@code keys}. */
+    /**
+     * {@link #add}, and in the same statement stores the blocks of the keys: key i of
+     * counter {@code keyCounters[i]} gets {@code counts[i]} numbers from
+     * {@code starts[i]} past the value that counter held (1: the first number its add
+     * reserved); only the keys of the counters that moved are stored. Nothing moves if
+     * any of the keys is stored already ({@link KeyedAttempt#getKnown}); and a key stored
+     * by another statement while this one waited for a row lock violates the primary key:
+     * the statement fails whole, and nothing moves.
+     */
     @Transactional(propagation = Propagation.SUPPORTS)
-    @Query(nativeQuery = true, value = "SELECT stored.key, stored.count, stored.first" + STORED)
-    List<StoredKey> findKeys(@Param("name") String counter, @Param("keys") String[] keys);
+    @Query(nativeQuery = true,
+            value = BATCH + ", known AS (SELECT EXISTS (SELECT" + STORED + ") AS found)," + " moved AS (" + MOVE
+                    + " AND NOT (SELECT found FROM known) RETURNING c.name, c.value),"
+                    + " stored AS (INSERT INTO idempotency_key (counter, key, count, first)"
+                    + " SELECT b.counter, b.key, b.count, m.value - d.total + b.start"
+                    + " FROM unnest(CAST(:keyCounters AS text[]), CAST(:keys AS text[]), CAST(:counts AS integer[]),"
+                    + " CAST(:starts AS bigint[])) AS b(counter, key, count, start)"
+                    + " JOIN moved m ON m.name = b.counter JOIN demand d ON d.name = b.counter)" + ATTEMPT
+                    + ", (SELECT found FROM known) AS known" + PER_COUNTER)
+    List<KeyedAttempt> addWithKeys(@Param("names") String[] names, @Param("totals") Long[] totals,
+            @Param("marks") Long[] marks, @Param("servers") String[] servers, @Param("lockTimeout") String lockTimeout,
+            @Param("keyCounters") String[] keyCounters, @Param("keys") String[] keys, @Param("counts") Integer[] counts,
+            @Param("starts") Long[] starts);
+
+    /**
+     * The blocks already stored for some of the pairs {@code keyCounters[i], keys[i]}.
+     */
+    @Transactional(propagation = Propagation.SUPPORTS)
+    @Query(nativeQuery = true, value = "SELECT stored.counter, stored.key, stored.count, stored.first" + STORED)
+    List<StoredKey> findKeys(@Param("keyCounters") String[] counters, @Param("keys") String[] keys);
 
     /**
      * Deletes up to {@code limit} keys older than {@code seconds}; returns how many it
@@ -131,18 +170,67 @@ interface CounterRepository extends Repository<CounterRow, String> {
             @Param("lockTimeout") String lockTimeout);
 
     /**
-     * Creates the counter at 0 unless it exists; safe for several instances starting at
-     * once.
+     * Creates the counter with its settings unless it exists: its value starts at
+     * {@code start}. Safe for several instances at once.
+     * @return 1 if it was created, 0 if it existed
      */
     @Transactional
     @Modifying
+    @Query(nativeQuery = true, value = "INSERT INTO counter (name, value, start) VALUES (:name, :start, :start)"
+            + " ON CONFLICT (name) DO NOTHING")
+    int create(@Param("name") String name, @Param("start") long start);
+
+    /**
+     * Bounds the transaction's waits for locks to {@code lockTimeout} milliseconds, for
+     * the statements that follow it.
+     */
+    @Transactional
+    @Query(nativeQuery = true, value = "SELECT " + LOCK_TIMEOUT)
+    boolean boundLockWaits(@Param("lockTimeout") String lockTimeout);
+
+    /**
+     * Takes the lock that every creation through the API holds until its transaction
+     * ends, on any instance: the count of counters it reads next includes every counter
+     * created before, so that the cap holds exactly.
+     */
+    @Transactional
+    @Query(nativeQuery = true, value = "SELECT 1 FROM pg_advisory_xact_lock(" + CREATION_LOCK + ")")
+    int lockCreations();
+
+    /**
+     * Moves the counter forward to {@code to}, and only forward: it stays where it is if
+     * it holds {@code to} or more. The wait for the row lock is bounded as {@link #add}'s
+     * is.
+     * @return the new value (null if it did not move), the value under the lock and the
+     * counter's start; no row if the counter does not exist
+     */
+    @Transactional
     @Query(nativeQuery = true,
-            value = "INSERT INTO counter (name, value) VALUES (:name, 0) ON CONFLICT (name) DO NOTHING")
-    void createIfMissing(@Param("name") String name);
+            value = "WITH locked AS MATERIALIZED (SELECT value, start FROM counter WHERE name = :name AND "
+                    + LOCK_TIMEOUT + " FOR NO KEY UPDATE),"
+                    + " moved AS (UPDATE counter SET value = :to WHERE name = :name AND (SELECT value FROM locked) < :to"
+                    + " RETURNING value) SELECT (SELECT value FROM moved) AS value, held, start"
+                    + " FROM (SELECT value AS held, start FROM locked) locked")
+    Optional<Advance> advance(@Param("name") String name, @Param("to") long to,
+            @Param("lockTimeout") String lockTimeout);
 
     Optional<CounterRow> findById(String name);
 
-    List<CounterRow> findByNameInOrderByName(Collection<String> names);
+    /**
+     * The counters among {@code names} that exist, in one statement for any number of
+     * names.
+     */
+    @Query(nativeQuery = true, value = "SELECT * FROM counter WHERE name = ANY(CAST(:names AS text[]))")
+    List<CounterRow> findExisting(@Param("names") String[] names);
+
+    /** A page of the counters, by name. */
+    List<CounterRow> findByNameGreaterThanOrderByName(String after, Limit limit);
+
+    long count();
+
+    /** The database server this connection reaches ({@link #SERVER}). */
+    @Query(nativeQuery = true, value = "SELECT " + SERVER)
+    String server();
 
     /**
      * The replication settings of the server this connection reaches, for readiness; also
@@ -154,8 +242,10 @@ interface CounterRepository extends Repository<CounterRow, String> {
                    (SELECT count(*) FROM pg_stat_replication) AS standbys""")
     Replication replication();
 
-    /** What {@link #add} did. */
+    /** What {@link #add} did to one counter. */
     interface Attempt {
+
+        String getName();
 
         Long getValue();
 
@@ -165,10 +255,12 @@ interface CounterRepository extends Repository<CounterRow, String> {
 
     }
 
-    /** What {@link #addWithKeys} did. */
+    /** What {@link #addWithKeys} did to one counter. */
     interface KeyedAttempt extends Attempt {
 
-        /** Whether any of the keys was stored already, so that nothing moved. */
+        /**
+         * Whether any key of the batch was stored already, so that no counter moved.
+         */
         boolean getKnown();
 
     }
@@ -182,14 +274,27 @@ interface CounterRepository extends Repository<CounterRow, String> {
 
     }
 
-    /** The block reserved for an {@code Idempotency-Key}. */
+    /** The block reserved for an {@code Idempotency-Key} of a counter. */
     interface StoredKey {
+
+        String getCounter();
 
         String getKey();
 
         int getCount();
 
         long getFirst();
+
+    }
+
+    /** What {@link #advance} did. */
+    interface Advance {
+
+        Long getValue();
+
+        long getHeld();
+
+        long getStart();
 
     }
 

@@ -6,9 +6,9 @@ import java.util.Optional;
 /**
  * The counter API's routes, declared once: {@link CounterController} maps them,
  * {@link RequestedCounter} resolves the counter they name, and
- * {@code dev.counterservice.web.ApiSecurity} guards them. A route of one counter names it
- * by the path variable {@value #NAME}, except {@link #NEXT}, which means the counter
- * {@value CounterName#DEFAULT}.
+ * {@code dev.counterservice.web.ApiSecurity} and {@code RequestBodies} guard them. A
+ * route of one counter names it by the path variable {@value #NAME}, except
+ * {@link #NEXT}, which means the counter {@value CounterName#DEFAULT}.
  */
 public final class CounterRoutes {
 
@@ -18,16 +18,19 @@ public final class CounterRoutes {
     /** Numbers from the counter {name}, as {@link #NEXT}. */
     public static final String NEXT_OF = "/counters/{name}/next";
 
-    /** The last number of the counter {name}. */
+    /** The counter {name} (GET); PUT creates it. */
     public static final String COUNTER = "/counters/{name}";
 
-    /** Every counter and its last number. */
+    /** Moves the counter {name} forward (POST). */
+    public static final String ADVANCE = "/counters/{name}/advance";
+
+    /** The counters and their last numbers, a page at a time. */
     public static final String COUNTERS = "/counters";
 
     static final String NAME = "name";
 
     /** The routes of one counter. */
-    static final String[] OF_ONE_COUNTER = { NEXT, NEXT_OF, COUNTER };
+    static final String[] OF_ONE_COUNTER = { NEXT, NEXT_OF, COUNTER, ADVANCE };
 
     private CounterRoutes() {
     }
@@ -43,6 +46,15 @@ public final class CounterRoutes {
             return Optional.of(CounterName.DEFAULT);
         }
         return CounterName.isValid(name) ? Optional.of(name) : Optional.empty();
+    }
+
+    /**
+     * Whether a request is to an admin endpoint, which creates or moves a counter and
+     * takes a JSON body: PUT of {@link #COUNTER}, POST of {@link #ADVANCE}.
+     * @param route the route pattern the request matched
+     */
+    public static boolean isAdmin(String method, String route) {
+        return ("PUT".equals(method) && COUNTER.equals(route)) || ("POST".equals(method) && ADVANCE.equals(route));
     }
 
 }

@@ -5,7 +5,7 @@ import jakarta.persistence.Id;
 import jakarta.persistence.Table;
 
 /**
- * A counter's row: its name and the last number handed out. Only
+ * A counter's row: its name, the last number handed out, and its settings. Only
  * {@link CounterRepository}'s statements move it.
  */
 @Entity
@@ -17,12 +17,15 @@ class CounterRow {
 
     private long value;
 
+    private long start;
+
     protected CounterRow() {
     }
 
-    CounterRow(String name, long value) {
+    CounterRow(String name, long value, long start) {
         this.name = name;
         this.value = value;
+        this.start = start;
     }
 
     String getName() {
@@ -31,6 +34,10 @@ class CounterRow {
 
     long getValue() {
         return value;
+    }
+
+    CounterSettings settings() {
+        return new CounterSettings(start);
     }
 
 }

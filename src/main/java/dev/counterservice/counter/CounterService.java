@@ -1,79 +1,95 @@
 package dev.counterservice.counter;
 
 import java.time.Duration;
+import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
-import java.util.Set;
 import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.ExecutionException;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.TimeoutException;
-import java.util.function.Function;
 import java.util.function.Supplier;
 import java.util.stream.Collectors;
 
-import io.micrometer.core.instrument.Gauge;
 import io.micrometer.core.instrument.MeterRegistry;
 import io.micrometer.observation.ObservationRegistry;
 
 import org.springframework.dao.DataAccessException;
+import org.springframework.data.domain.Limit;
 import org.springframework.stereotype.Service;
 import org.springframework.transaction.TransactionException;
 
 /**
- * Hands out blocks of numbers from the configured counters, through a
- * {@link RequestCoalescer} and a {@link CounterAllocator} per counter, and reads them
- * back. Every wait for the database is bounded by {@code counter.timeout}: past it, or on
- * any database error, the caller gets {@link CounterUnavailableException} and never a
- * number, because a block exists only once the statement that reserved it has committed.
+ * Hands out blocks of numbers from the counters, through the {@link RequestCoalescer} and
+ * a {@link CounterAllocator} per counter, and reads them back. It knows the counters it
+ * has served or created; a name it does not know is looked up ({@link CounterLookup})
+ * before it is refused, so a counter created through another instance is served here on
+ * its next request. Every wait for the database is bounded by {@code counter.timeout}:
+ * past it, or on any database error, the caller gets {@link CounterUnavailableException}
+ * and never a number, because a block exists only once the statement that reserved it has
+ * committed.
  */
 @Service
 class CounterService implements AutoCloseable {
 
     private final CounterRepository counters;
 
-    private final Set<String> names;
+    private final CounterProperties properties;
 
     private final Duration timeout;
 
-    private final Map<String, RequestCoalescer> coalescers;
+    private final RequestCoalescer coalescer;
 
-    // Batches run on platform threads: the batches are the serial path every request
-    // waits on, and a virtual thread would queue behind all runnable request threads
-    // each time the database answers (docs/benchmarks.md). Idle threads are reused, so a
-    // quiet counter starts none per request. With coalescing off, every request is a
-    // batch of its own, on a virtual thread.
+    /** The counters this instance knows exist, each with its queue. */
+    private final Map<String, RequestCoalescer.CounterQueue> known = new ConcurrentHashMap<>();
+
+    /**
+     * The meters of each configured counter, and of all others
+     * ({@link CounterMeters#OTHER}).
+     */
+    private final Map<String, CounterMeters> meters = new HashMap<>();
+
+    private final CounterLookup lookup;
+
+    /**
+     * The database server this instance started on, once known
+     * ({@link CounterAllocator}).
+     */
+    private volatile String startServer;
+
+    // Batches run on platform threads, at most counter.coalescing.concurrent-batches at
+    // once: the batches are the serial path every request waits on, and a virtual thread
+    // would queue behind all runnable request threads each time the database answers
+    // (docs/benchmarks.md). With coalescing off, every request is a batch of its own, on
+    // a virtual thread.
     private final ExecutorService batches;
 
-    // Reads run off the request thread so that the wait for them can be cut at the
-    // timeout
+    // Reads and lookups run off the request thread so that the wait for them can be cut
+    // at the timeout
     private final ExecutorService database = Executors.newVirtualThreadPerTaskExecutor();
 
-    CounterService(CounterRepository counters, CounterProperties properties, MeterRegistry meters,
+    CounterService(CounterRepository counters, CounterProperties properties, MeterRegistry registry,
             ObservationRegistry observations) {
         this.counters = counters;
-        this.names = Set.copyOf(properties.names());
+        this.properties = properties;
         this.timeout = properties.timeout();
         this.batches = properties.coalescing().enabled()
-                ? Executors.newCachedThreadPool(Thread.ofPlatform().daemon().name("coalescer-", 0).factory())
+                ? Executors.newFixedThreadPool(properties.coalescing().concurrentBatches(),
+                        Thread.ofPlatform().daemon().name("coalescer-", 0).factory())
                 : Executors.newVirtualThreadPerTaskExecutor();
-        this.coalescers = names.stream().collect(Collectors.toUnmodifiableMap(Function.identity(), name -> {
-            CounterAllocator allocator = new CounterAllocator(name, counters, properties,
-                    CounterMeters.register(name, meters));
-            RequestCoalescer coalescer = new RequestCoalescer(name, allocator::allocate, properties.coalescing(),
-                    batches, observations);
-            Gauge.builder("counter.requests.waiting", coalescer, RequestCoalescer::waiting)
-                .description("Requests waiting for the next batch")
-                .tag("counter", name)
-                .register(meters);
-            Gauge.builder("counter.high.water.mark", allocator, CounterAllocator::highWaterMark)
-                .description("The highest number this instance has handed out")
-                .tag("counter", name)
-                .register(meters);
-            return coalescer;
-        }));
+        this.coalescer = new RequestCoalescer(new BatchStatements(counters, properties)::allocate,
+                properties.coalescing(), batches, observations);
+        this.lookup = new CounterLookup(names -> counters.findExisting(names)
+            .stream()
+            .map(CounterRow::getName)
+            .collect(Collectors.toUnmodifiableSet()), database);
+        for (String name : properties.configured().keySet()) {
+            meters.put(name, CounterMeters.register(name, registry));
+        }
+        meters.put(CounterMeters.OTHER, CounterMeters.register(CounterMeters.OTHER, registry));
     }
 
     /**
@@ -81,29 +97,60 @@ class CounterService implements AutoCloseable {
      * gets its block again
      */
     Block next(String name, int count, String key) {
-        requireKnown(name);
-        return await(coalescers.get(name).submit(count, key), timeout);
+        return await(queue(name).submit(count, key), timeout);
     }
 
-    /** The last number handed out, without consuming one. */
+    /** The counter's row, without consuming a number. */
     CounterRow current(String name) {
-        requireKnown(name);
+        queue(name);
         return await(async(() -> counters.findById(name)), timeout)
             .orElseThrow(() -> new UnknownCounterException(name));
     }
 
-    List<CounterRow> all() {
-        return await(async(() -> counters.findByNameInOrderByName(names)), timeout);
+    /**
+     * The counters by name after {@code after}, at most {@code limit}; one more tells the
+     * caller there are more.
+     */
+    List<CounterRow> page(String after, int limit) {
+        return await(async(() -> counters.findByNameGreaterThanOrderByName(after, Limit.of(limit))), timeout);
     }
 
     /**
-     * Fails for an unconfigured name before anything touches the database (a malformed
-     * one never gets here: {@link RequestedCounter}).
+     * Fails for a name that is no counter; a known one never touches the database, a
+     * malformed one never does.
      */
     void requireKnown(String name) {
-        if (!names.contains(name)) {
+        queue(name);
+    }
+
+    /** The queue of a counter this instance knows, or of one the database has. */
+    private RequestCoalescer.CounterQueue queue(String name) {
+        RequestCoalescer.CounterQueue queue = known.get(name);
+        if (queue != null) {
+            return queue;
+        }
+        if (!CounterName.isValid(name)) {
+            // RequestedCounter refuses it first; here it is kept from the database
+            throw CounterName.malformed();
+        }
+        if (!await(lookup.exists(name), timeout)) {
             throw new UnknownCounterException(name);
         }
+        return exists(name);
+    }
+
+    /** Knows from now on that the counter {@code name} exists. */
+    RequestCoalescer.CounterQueue exists(String name) {
+        return known.computeIfAbsent(name, counter -> coalescer.queue(new CounterAllocator(counter, counters,
+                properties, meters.getOrDefault(counter, meters.get(CounterMeters.OTHER)), startServer)));
+    }
+
+    /**
+     * The database server this instance starts on: every counter it has not served yet
+     * expects it, so that one first served after a failover is fenced.
+     */
+    void startedOn(String server) {
+        this.startServer = server;
     }
 
     private <T> CompletableFuture<T> async(Supplier<T> call) {

@@ -38,7 +38,7 @@ class RequestedCounter implements HandlerInterceptor, WebMvcConfigurer {
         Map<String, String> variables = (Map<String, String>) request
             .getAttribute(HandlerMapping.URI_TEMPLATE_VARIABLES_ATTRIBUTE);
         String counter = CounterRoutes.counter(variables == null ? Map.of() : variables)
-            .orElseThrow(() -> new InvalidRequestException("Counter names are " + CounterName.RULE));
+            .orElseThrow(CounterName::malformed);
         request.setAttribute(ATTRIBUTE, counter);
         MDC.put(ATTRIBUTE, counter);
         return true;

@@ -4,6 +4,7 @@ import jakarta.servlet.DispatcherType;
 import jakarta.servlet.http.HttpServletRequest;
 import jakarta.servlet.http.HttpServletResponse;
 
+import dev.counterservice.counter.CounterAdminAccess;
 import dev.counterservice.counter.CounterReadAccess;
 import dev.counterservice.counter.CounterRoutes;
 
@@ -42,7 +43,8 @@ import static org.springframework.security.config.Customizer.withDefaults;
  * Scopes name the counter ({@link CounterScopes}): {@code counter:<name>:next} takes
  * numbers from it ({@code /next} is the counter {@code default}; HEAD too),
  * {@code counter:<name>:read} reads it, and {@code GET /counters} lists only the readable
- * ones ({@link CounterReadAccess}). No token or a bad one is a 401 with
+ * ones ({@link CounterReadAccess}); {@code counter:admin} creates and advances any
+ * counter ({@link CounterAdminAccess}). No token or a bad one is a 401 with
  * {@code WWW-Authenticate: Bearer}, a token without the scope a 403; both problems
  * rendered by {@link ProblemHandler}, and nothing consumed. The page, the OpenAPI
  * document, the error page, the RFC 9728 metadata and the management port's probes and
@@ -67,6 +69,12 @@ class ApiSecurity {
                 .requestMatchers(HttpMethod.GET, PageController.PATH, ApiDocumentController.JSON_PATH,
                         ApiDocumentController.YAML_PATH)
                 .permitAll()
+                // Creating and advancing: one scope for every counter, checked before the
+                // per-counter rules of the same paths
+                .requestMatchers(HttpMethod.PUT, CounterRoutes.COUNTER)
+                .hasAuthority(CounterScopes.ADMIN_AUTHORITY)
+                .requestMatchers(HttpMethod.POST, CounterRoutes.ADVANCE)
+                .hasAuthority(CounterScopes.ADMIN_AUTHORITY)
                 .requestMatchers(CounterRoutes.NEXT, CounterRoutes.NEXT_OF)
                 .access(CounterScopes.required(CounterScopes.NEXT))
                 .requestMatchers(HttpMethod.GET, CounterRoutes.COUNTER)
@@ -96,6 +104,12 @@ class ApiSecurity {
             .requestCache(AbstractHttpConfigurer::disable)
             .sessionManagement(sessions -> sessions.sessionCreationPolicy(SessionCreationPolicy.STATELESS))
             .build();
+    }
+
+    /** The filter chain has checked the scope already; this says so to the controller. */
+    @Bean
+    CounterAdminAccess scopedAdminAccess() {
+        return () -> CounterScopes.grantedAdmin(SecurityContextHolder.getContext().getAuthentication());
     }
 
     /**

@@ -11,8 +11,9 @@ import org.springframework.security.web.access.intercept.RequestAuthorizationCon
 
 /**
  * The scopes of a bearer token that name a counter: {@code counter:<name>:next} takes
- * numbers from it, {@code counter:<name>:read} reads it. A request's counter is the one
- * its route names ({@link CounterRoutes#counter}); a malformed name is in no scope.
+ * numbers from it, {@code counter:<name>:read} reads it; and {@code counter:admin}, which
+ * creates and advances every counter. A request's counter is the one its route names
+ * ({@link CounterRoutes#counter}); a malformed name is in no scope.
  */
 final class CounterScopes {
 
@@ -20,9 +21,15 @@ final class CounterScopes {
 
     static final String READ = "read";
 
+    /**
+     * The authority of the scope {@code counter:admin}, which creates and advances
+     * counters.
+     */
+    static final String ADMIN_AUTHORITY = "SCOPE_counter:admin";
+
     /** The detail of the 403 a token without the scope gets. */
     static final String MISSING = "The token has no scope for this: counter:<name>:next takes numbers, "
-            + "counter:<name>:read reads";
+            + "counter:<name>:read reads, counter:admin creates and advances";
 
     private CounterScopes() {
     }
@@ -37,7 +44,14 @@ final class CounterScopes {
     }
 
     static boolean granted(Authentication authentication, String counter, String operation) {
-        String authority = "SCOPE_counter:" + counter + ":" + operation;
+        return has(authentication, "SCOPE_counter:" + counter + ":" + operation);
+    }
+
+    static boolean grantedAdmin(Authentication authentication) {
+        return has(authentication, ADMIN_AUTHORITY);
+    }
+
+    private static boolean has(Authentication authentication, String authority) {
         return authentication != null && authentication.getAuthorities()
             .stream()
             .anyMatch(granted -> authority.equals(granted.getAuthority()));

@@ -4,6 +4,8 @@ import jakarta.servlet.DispatcherType;
 import jakarta.servlet.http.HttpServletRequest;
 import jakarta.servlet.http.HttpServletResponse;
 
+import dev.counterservice.counter.CounterRoutes;
+
 import org.springframework.beans.factory.annotation.Value;
 import org.springframework.http.HttpHeaders;
 import org.springframework.http.HttpStatus;
@@ -13,17 +15,20 @@ import org.springframework.stereotype.Component;
 import org.springframework.util.unit.DataSize;
 import org.springframework.web.ErrorResponseException;
 import org.springframework.web.servlet.HandlerInterceptor;
+import org.springframework.web.servlet.HandlerMapping;
 import org.springframework.web.servlet.config.annotation.InterceptorRegistry;
 import org.springframework.web.servlet.config.annotation.WebMvcConfigurer;
 
 /**
- * The API never needs a body beyond a form-encoded {@code count}: a body larger than
+ * The bodies the API takes: a form-encoded {@code count} on the routes that take numbers,
+ * JSON on the admin endpoints that create and advance counters
+ * ({@link CounterRoutes#isAdmin}). A body larger than
  * {@code server.tomcat.max-http-form-post-size} is refused with 413 on its
- * {@code Content-Length}, before a byte of it is read, and a body of any other type with
+ * {@code Content-Length}, before a byte of it is read, and a body of another type with
  * 415, before any handler runs. (Tomcat refuses a chunked form body over the same limit
- * while reading it: {@link ProblemHandler}.) Tomcat then reads at most
- * {@code server.tomcat.max-swallow-size} of the rest to keep the connection, else closes
- * it.
+ * while reading it: {@link ProblemHandler}; the admin endpoints read at most that much of
+ * a chunked one.) Tomcat then reads at most {@code server.tomcat.max-swallow-size} of the
+ * rest to keep the connection, else closes it.
  */
 @Component
 class RequestBodies implements HandlerInterceptor, WebMvcConfigurer {
@@ -56,20 +61,23 @@ class RequestBodies implements HandlerInterceptor, WebMvcConfigurer {
         if (request.getContentLengthLong() > maxBytes) {
             throw tooLarge();
         }
-        if (!isForm(request.getContentType())) {
+        boolean admin = CounterRoutes.isAdmin(request.getMethod(),
+                (String) request.getAttribute(HandlerMapping.BEST_MATCHING_PATTERN_ATTRIBUTE));
+        MediaType taken = admin ? MediaType.APPLICATION_JSON : MediaType.APPLICATION_FORM_URLENCODED;
+        if (!is(taken, request.getContentType())) {
             throw new ErrorResponseException(HttpStatus.UNSUPPORTED_MEDIA_TYPE,
                     ProblemDetail.forStatusAndDetail(HttpStatus.UNSUPPORTED_MEDIA_TYPE,
-                            "The only body the API takes is a form-encoded count ("
-                                    + MediaType.APPLICATION_FORM_URLENCODED_VALUE + ")"),
+                            admin ? "The only body this endpoint takes is JSON (" + taken + ")"
+                                    : "The only body the API takes is a form-encoded count (" + taken
+                                            + "); JSON only where a counter is created or advanced"),
                     null);
         }
         return true;
     }
 
-    private static boolean isForm(String contentType) {
+    private static boolean is(MediaType taken, String contentType) {
         try {
-            return contentType != null && MediaType.APPLICATION_FORM_URLENCODED
-                .equalsTypeAndSubtype(MediaType.parseMediaType(contentType));
+            return contentType != null && taken.equalsTypeAndSubtype(MediaType.parseMediaType(contentType));
         }
         catch (IllegalArgumentException ex) {
             return false;

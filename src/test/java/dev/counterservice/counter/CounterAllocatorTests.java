@@ -1,15 +1,11 @@
 package dev.counterservice.counter;
 
-import java.lang.reflect.InvocationHandler;
-import java.lang.reflect.InvocationTargetException;
-import java.lang.reflect.Method;
 import java.lang.reflect.Proxy;
 import java.sql.Connection;
 import java.sql.DriverManager;
 import java.time.Duration;
 import java.util.List;
 import java.util.Map;
-import java.util.Optional;
 import java.util.UUID;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CyclicBarrier;
@@ -30,8 +26,6 @@ import org.springframework.dao.DataAccessResourceFailureException;
 import dev.counterservice.counter.CounterAllocator.Demand;
 import dev.counterservice.counter.CounterAllocator.Outcome;
 import dev.counterservice.counter.CounterAllocator.Result;
-import dev.counterservice.counter.CounterRepository.Attempt;
-import dev.counterservice.counter.CounterRepository.KeyedAttempt;
 import dev.counterservice.counter.CounterRepository.Stored;
 
 import static org.assertj.core.api.Assertions.assertThat;
@@ -59,13 +53,15 @@ class CounterAllocatorTests {
 
     private final String counter = "allocator-" + UUID.randomUUID().toString().replace("-", "");
 
+    private final CounterMeters meters = CounterMeters.register(counter, registry);
+
     {
-        repository.createIfMissing(counter);
+        repository.create(counter, 0);
     }
 
     @Test
     void aBatchIsOneMoveOfItsTotalAndEachDemandGetsItsBlockInOrder() {
-        CounterAllocator allocator = allocator(repository);
+        Single allocator = single(repository);
 
         assertThat(served(allocator.allocate(demands(1, null, 2, null, 3, null)))).containsExactly(block(1, 1),
                 block(2, 3), block(4, 6));
@@ -77,7 +73,7 @@ class CounterAllocatorTests {
 
     @Test
     void keyedDemandsStoreTheirBlocksAndARetryGetsTheSameBlockAndTakesNoNumber() {
-        CounterAllocator allocator = allocator(repository);
+        Single allocator = single(repository);
         assertThat(served(allocator.allocate(demands(2, "a", 1, null)))).containsExactly(block(1, 2), block(3, 3));
 
         assertThat(served(allocator.allocate(demands(2, "a", 3, "b")))).containsExactly(replayed(1, 2), block(4, 6));
@@ -91,7 +87,7 @@ class CounterAllocatorTests {
 
     @Test
     void aKeyUsedForAnotherCountIsRefusedForThatDemandAndTakesNothing() {
-        CounterAllocator allocator = allocator(repository);
+        Single allocator = single(repository);
         allocator.allocate(demands(2, "k"));
 
         Outcome outcome = allocator.allocate(demands(3, "k", 1, null));
@@ -104,7 +100,7 @@ class CounterAllocatorTests {
     @Test
     void aRetryOfAKeyWhoseBlockEndsAtBigintsMaximumGetsItsBlock() {
         database.execute("UPDATE counter SET value = %d WHERE name = '%s'".formatted(MAX - 3, counter));
-        CounterAllocator allocator = allocator(repository);
+        Single allocator = single(repository);
         assertThat(served(allocator.allocate(demands(3, "edge")))).containsExactly(block(MAX - 2, MAX));
 
         assertThat(served(allocator.allocate(demands(3, "edge")))).containsExactly(replayed(MAX - 2, MAX));
@@ -118,7 +114,7 @@ class CounterAllocatorTests {
     @Test
     void aRetryOfAKeyBesideNewDemandsThatFitGetsItsBlockAndTheNewOnesTheLastNumbers() {
         database.execute("UPDATE counter SET value = %d WHERE name = '%s'".formatted(MAX - 5, counter));
-        CounterAllocator allocator = allocator(repository);
+        Single allocator = single(repository);
         allocator.allocate(demands(3, "near"));
 
         assertThat(served(allocator.allocate(demands(3, "near", 2, "new")))).containsExactly(replayed(MAX - 4, MAX - 2),
@@ -129,7 +125,7 @@ class CounterAllocatorTests {
     @Test
     void aBatchThatWouldPassBigintsMaximumIsExhaustedAndMovesNothing() {
         database.execute("UPDATE counter SET value = %d WHERE name = '%s'".formatted(MAX - 2, counter));
-        CounterAllocator allocator = allocator(repository);
+        Single allocator = single(repository);
 
         assertThat(allocator.allocate(demands(3, null))).isInstanceOf(Outcome.Exhausted.class);
         assertThat(allocator.allocate(demands(3, "k"))).isInstanceOf(Outcome.Exhausted.class);
@@ -140,7 +136,7 @@ class CounterAllocatorTests {
 
     @Test
     void aStoredValueBelowTheHighWaterMarkIsRefusedCountedAndTheCounterFencedPastTheMark() {
-        CounterAllocator allocator = allocator(repository);
+        Single allocator = single(repository);
         allocator.allocate(demands(100, null));
         // Lost commits without a change of server, as a restored volume snapshot gives:
         // far more than the margin
@@ -159,7 +155,7 @@ class CounterAllocatorTests {
 
     @Test
     void aStoredValueAtTheHighWaterMarkIsServedAndOneBelowIsNot() {
-        CounterAllocator allocator = allocator(repository);
+        Single allocator = single(repository);
         allocator.allocate(demands(5, null));
         setStored(5);
         assertThat(served(allocator.allocate(demands(1, null)))).containsExactly(block(6, 6));
@@ -174,7 +170,7 @@ class CounterAllocatorTests {
     @Test
     void aFenceThatWouldPassBigintsMaximumMovesNothingAndTheBatchesStayRefused() {
         setStored(MAX - 10);
-        CounterAllocator allocator = allocator(repository);
+        Single allocator = single(repository);
         allocator.allocate(demands(8, null));
         setStored(MAX - 20);
 
@@ -192,7 +188,7 @@ class CounterAllocatorTests {
 
     @Test
     void aKeyThatAnotherBatchStoredWhileThisOneWaitedIsReplayedNotStoredTwice() throws Exception {
-        CounterAllocator allocator = allocator(repository);
+        Single allocator = single(repository);
         CompletableFuture<Outcome> retry;
         try (Connection other = DriverManager.getConnection(database.jdbcUrl(), database.username(),
                 database.password())) {
@@ -220,8 +216,7 @@ class CounterAllocatorTests {
 
     @Test
     void theKeyedBatchsWaitForTheRowLockIsBoundedByTheTimeout() throws Exception {
-        CounterAllocator allocator = new CounterAllocator(counter, repository,
-                properties(Map.of("counter.timeout", "300ms")), CounterMeters.register(counter, registry));
+        Single allocator = single(repository, properties(Map.of("counter.timeout", "300ms")), counter);
         try (Connection other = DriverManager.getConnection(database.jdbcUrl(), database.username(),
                 database.password())) {
             other.setAutoCommit(false);
@@ -238,8 +233,7 @@ class CounterAllocatorTests {
 
     @Test
     void aCounterThatDoesNotExistFailsTheBatch() {
-        CounterAllocator allocator = new CounterAllocator("allocator-missing", repository, properties(Map.of()),
-                CounterMeters.register(counter, registry));
+        Single allocator = single(repository, properties(Map.of()), "allocator-missing");
 
         for (List<Demand> batch : List.of(demands(1, null), demands(1, "k"))) {
             assertThat(allocator.allocate(batch)).isInstanceOfSatisfying(Outcome.Failed.class,
@@ -250,8 +244,8 @@ class CounterAllocatorTests {
     @Test
     void onANewServerTheBatchIsRefusedAndTheCounterFencedPastTheHighWaterMarkBeforeServingAgain() {
         // Stand-in: a promoted standby, which a single real server cannot become
-        PromotedStandby standby = new PromotedStandby();
-        CounterAllocator allocator = allocator(standby.repository());
+        PromotedStandby standby = new PromotedStandby(repository);
+        Single allocator = single(standby.repository());
         assertThat(served(allocator.allocate(demands(10, null)))).containsExactly(block(1, 10));
 
         // The standby had received only the first 2 numbers: it lost more than the margin
@@ -272,8 +266,27 @@ class CounterAllocatorTests {
     }
 
     @Test
+    void aCounterFirstServedAfterAFailoverIsFencedThoughThisInstanceNeverServedIt() {
+        // Stand-in: a promoted standby. The instance started on the old primary, where
+        // another instance handed out numbers of this counter up to 7, which the
+        // standby may have lost
+        PromotedStandby standby = new PromotedStandby(repository);
+        String startServer = repository.server();
+        setStored(7);
+        standby.promote();
+        CounterProperties properties = properties(Map.of());
+        Single allocator = new Single(
+                new CounterAllocator(counter, standby.repository(), properties, meters, startServer),
+                new BatchStatements(standby.repository(), properties));
+
+        assertThat(allocator.allocate(demands(1, null))).isInstanceOf(Outcome.Refused.class);
+        assertThat(stored()).isEqualTo(7 + MARGIN);
+        assertThat(served(allocator.allocate(demands(1, null)))).containsExactly(block(8 + MARGIN, 8 + MARGIN));
+    }
+
+    @Test
     void theFirstServerSeenIsAdoptedNotFenced() {
-        CounterAllocator allocator = allocator(repository);
+        Single allocator = single(repository);
 
         allocator.allocate(demands(1, null));
         allocator.allocate(demands(1, "k"));
@@ -286,18 +299,10 @@ class CounterAllocatorTests {
     void ofTwoFirstBatchesServedOnDifferentServersOnlyOneIsCommitted() throws Exception {
         // Stand-in: two first batches (coalescing off) whose statements both ran before
         // either adopted a server, one on the old primary and one on a promoted standby
-        PromotedStandby standby = new PromotedStandby();
-        CyclicBarrier bothSent = new CyclicBarrier(2);
-        standby.beforeAdd = () -> {
-            try {
-                bothSent.await(10, TimeUnit.SECONDS);
-            }
-            catch (Exception ex) {
-                throw new IllegalStateException(ex);
-            }
-        };
+        PromotedStandby standby = new PromotedStandby(repository);
+        standby.beforeAdd = allAt(new CyclicBarrier(2));
         standby.promoteAfterFirstAdd = true;
-        CounterAllocator allocator = allocator(standby.repository());
+        Single allocator = single(standby.repository());
 
         List<Outcome> outcomes;
         try (ExecutorService threads = Executors.newVirtualThreadPerTaskExecutor()) {
@@ -311,41 +316,88 @@ class CounterAllocatorTests {
     }
 
     @Test
+    void concurrentBatchesThatFindTheSameNewServerFenceItOnce() throws Exception {
+        // Stand-in: a promoted standby, and batches of their own (coalescing off) whose
+        // statements all ran on it before any of them could fence
+        PromotedStandby standby = new PromotedStandby(repository);
+        Single allocator = single(standby.repository());
+        assertThat(served(allocator.allocate(demands(10, null)))).containsExactly(block(1, 10));
+        standby.promote();
+        int batches = 8;
+        standby.beforeAdd = allAt(new CyclicBarrier(batches));
+
+        List<Future<Outcome>> outcomes;
+        try (ExecutorService threads = Executors.newVirtualThreadPerTaskExecutor()) {
+            outcomes = java.util.stream.IntStream.range(0, batches)
+                .mapToObj(batch -> threads.submit(() -> allocator.allocate(demands(1, null))))
+                .toList();
+        }
+        for (Future<Outcome> outcome : outcomes) {
+            assertThat(outcome.get()).isInstanceOf(Outcome.Refused.class);
+        }
+
+        assertThat(registry.get("counter.fences").counter().count()).isEqualTo(1);
+        assertThat(stored()).as("moved past the mark by one margin").isEqualTo(10 + MARGIN);
+        standby.beforeAdd = () -> {
+        };
+        assertThat(served(allocator.allocate(demands(1, null)))).containsExactly(block(11 + MARGIN, 11 + MARGIN));
+    }
+
+    @Test
     void aKeyedBatchWhoseCommitOutcomeWasLostIsFailedAndItsRetryGetsTheBlockLeavingNoGap() {
         // Stand-in: the statement commits, but the client is told it failed, as a
         // connection lost right after PostgreSQL committed it
         CounterRepository lostReply = (CounterRepository) Proxy.newProxyInstance(
                 CounterRepository.class.getClassLoader(), new Class<?>[] { CounterRepository.class },
                 (proxy, method, args) -> {
-                    Object result = real(method, args);
+                    Object result = PromotedStandby.call(repository, method, args);
                     if (method.getName().equals("addWithKeys")) {
                         throw new DataAccessResourceFailureException("connection lost after the commit");
                     }
                     return result;
                 });
-        CounterAllocator lost = allocator(lostReply);
+        Single lost = single(lostReply);
         assertThat(lost.allocate(demands(3, "k"))).isInstanceOf(Outcome.Failed.class);
         assertThat(lost.highWaterMark()).isZero();
         assertThat(registry.get("counter.numbers.issued").counter().count()).isZero();
 
-        CounterAllocator allocator = allocator(repository);
+        Single allocator = single(repository);
         assertThat(served(allocator.allocate(demands(3, "k")))).containsExactly(replayed(1, 3));
         assertThat(served(allocator.allocate(demands(1, "other")))).containsExactly(block(4, 4));
     }
 
-    /** Calls the real repository's {@code method}. */
-    private Object real(Method method, Object[] args) throws Throwable {
-        try {
-            return method.invoke(repository, args);
-        }
-        catch (InvocationTargetException ex) {
-            throw ex.getCause();
-        }
+    private Single single(CounterRepository repository) {
+        return single(repository, properties(Map.of()), counter);
     }
 
-    private CounterAllocator allocator(CounterRepository repository) {
-        return new CounterAllocator(counter, repository, properties(Map.of()),
-                CounterMeters.register(counter, registry));
+    private Single single(CounterRepository repository, CounterProperties properties, String name) {
+        return new Single(new CounterAllocator(name, repository, properties, meters, null),
+                new BatchStatements(repository, properties));
+    }
+
+    /** Waits until all the barrier's parties are at it, for at most 10 seconds. */
+    private static Runnable allAt(CyclicBarrier barrier) {
+        return () -> {
+            try {
+                barrier.await(10, TimeUnit.SECONDS);
+            }
+            catch (Exception ex) {
+                throw new IllegalStateException(ex);
+            }
+        };
+    }
+
+    /** One counter's allocator, and statements that serve it in batches of its own. */
+    private record Single(CounterAllocator allocator, BatchStatements statements) {
+
+        Outcome allocate(List<Demand> demands) {
+            return statements.allocate(Map.of(allocator, demands)).get(allocator);
+        }
+
+        long highWaterMark() {
+            return allocator.highWaterMark();
+        }
+
     }
 
     private static CounterProperties properties(Map<String, String> settings) {
@@ -355,13 +407,14 @@ class CounterAllocatorTests {
     }
 
     /** Demands from pairs of count and key. */
-    private static List<Demand> demands(Object... countsAndKeys) {
+    static List<Demand> demands(Object... countsAndKeys) {
         return java.util.stream.IntStream.range(0, countsAndKeys.length / 2)
             .mapToObj(i -> new Demand((Integer) countsAndKeys[2 * i], (String) countsAndKeys[2 * i + 1]))
             .toList();
     }
 
-    private static List<Block> served(Outcome outcome) {
+    /** The blocks of a committed outcome. */
+    static List<Block> served(Outcome outcome) {
         assertThat(outcome).isInstanceOf(Outcome.Committed.class);
         return ((Outcome.Committed) outcome).results()
             .stream()
@@ -383,73 +436,6 @@ class CounterAllocatorTests {
 
     private void setStored(long value) {
         database.execute("UPDATE counter SET value = %d WHERE name = '%s'".formatted(value, counter));
-    }
-
-    /**
-     * The real repository, but once promoted its statements report another server, and
-     * the one it was before is no longer it: a standby promoted to primary, as a real
-     * failover shows it.
-     */
-    private final class PromotedStandby implements InvocationHandler {
-
-        private static final String PROMOTED = "-promoted";
-
-        private volatile boolean promoted;
-
-        private volatile boolean promoteAfterFirstAdd;
-
-        private volatile Runnable beforeAdd = () -> {
-        };
-
-        void promote() {
-            promoted = true;
-        }
-
-        CounterRepository repository() {
-            return (CounterRepository) Proxy.newProxyInstance(CounterRepository.class.getClassLoader(),
-                    new Class<?>[] { CounterRepository.class }, this);
-        }
-
-        @Override
-        public Object invoke(Object proxy, Method method, Object[] args) throws Throwable {
-            if (method.getName().startsWith("add")) {
-                beforeAdd.run();
-                args[3] = asked((String) args[3]);
-            }
-            Object result = real(method, args);
-            synchronized (this) {
-                if (result instanceof Attempt attempt) {
-                    result = new ShownAttempt(attempt.getValue(), attempt.getHeld(), shown(attempt.getServer()),
-                            attempt instanceof KeyedAttempt keyed && keyed.getKnown());
-                    promoted |= promoteAfterFirstAdd;
-                }
-                else if (result instanceof Optional<?> fenced && fenced.orElse(null) instanceof Stored stored) {
-                    result = Optional.of(new ShownStored(stored.getValue(), shown(stored.getServer())));
-                }
-            }
-            return result;
-        }
-
-        /** The server the real database is asked to be: the promoted one is it now. */
-        private String asked(String expected) {
-            if (!promoted || expected.isEmpty()) {
-                return expected;
-            }
-            return expected.endsWith(PROMOTED) ? expected.substring(0, expected.length() - PROMOTED.length())
-                    : expected + "-before-the-failover";
-        }
-
-        private String shown(String server) {
-            return promoted ? server + PROMOTED : server;
-        }
-
-    }
-
-    private record ShownAttempt(Long getValue, Long getHeld, String getServer,
-            boolean getKnown) implements KeyedAttempt {
-    }
-
-    private record ShownStored(long getValue, String getServer) implements Stored {
     }
 
 }

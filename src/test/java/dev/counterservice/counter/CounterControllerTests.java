@@ -1,14 +1,17 @@
 package dev.counterservice.counter;
 
 import java.util.List;
+import java.util.Map;
 
 import org.assertj.core.api.AbstractStringAssert;
+import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 
 import org.springframework.beans.factory.annotation.Autowired;
 import org.springframework.boot.context.properties.EnableConfigurationProperties;
 import org.springframework.boot.test.context.TestConfiguration;
 import org.springframework.boot.webmvc.test.autoconfigure.WebMvcTest;
+import org.springframework.context.annotation.Import;
 import org.springframework.http.HttpHeaders;
 import org.springframework.http.HttpStatus;
 import org.springframework.http.MediaType;
@@ -38,6 +41,17 @@ class CounterControllerTests {
 
     @MockitoBean
     private CounterService counters;
+
+    @MockitoBean
+    private CounterAdmin admin;
+
+    @MockitoBean
+    private CounterAdminAccess adminAccess;
+
+    @BeforeEach
+    void adminOn() {
+        given(adminAccess.mayAdminister()).willReturn(true);
+    }
 
     @Test
     void nextIsAPlainNumberAndALineForCurlAndUnknownClients() {
@@ -104,21 +118,133 @@ class CounterControllerTests {
 
     @Test
     void currentValueAndListDoNotConsume() {
-        CounterRow orders = new CounterRow("orders", 12);
+        CounterRow orders = new CounterRow("orders", 12, 10);
         given(counters.current("orders")).willReturn(orders);
-        given(counters.all()).willReturn(List.of(new CounterRow("default", 3), orders));
+        given(counters.page("", CounterController.MAX_PAGE + 1))
+            .willReturn(List.of(new CounterRow("default", 3, 0), orders));
 
         assertThat(mvc.get().uri("/counters/orders")).hasStatusOk()
             .hasHeader(HttpHeaders.CACHE_CONTROL, "no-store")
             .hasBodyTextEqualTo("12\n");
         assertThat(mvc.get().uri("/counters/orders").accept(MediaType.APPLICATION_JSON)).hasStatusOk()
             .bodyJson()
-            .isStrictlyEqualTo("{\"counter\":\"orders\",\"value\":12}");
-        assertThat(mvc.get().uri("/counters")).hasStatusOk().hasBodyTextEqualTo("default 3\norders 12\n");
+            .isStrictlyEqualTo("{\"counter\":\"orders\",\"value\":12,\"start\":10}");
+        assertThat(mvc.get().uri("/counters")).hasStatusOk()
+            .doesNotContainHeader(HttpHeaders.LINK)
+            .hasBodyTextEqualTo("default 3\norders 12\n");
         assertThat(mvc.get().uri("/counters").accept(MediaType.APPLICATION_JSON)).hasStatusOk()
             .bodyJson()
-            .isStrictlyEqualTo("[{\"counter\":\"default\",\"value\":3},{\"counter\":\"orders\",\"value\":12}]");
+            .isStrictlyEqualTo("[{\"counter\":\"default\",\"value\":3,\"start\":0},"
+                    + "{\"counter\":\"orders\",\"value\":12,\"start\":10}]");
         verify(counters, never()).next(anyString(), anyInt(), any());
+    }
+
+    @Test
+    void aPageOfCountersLinksToTheNextWhileThereIsOne() {
+        given(counters.page("b", 3))
+            .willReturn(List.of(new CounterRow("c", 1, 0), new CounterRow("d", 2, 0), new CounterRow("e", 3, 0)));
+
+        assertThat(mvc.get().uri("/counters?after=b&limit=2")).hasStatusOk()
+            .hasHeader(HttpHeaders.LINK, "</counters?after=d&limit=2>; rel=\"next\"")
+            .hasBodyTextEqualTo("c 1\nd 2\n");
+        for (String query : List.of("after=B", "after=a&after=b", "after=")) {
+            assertProblem(mvc.get().uri("/counters?" + query).exchange(), HttpStatus.BAD_REQUEST)
+                .contains("'after' must be one counter name");
+        }
+        assertProblem(mvc.get().uri("/counters?limit=1001").exchange(), HttpStatus.BAD_REQUEST)
+            .contains("'limit' must be a whole number from 1 to 1000");
+    }
+
+    @Test
+    void putCreatesACounterWith201AndLocationAndTheSameSettingsAgainAre200() {
+        given(admin.create("orders", new CounterSettings(1000)))
+            .willReturn(new CounterAdmin.Created(new CounterRow("orders", 1000, 1000), true))
+            .willReturn(new CounterAdmin.Created(new CounterRow("orders", 1003, 1000), false));
+
+        assertThat(mvc.put()
+            .uri("/counters/orders")
+            .contentType(MediaType.APPLICATION_JSON)
+            .content("{\"start\": 1000}")
+            .accept(MediaType.APPLICATION_JSON)).hasStatus(HttpStatus.CREATED)
+            .hasHeader(HttpHeaders.LOCATION, "/counters/orders")
+            .bodyJson()
+            .isStrictlyEqualTo("{\"counter\":\"orders\",\"value\":1000,\"start\":1000}");
+        assertThat(
+                mvc.put().uri("/counters/orders").contentType(MediaType.APPLICATION_JSON).content("{\"start\":1000}"))
+            .hasStatusOk()
+            .doesNotContainHeader(HttpHeaders.LOCATION)
+            .hasBodyTextEqualTo("1003\n");
+    }
+
+    @Test
+    void putWithoutABodyCreatesWithTheDefaultSettings() {
+        given(admin.create("orders", CounterSettings.DEFAULT))
+            .willReturn(new CounterAdmin.Created(new CounterRow("orders", 0, 0), true));
+
+        assertThat(mvc.put().uri("/counters/orders")).hasStatus(HttpStatus.CREATED).hasBodyTextEqualTo("0\n");
+    }
+
+    @Test
+    void advanceMovesTheCounterToTheTargetOfTheBody() {
+        given(admin.advance("orders", 52000)).willReturn(new CounterRow("orders", 52000, 0));
+
+        assertThat(mvc.post()
+            .uri("/counters/orders/advance")
+            .contentType(MediaType.APPLICATION_JSON)
+            .content("{\"to\": 52000}")
+            .accept(MediaType.APPLICATION_JSON)).hasStatusOk()
+            .bodyJson()
+            .isStrictlyEqualTo("{\"counter\":\"orders\",\"value\":52000,\"start\":0}");
+    }
+
+    @Test
+    void badBodiesAre400NamingTheFaultAndNothingIsCreatedOrMoved() {
+        Map<String, String> faults = Map.of("{", "not JSON", "[1]", "must be a JSON object", "\"x\"",
+                "must be a JSON object", "{\"start\": 1, \"extra\": 2}", "an unknown field", "{\"start\": -1}",
+                "'start' must be a whole number from 0 to 9223372036854775807", "{\"start\": 1.5}",
+                "'start' must be a whole number", "{\"start\": \"5\"}", "'start' must be a whole number",
+                "{\"start\": 9223372036854775808}", "'start' must be a whole number", "{\"start\": 1} {}", "not JSON",
+                "{\"start\": 1, \"start\": 2}", "a field is given twice");
+        faults.forEach((body, fault) -> assertProblem(
+                mvc.put().uri("/counters/orders").contentType(MediaType.APPLICATION_JSON).content(body).exchange(),
+                HttpStatus.BAD_REQUEST)
+            .as(body)
+            .contains(fault));
+        for (String body : List.of("", "{}", "{\"to\": 0}", "{\"to\": true}", "{\"start\": 5}")) {
+            assertProblem(mvc.post()
+                .uri("/counters/orders/advance")
+                .contentType(MediaType.APPLICATION_JSON)
+                .content(body)
+                .exchange(), HttpStatus.BAD_REQUEST).as(body).containsAnyOf("'to' must be", "must be {", "unknown");
+        }
+        verifyNoInteractions(admin);
+    }
+
+    @Test
+    void theAdminEndpointsTakeJsonOnlyAndNextNoJson() {
+        assertProblem(mvc.put()
+            .uri("/counters/orders")
+            .contentType(MediaType.APPLICATION_FORM_URLENCODED)
+            .content("start=5")
+            .exchange(), HttpStatus.UNSUPPORTED_MEDIA_TYPE).contains("JSON");
+        assertProblem(mvc.post().uri("/next").contentType(MediaType.APPLICATION_JSON).content("{}").exchange(),
+                HttpStatus.UNSUPPORTED_MEDIA_TYPE)
+            .contains("form-encoded count");
+        verifyNoInteractions(admin, counters);
+    }
+
+    @Test
+    void withAdminOffCreatingAndAdvancingAre403AndTouchNothing() {
+        given(adminAccess.mayAdminister()).willReturn(false);
+
+        assertProblem(mvc.put().uri("/counters/orders").exchange(), HttpStatus.FORBIDDEN)
+            .contains("counter.admin.enabled=true");
+        assertProblem(mvc.post()
+            .uri("/counters/orders/advance")
+            .contentType(MediaType.APPLICATION_JSON)
+            .content("{\"to\": 5}")
+            .exchange(), HttpStatus.FORBIDDEN);
+        verifyNoInteractions(admin);
     }
 
     @Test
@@ -212,11 +338,12 @@ class CounterControllerTests {
     }
 
     /**
-     * The slice does not scan configuration properties; the controller needs
-     * counter.max-count.
+     * The slice does not scan configuration properties or components; the controller
+     * needs counter.max-count and the admin bodies.
      */
     @TestConfiguration
     @EnableConfigurationProperties(CounterProperties.class)
+    @Import(AdminBodies.class)
     static class Properties {
 
     }

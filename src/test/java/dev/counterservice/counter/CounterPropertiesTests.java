@@ -1,6 +1,7 @@
 package dev.counterservice.counter;
 
 import java.time.Duration;
+import java.util.Map;
 
 import org.junit.jupiter.api.Test;
 
@@ -8,6 +9,7 @@ import org.springframework.boot.autoconfigure.AutoConfigurations;
 import org.springframework.boot.context.properties.EnableConfigurationProperties;
 import org.springframework.boot.test.context.runner.ApplicationContextRunner;
 import org.springframework.boot.validation.autoconfigure.ValidationAutoConfiguration;
+import org.springframework.core.env.SystemEnvironmentPropertySource;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
@@ -57,6 +59,34 @@ class CounterPropertiesTests {
             .run(started -> assertThat(started).getFailure()
                 .rootCause()
                 .hasMessageContaining("counter.timeout must be positive"));
+    }
+
+    @Test
+    void countersWithSettingsComeAsTheChartGivesThemAndAnEmptyListOfNamesAddsNone() {
+        context
+            .withInitializer(started -> started.getEnvironment()
+                .getPropertySources()
+                .addFirst(new SystemEnvironmentPropertySource("chart-systemEnvironment",
+                        Map.of("COUNTER_NAMES", "", "COUNTER_COUNTERS_0_NAME", "default", "COUNTER_COUNTERS_0_START",
+                                "0", "COUNTER_COUNTERS_1_NAME", "invoices", "COUNTER_COUNTERS_1_START", "52000"))))
+            .run(started -> assertThat(started.getBean(CounterProperties.class).configured()).containsExactly(
+                    Map.entry("default", CounterSettings.DEFAULT), Map.entry("invoices", new CounterSettings(52000))));
+    }
+
+    @Test
+    void refusesToStartWithACounterConfiguredTwice() {
+        context.withPropertyValues("counter.names=orders", "counter.counters[0].name=orders")
+            .run(started -> assertThat(started).getFailure()
+                .rootCause()
+                .hasMessageContaining("The counter 'orders' is configured twice"));
+    }
+
+    @Test
+    void refusesToStartWithANegativeStart() {
+        context.withPropertyValues("counter.counters[0].name=orders", "counter.counters[0].start=-1")
+            .run(started -> assertThat(started).getFailure()
+                .rootCause()
+                .hasMessageContaining("counter.counters[0].start"));
     }
 
     @EnableConfigurationProperties(CounterProperties.class)

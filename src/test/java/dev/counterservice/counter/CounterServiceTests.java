@@ -1,11 +1,16 @@
 package dev.counterservice.counter;
 
 import java.time.Duration;
+import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.Future;
 
 import dev.counterservice.testing.AppInstance;
+import dev.counterservice.testing.TestDatabase;
 import io.micrometer.core.instrument.simple.SimpleMeterRegistry;
 import io.micrometer.observation.ObservationRegistry;
 import org.junit.jupiter.api.AfterEach;
@@ -32,7 +37,7 @@ class CounterServiceTests {
 
     private static final List<String> COUNTERS = List.of("service-a", "service-b");
 
-    /** Configured, but its row was never created. */
+    /** Never created. */
     private static final String NEVER_CREATED = "service-never-created";
 
     @Test
@@ -46,7 +51,7 @@ class CounterServiceTests {
             assertThat(block.first()).isEqualTo(before + 1);
             assertThat(block.last()).isEqualTo(before + 3);
             assertThat(service.current("service-a").getValue()).isEqualTo(before + 3);
-            assertThat(service.all()).extracting(CounterRow::getName).containsExactlyElementsOf(COUNTERS);
+            assertThat(service.page("service-", 2)).extracting(CounterRow::getName).containsExactlyElementsOf(COUNTERS);
             assertThat(registry.get("counter.high.water.mark").tag("counter", "service-a").gauge().value())
                 .isEqualTo(before + 3);
             assertThat(registry.get("counter.requests.waiting").tag("counter", "service-b").gauge().value()).isZero();
@@ -60,23 +65,64 @@ class CounterServiceTests {
             assertThatExceptionOfType(UnknownCounterException.class)
                 .isThrownBy(() -> service.next("service-c", 1, null));
             assertThatExceptionOfType(UnknownCounterException.class).isThrownBy(() -> service.current("service-c"));
+            assertThatExceptionOfType(UnknownCounterException.class)
+                .isThrownBy(() -> service.requireKnown(NEVER_CREATED));
+            assertThatExceptionOfType(InvalidRequestException.class).isThrownBy(() -> service.current("Service A"));
         }
     }
 
     @Test
-    void aConfiguredCounterWithoutARowIs404() {
-        try (CounterService service = service(new SimpleMeterRegistry())) {
-            assertThatExceptionOfType(UnknownCounterException.class).isThrownBy(() -> service.current(NEVER_CREATED));
+    void aCounterCreatedElsewhereIsServedOnItsNextRequestAndCountedWithTheOthers() {
+        SimpleMeterRegistry registry = new SimpleMeterRegistry();
+        String elsewhere = "service-x-" + java.util.UUID.randomUUID();
+        try (CounterService service = service(registry)) {
+            assertThatExceptionOfType(UnknownCounterException.class).isThrownBy(() -> service.requireKnown(elsewhere));
+            // Created through another instance
+            AppInstance.shared().context().getBean(CounterRepository.class).create(elsewhere, 41);
+
+            assertThat(service.next(elsewhere, 1, null)).isEqualTo(new Block(elsewhere, 42, 42));
+            assertThat(registry.get("counter.numbers.issued").tag("counter", CounterMeters.OTHER).counter().count())
+                .isEqualTo(1);
+            assertThat(registry.find("counter.numbers.issued").tag("counter", elsewhere).counter()).isNull();
+        }
+    }
+
+    @Test
+    void tenThousandCountersCreatedAtRunTimeAddNoMeter() throws Exception {
+        SimpleMeterRegistry registry = new SimpleMeterRegistry();
+        String prefix = "service-many-";
+        TestDatabase database = TestDatabase.shared();
+        database
+            .execute("INSERT INTO counter (name) SELECT '%s' || i FROM generate_series(1, 10000) i".formatted(prefix));
+        try (CounterService service = service(registry)) {
+            int meters = registry.getMeters().size();
+            List<Future<Block>> taken = new ArrayList<>();
+            try (ExecutorService clients = Executors.newVirtualThreadPerTaskExecutor()) {
+                for (int i = 1; i <= 10_000; i++) {
+                    String name = prefix + i;
+                    taken.add(clients.submit(() -> service.next(name, 1, null)));
+                }
+                for (int i = 1; i <= 10_000; i++) {
+                    assertThat(taken.get(i - 1).get()).isEqualTo(new Block(prefix + i, 1, 1));
+                }
+            }
+
+            assertThat(registry.getMeters()).hasSize(meters);
+            assertThat(registry.get("counter.numbers.issued").tag("counter", CounterMeters.OTHER).counter().count())
+                .isEqualTo(10_000);
+        }
+        finally {
+            database.execute("DELETE FROM counter WHERE name LIKE '%s%%'".formatted(prefix));
         }
     }
 
     private static CounterService service(SimpleMeterRegistry registry) {
         CounterRepository repository = AppInstance.shared().context().getBean(CounterRepository.class);
-        COUNTERS.forEach(repository::createIfMissing);
+        COUNTERS.forEach(name -> repository.create(name, 0));
         // The bound itself is the await tests' subject: here a cold first statement on a
         // loaded machine must not turn into a 503
         CounterProperties properties = new Binder(new MapConfigurationPropertySource(
-                Map.of("counter.names", String.join(",", COUNTERS) + "," + NEVER_CREATED, "counter.timeout", "30s")))
+                Map.of("counter.names", String.join(",", COUNTERS), "counter.timeout", "30s")))
             .bindOrCreate("counter", CounterProperties.class);
         return new CounterService(repository, properties, registry, ObservationRegistry.NOOP);
     }

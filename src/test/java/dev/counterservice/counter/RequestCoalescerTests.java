@@ -3,6 +3,8 @@ package dev.counterservice.counter;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.Collections;
+import java.util.HashMap;
+import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.CompletableFuture;
@@ -12,15 +14,19 @@ import java.util.concurrent.ExecutionException;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicInteger;
 import java.util.function.Function;
 
+import io.micrometer.core.instrument.simple.SimpleMeterRegistry;
 import io.micrometer.observation.Observation;
 import io.micrometer.observation.ObservationHandler;
 import io.micrometer.observation.ObservationRegistry;
 import org.awaitility.Awaitility;
-import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.AutoClose;
 import org.junit.jupiter.api.Test;
 
+import org.springframework.boot.context.properties.bind.Binder;
+import org.springframework.boot.context.properties.source.MapConfigurationPropertySource;
 import org.springframework.dao.DataAccessResourceFailureException;
 
 import dev.counterservice.counter.CounterAllocator.Demand;
@@ -32,27 +38,17 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatExceptionOfType;
 
 /**
- * The queue alone, with threads and no database: an allocator the test holds stands in
- * for {@link CounterAllocator} (whose statements {@link CounterAllocatorTests} runs
- * against PostgreSQL), handing out consecutive blocks from memory.
+ * The queue alone, with threads and no database, for one counter, "c": statements the
+ * test holds ({@link HeldStatements}) stand in for {@link BatchStatements} (which
+ * {@link CounterAllocatorTests} runs against PostgreSQL), handing out consecutive blocks
+ * from memory. Several counters at once: {@link RequestCoalescerCountersTests}.
  */
 class RequestCoalescerTests {
 
-    /**
-     * How long a test waits for an answer that is due at once: short, so that a request
-     * left unanswered fails the test before pitest's timeout would stop it.
-     */
-    private static final Duration WAIT = Duration.ofSeconds(2);
+    private static final Duration WAIT = HeldStatements.WAIT;
 
-    private final ExecutorService batches = Executors.newCachedThreadPool();
-
-    private final HeldAllocator allocator = new HeldAllocator();
-
-    @AfterEach
-    void stopThreads() {
-        allocator.release();
-        batches.close();
-    }
+    @AutoClose
+    private final HeldStatements allocator = new HeldStatements();
 
     @Test
     void aLoneRequestIsABatchOfItsOwn() throws Exception {
@@ -65,14 +61,14 @@ class RequestCoalescerTests {
 
     @Test
     void requestsArrivingDuringABatchShareTheNextAndGetTheirResultsInOrder() throws Exception {
-        RequestCoalescer coalescer = coalescer(true, 1000);
+        RequestCoalescer.CounterQueue coalescer = coalescer(true, 1000);
         CompletableFuture<Block> first = coalescer.submit(1, null);
         allocator.awaitBatches(1);
         List<CompletableFuture<Block>> waiting = new ArrayList<>();
         for (int count : new int[] { 1, 2, 3 }) {
             waiting.add(coalescer.submit(count, (count == 2) ? "k" : null));
         }
-        assertThat(coalescer.waiting()).isEqualTo(3);
+        assertThat(allocator.registry.get("counter.requests.waiting").tag("counter", "c").gauge().value()).isEqualTo(3);
         assertThat(waiting).noneMatch(CompletableFuture::isDone);
 
         allocator.release();
@@ -83,12 +79,12 @@ class RequestCoalescerTests {
         assertThat(waiting.get(2).get(WAIT.toMillis(), TimeUnit.MILLISECONDS)).isEqualTo(new Block("c", 5, 7));
         assertThat(allocator.batches).containsExactly(List.of(new Demand(1, null)),
                 List.of(new Demand(1, null), new Demand(2, "k"), new Demand(3, null)));
-        assertThat(coalescer.waiting()).isZero();
+        assertThat(allocator.registry.get("counter.requests.waiting").tag("counter", "c").gauge().value()).isZero();
     }
 
     @Test
     void aBatchServesAtMostMaxBatchRequests() throws Exception {
-        RequestCoalescer coalescer = coalescer(true, 2);
+        RequestCoalescer.CounterQueue coalescer = coalescer(true, 2);
         CompletableFuture<Block> first = coalescer.submit(1, null);
         allocator.awaitBatches(1);
         List<CompletableFuture<Block>> waiting = new ArrayList<>();
@@ -106,7 +102,7 @@ class RequestCoalescerTests {
 
     @Test
     void onlyOneBatchOfACounterIsInFlightAtATime() throws Exception {
-        RequestCoalescer coalescer = coalescer(true, 1000);
+        RequestCoalescer.CounterQueue coalescer = coalescer(true, 1000);
         CompletableFuture<Block> first = coalescer.submit(1, null);
         allocator.awaitBatches(1);
         List<CompletableFuture<Block>> waiting = new ArrayList<>();
@@ -126,7 +122,7 @@ class RequestCoalescerTests {
 
     @Test
     void withCoalescingOffEveryRequestIsABatchOfItsOwnSentAtOnce() throws Exception {
-        RequestCoalescer coalescer = coalescer(false, 1000);
+        RequestCoalescer.CounterQueue coalescer = coalescer(false, 1000);
         List<CompletableFuture<Block>> requests = new ArrayList<>();
         for (int i = 0; i < 3; i++) {
             requests.add(coalescer.submit(2, null));
@@ -145,7 +141,7 @@ class RequestCoalescerTests {
 
     @Test
     void aFailedBatchFailsEveryRequestInItAndTheQueueCarriesOn() throws Exception {
-        RequestCoalescer coalescer = coalescer(true, 1000);
+        RequestCoalescer.CounterQueue coalescer = coalescer(true, 1000);
         CompletableFuture<Block> first = coalescer.submit(1, null);
         allocator.awaitBatches(1);
         CompletableFuture<Block> second = coalescer.submit(1, "k");
@@ -171,7 +167,7 @@ class RequestCoalescerTests {
         allocator.release();
         IllegalStateException bug = new IllegalStateException("a bug");
         allocator.next(bug);
-        RequestCoalescer coalescer = coalescer(true, 1000);
+        RequestCoalescer.CounterQueue coalescer = coalescer(true, 1000);
 
         assertThatExceptionOfType(ExecutionException.class)
             .isThrownBy(() -> coalescer.submit(1, null).get(WAIT.toMillis(), TimeUnit.MILLISECONDS))
@@ -183,7 +179,7 @@ class RequestCoalescerTests {
 
     @Test
     void aRefusedBatchAnswersEveryRequestWithTheRefusal() throws Exception {
-        RequestCoalescer coalescer = coalescer(true, 1000);
+        RequestCoalescer.CounterQueue coalescer = coalescer(true, 1000);
         CompletableFuture<Block> first = coalescer.submit(1, null);
         allocator.awaitBatches(1);
         List<CompletableFuture<Block>> refused = List.of(coalescer.submit(1, null), coalescer.submit(2, "k"));
@@ -202,7 +198,7 @@ class RequestCoalescerTests {
 
     @Test
     void anExhaustedBatchIsSentAgainOneRequestAtATimeSoThoseThatFitSucceed() throws Exception {
-        RequestCoalescer coalescer = coalescer(true, 1000);
+        RequestCoalescer.CounterQueue coalescer = coalescer(true, 1000);
         CompletableFuture<Block> first = coalescer.submit(1, null);
         allocator.awaitBatches(1);
         CompletableFuture<Block> tooBig = coalescer.submit(5, null);
@@ -222,7 +218,7 @@ class RequestCoalescerTests {
 
     @Test
     void aKeyUsedForAnotherCountIs422ForThatRequestOnly() throws Exception {
-        RequestCoalescer coalescer = coalescer(true, 1000);
+        RequestCoalescer.CounterQueue coalescer = coalescer(true, 1000);
         CompletableFuture<Block> first = coalescer.submit(1, null);
         allocator.awaitBatches(1);
         CompletableFuture<Block> reused = coalescer.submit(3, "k");
@@ -245,7 +241,7 @@ class RequestCoalescerTests {
 
     @Test
     void aKeyStillInFlightInThisInstanceIsAConflictUntilItIsAnswered() throws Exception {
-        RequestCoalescer coalescer = coalescer(true, 1000);
+        RequestCoalescer.CounterQueue coalescer = coalescer(true, 1000);
         CompletableFuture<Block> first = coalescer.submit(1, "k");
         allocator.awaitBatches(1);
 
@@ -263,7 +259,7 @@ class RequestCoalescerTests {
 
     @Test
     void aRequestCancelledBeforeItsBatchLeftIsNotSentAndFreesItsKey() throws Exception {
-        RequestCoalescer coalescer = coalescer(true, 1000);
+        RequestCoalescer.CounterQueue coalescer = coalescer(true, 1000);
         CompletableFuture<Block> first = coalescer.submit(1, null);
         allocator.awaitBatches(1);
         coalescer.submit(5, "k").cancel(false);
@@ -280,32 +276,19 @@ class RequestCoalescerTests {
     @Test
     void aQuietCounterHoldsNoThread() throws Exception {
         allocator.release();
-        RequestCoalescer coalescer = coalescer(true, 1000);
+        RequestCoalescer.CounterQueue coalescer = coalescer(true, 1000);
         coalescer.submit(1, null).get(WAIT.toMillis(), TimeUnit.MILLISECONDS);
 
         // The batch loop has returned its thread to the executor
-        batches.shutdown();
-        assertThat(batches.awaitTermination(5, TimeUnit.SECONDS)).isTrue();
+        allocator.threads.shutdown();
+        assertThat(allocator.threads.awaitTermination(5, TimeUnit.SECONDS)).isTrue();
     }
 
     @Test
     void eachBatchIsObservedAsACommitInTheTraceOfTheRequestThatStartedItWithItsFailure() throws Exception {
         List<Observation.Context> observed = Collections.synchronizedList(new ArrayList<>());
-        ObservationRegistry observations = ObservationRegistry.create();
-        observations.observationConfig().observationHandler(new ObservationHandler<>() {
-
-            @Override
-            public boolean supportsContext(Observation.Context context) {
-                return true;
-            }
-
-            @Override
-            public void onStop(Observation.Context context) {
-                observed.add(context);
-            }
-        });
-        RequestCoalescer coalescer = new RequestCoalescer("c", allocator, new Coalescing(true, 1000), batches,
-                observations);
+        ObservationRegistry observations = HeldStatements.recording(observed);
+        RequestCoalescer.CounterQueue coalescer = shared(true, 1000, observations).queue(allocator.allocator("c", "c"));
         DataAccessResourceFailureException lost = new DataAccessResourceFailureException("connection lost");
         allocator.next(new Outcome.Failed(lost));
         allocator.release();
@@ -330,76 +313,13 @@ class RequestCoalescerTests {
         request.stop();
     }
 
-    private RequestCoalescer coalescer(boolean enabled, int maxBatch) {
-        return new RequestCoalescer("c", allocator, new Coalescing(enabled, maxBatch), batches,
-                ObservationRegistry.NOOP);
+    /** The queue of the counter "c", in a coalescer of its own. */
+    private RequestCoalescer.CounterQueue coalescer(boolean enabled, int maxBatch) {
+        return shared(enabled, maxBatch, ObservationRegistry.NOOP).queue(allocator.allocator("c", "c"));
     }
 
-    /**
-     * Serves each batch with consecutive blocks from memory once the test releases it,
-     * unless the test gave the next outcomes (or an exception to throw).
-     */
-    private static final class HeldAllocator implements Function<List<Demand>, Outcome> {
-
-        final List<List<Demand>> batches = Collections.synchronizedList(new ArrayList<>());
-
-        private final CountDownLatch released = new CountDownLatch(1);
-
-        /** Outcomes (or exceptions) by the number of the batch they answer, from 0. */
-        private final Map<Integer, Object> scripted = new ConcurrentHashMap<>();
-
-        private long value;
-
-        @Override
-        public Outcome apply(List<Demand> demands) {
-            int number;
-            synchronized (batches) {
-                number = batches.size();
-                batches.add(demands);
-            }
-            try {
-                released.await(10, TimeUnit.SECONDS);
-            }
-            catch (InterruptedException ex) {
-                Thread.currentThread().interrupt();
-            }
-            synchronized (this) {
-                Object next = scripted.get(number);
-                if (next instanceof RuntimeException ex) {
-                    throw ex;
-                }
-                if (next != null) {
-                    return (Outcome) next;
-                }
-                List<Result> results = new ArrayList<>();
-                for (Demand demand : demands) {
-                    results.add(new Result.Served(new Block("c", value + 1, value + demand.count())));
-                    value += demand.count();
-                }
-                return new Outcome.Committed(results);
-            }
-        }
-
-        /** The outcomes of the next batches to arrive, in order. */
-        void next(Object... outcomes) {
-            synchronized (batches) {
-                for (int i = 0; i < outcomes.length; i++) {
-                    scripted.put(batches.size() + i, outcomes[i]);
-                }
-            }
-        }
-
-        void release() {
-            released.countDown();
-        }
-
-        void awaitBatches(int count) {
-            Awaitility.await(count + " batches")
-                .atMost(WAIT)
-                .pollInterval(Duration.ofMillis(5))
-                .until(() -> batches.size() >= count);
-        }
-
+    private RequestCoalescer shared(boolean enabled, int maxBatch, ObservationRegistry observations) {
+        return new RequestCoalescer(allocator, new Coalescing(enabled, maxBatch, 2), allocator.threads, observations);
     }
 
 }

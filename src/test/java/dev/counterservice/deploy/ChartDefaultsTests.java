@@ -1,5 +1,6 @@
 package dev.counterservice.deploy;
 
+import java.lang.reflect.ParameterizedType;
 import java.lang.reflect.RecordComponent;
 import java.net.URI;
 import java.util.ArrayList;
@@ -122,7 +123,12 @@ class ChartDefaultsTests {
         List<String> settings = new ArrayList<>();
         collectEnvironmentNames("COUNTER", CounterProperties.class, settings);
         assertThat(config).containsKeys(settings.toArray(String[]::new));
-        assertThat(config).containsEntry("COUNTER_NAMES", "default")
+        assertThat(config).containsEntry("COUNTER_NAMES", "")
+            .containsEntry("COUNTER_COUNTERS_0_NAME", "default")
+            .containsEntry("COUNTER_COUNTERS_0_START", "0")
+            .containsEntry("COUNTER_MAX_COUNTERS", "10000")
+            .containsEntry("COUNTER_ADMIN_ENABLED", "false")
+            .containsEntry("COUNTER_COALESCING_CONCURRENT_BATCHES", "2")
             .containsEntry("COUNTER_MAX_COUNT", "1000")
             .containsEntry("COUNTER_TIMEOUT", "3s")
             .containsEntry("COUNTER_COALESCING_ENABLED", "true")
@@ -239,11 +245,19 @@ class ChartDefaultsTests {
      * counter.maxCount becomes COUNTER_MAX_COUNT; nested records (counter.coalescing.*)
      * are followed.
      */
+    /**
+     * The environment variable of every setting of a properties record; of a list of
+     * records, those of its first element.
+     */
     private static void collectEnvironmentNames(String prefix, Class<?> type, List<String> names) {
         for (RecordComponent component : type.getRecordComponents()) {
             String name = prefix + "_" + component.getName().replaceAll("([a-z0-9])([A-Z])", "$1_$2").toUpperCase();
             if (component.getType().isRecord()) {
                 collectEnvironmentNames(name, component.getType(), names);
+            }
+            else if (component.getGenericType() instanceof ParameterizedType list
+                    && list.getActualTypeArguments()[0] instanceof Class<?> element && element.isRecord()) {
+                collectEnvironmentNames(name + "_0", element, names);
             }
             else {
                 names.add(name);

@@ -128,7 +128,14 @@ class ChartOptionsTests {
     @Test
     void counterSettingsAndExtrasReachTheApp() {
         Manifests manifests = Chart.render(ValueSet.ALL_FEATURES);
-        assertThat(manifests.configMapData("counter-service")).containsEntry("COUNTER_NAMES", "default,orders,invoices")
+        assertThat(manifests.configMapData("counter-service")).containsEntry("COUNTER_NAMES", "")
+            .containsEntry("COUNTER_COUNTERS_0_NAME", "default")
+            .containsEntry("COUNTER_COUNTERS_0_START", "0")
+            .containsEntry("COUNTER_COUNTERS_2_NAME", "invoices")
+            .containsEntry("COUNTER_COUNTERS_2_START", "52000")
+            .containsEntry("COUNTER_MAX_COUNTERS", "500")
+            .containsEntry("COUNTER_ADMIN_ENABLED", "true")
+            .containsEntry("COUNTER_COALESCING_CONCURRENT_BATCHES", "4")
             .containsEntry("COUNTER_MAX_COUNT", "500")
             .containsEntry("COUNTER_TIMEOUT", "2s")
             .containsEntry("COUNTER_COALESCING_ENABLED", "false")

@@ -45,7 +45,7 @@ class PlayedChartIT {
     @BeforeAll
     static void playTheChart() throws IOException {
         pods = new PlayedPods(Chart.render(ValueSet.DEFAULTS,
-                Map.of("service.port", 8080, "counter.names[0]", "default", "counter.names[1]", "played",
+                Map.of("service.port", 8080, "counters[0].name", "default", "counters[1].name", "played",
                         "extraEnv[0].name", "JAVA_TOOL_OPTIONS", "extraEnv[0].value", "-Xlog:aot")));
     }
 
@@ -100,7 +100,7 @@ class PlayedChartIT {
         long first = Long.parseLong(get(pods.replicas.get(0).url("/next")).body().strip());
         long second = Long.parseLong(get(pods.replicas.get(1).url("/next")).body().strip());
         assertThat(second).isGreaterThan(first);
-        assertThat(get(pods.replicas.get(1).url("/counters/played/next")).statusCode()).as("counter.names[1]")
+        assertThat(get(pods.replicas.get(1).url("/counters/played/next")).statusCode()).as("counters[1].name")
             .isEqualTo(200);
         JsonNode scrape = Chart.render(ValueSet.ALL_FEATURES).only("ServiceMonitor").at("/spec/endpoints/0");
         assertThat(scrape.path("port").asString()).isEqualTo("management");

@@ -55,12 +55,12 @@ class ValuesSchemaTests {
 
     @ParameterizedTest(name = "{0}={1}")
     @CsvSource({ "replicaCount, two", "replicaCount, -1", "image.pullPolicy, Sometimes", "service.port, 70000",
-            "counter.maxCount, many", "counter.maxCount, 0", "counter.names[0], Not A Name", "counter.timeout, soon",
-            "counter.coalescing.enabled, maybe", "counter.coalescing.maxBatch, 100001", "logFormat, xml",
-            "tracing.otlpEndpoint, otel-collector:4318", "tracing.samplingProbability, 1.5", "postgresql.enabled, yes",
-            "postgresql.persistence.accessModes[0], ReadWriteSometimes", "postgresql.image.tag, latest",
-            "resources.limits.memory, lots", "counter.idempotency.retention, forever", "counter.fenceMargin, 0",
-            "counter.requireSynchronousReplication, maybe", "cloudnativepg.instances, 1",
+            "counter.maxCount, many", "counter.maxCount, 0", "counters[0].name, Not A Name", "counters[0].start, -1",
+            "counter.timeout, soon", "counter.coalescing.enabled, maybe", "counter.coalescing.maxBatch, 100001",
+            "logFormat, xml", "tracing.otlpEndpoint, otel-collector:4318", "tracing.samplingProbability, 1.5",
+            "postgresql.enabled, yes", "postgresql.persistence.accessModes[0], ReadWriteSometimes",
+            "postgresql.image.tag, latest", "resources.limits.memory, lots", "counter.idempotency.retention, forever",
+            "counter.fenceMargin, 0", "counter.requireSynchronousReplication, maybe", "cloudnativepg.instances, 1",
             "cloudnativepg.synchronous.number, 0", "prometheusRule.commitLatency.p99Seconds, fast",
             "prometheusRule.notReady.for, a while", "auth.issuerUri, idp.example.com", })
     void rejectsAWrongTypeOrValue(String key, String value) {

@@ -145,6 +145,25 @@ class CheckerTests {
     }
 
     @Test
+    void verdictsOfCountersCheckedApartAddUpAndTheirExamplesNameTheCounterUpToTheLimit() {
+        Checker.Verdict twice = check(row(0, 0, 1, 7, 7), row(1, 0, 1, 7, 7));
+        Checker.Verdict clean = check(row(0, 0, 1, 7, 7));
+
+        Checker.Verdict all = Checker.Verdict.NONE.plus(twice, "x", 2)
+            .plus(clean, "y", 2)
+            .plus(twice, "z", 2)
+            .plus(twice, "w", 2);
+
+        assertThat(all.duplicates()).isEqualTo(3);
+        assertThat(all.violations()).isEqualTo(3);
+        assertThat(all.examples()).containsExactly(
+                "counter x: duplicate: number 7 handed out twice: client 0 "
+                        + "(request 1) got 7, client 1 (request 1) got 7",
+                "counter z: duplicate: number 7 handed out twice: "
+                        + "client 0 (request 1) got 7, client 1 (request 1) got 7");
+    }
+
+    @Test
     void aReplayMustRepeatTheFirstAnswerByteForByteMarkedReplayed() {
         assertThat(Checker.replay("k", "1\n2\n", "1\n2\n", true)).isNull();
         assertThat(Checker.replay("k", "1\n2\n", "3\n4\n", true)).isEqualTo("replay: key k was answered 1,2, then 3,4");

@@ -327,6 +327,54 @@ class LoadTestTests {
 
     }
 
+    @Test
+    void checksEachOfSeveralCountersApartSoTheSameNumberOnTwoCountersIsNoDuplicate() throws Exception {
+        Map<String, AtomicLong> counters = startCounters(null);
+
+        LoadTesterRun run = run("--counter", "c", "--counters", "10");
+
+        assertThat(run.exit()).as(run.output()).isZero();
+        assertThat(run.resultLine()).contains(" violations=0 ", " counters=10 counters_failed=0 ", "verdict=PASS");
+        assertThat(counters).as("each created, then served")
+            .hasSize(10)
+            .allSatisfy((name, value) -> assertThat(value).hasPositiveValue());
+    }
+
+    @Test
+    void reportsANumberOneOfSeveralCountersHandedOutTwiceNamingTheCounter() throws Exception {
+        startCounters("c-3");
+
+        LoadTesterRun run = run("--counter", "c", "--counters", "10");
+
+        assertThat(run.exit()).as(run.output()).isEqualTo(1);
+        assertThat(run.resultLine()).contains(" counters=10 counters_failed=1 ");
+        assertThat(run.output()).contains("counter c-3: duplicate");
+    }
+
+    /**
+     * Fake counters under {@code /counters/NAME}: PUT creates one, {@code /next} takes
+     * its next number; the one named {@code repeating} hands out every tenth number
+     * twice.
+     */
+    private Map<String, AtomicLong> startCounters(String repeating) throws IOException {
+        Map<String, AtomicLong> counters = new ConcurrentHashMap<>();
+        start(exchange -> reply(exchange, 404, "{}", false));
+        server.createContext("/counters/", exchange -> {
+            try (exchange) {
+                String[] path = exchange.getRequestURI().getPath().split("/");
+                if (exchange.getRequestMethod().equals("PUT")) {
+                    counters.putIfAbsent(path[2], new AtomicLong());
+                    reply(exchange, 201, "0\n", false);
+                    return;
+                }
+                long number = counters.get(path[2]).incrementAndGet();
+                long handedOut = path[2].equals(repeating) && number % 10 == 0 ? number - 1 : number;
+                reply(exchange, 200, numbers(handedOut, handedOut), false);
+            }
+        });
+        return counters;
+    }
+
     private void start(Handler handler) throws IOException {
         executor = Executors.newVirtualThreadPerTaskExecutor();
         server = HttpServer.create(new InetSocketAddress("127.0.0.1", 0), 128);

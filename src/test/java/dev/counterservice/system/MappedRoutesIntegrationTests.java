@@ -35,7 +35,7 @@ class MappedRoutesIntegrationTests {
      */
     private static final Set<String> EXPECTED = Set.of("GET /", "GET /next", "POST /next", "HEAD /next",
             "GET /counters/{name}/next", "POST /counters/{name}/next", "HEAD /counters/{name}/next",
-            "GET /counters/{name}", "GET /counters",
+            "GET /counters/{name}", "PUT /counters/{name}", "POST /counters/{name}/advance", "GET /counters",
             // The OpenAPI document, which describes every route above
             // (web.ApiDocumentController)
             "GET /v3/api-docs", "GET /v3/api-docs.yaml",

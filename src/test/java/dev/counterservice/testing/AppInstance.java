@@ -44,16 +44,17 @@ public final class AppInstance implements AutoCloseable {
     }
 
     /**
-     * Two instances on {@link TestDatabase#shared()} with coalescing on or off, started
-     * on first use and closed by Spring's shutdown hook when the JVM exits: each start
-     * costs seconds, so tests that only send requests and read answers, metrics or the
-     * database share them instead of starting their own. A test that changes an instance
-     * (its settings, its database connection, its life) starts its own.
+     * Two instances on {@link TestDatabase#shared()} with coalescing on or off, and
+     * creating and advancing counters on (counter.admin.enabled), started on first use
+     * and closed by Spring's shutdown hook when the JVM exits: each start costs seconds,
+     * so tests that only send requests and read answers, metrics or the database share
+     * them instead of starting their own. A test that changes an instance (its settings,
+     * its database connection, its life) starts its own.
      */
     public static synchronized List<AppInstance> sharedPair(boolean coalescing) {
         return shared.computeIfAbsent(coalescing, mode -> {
             Map<String, String> properties = Map.of("counter.names", SHARED_COUNTERS, "counter.coalescing.enabled",
-                    mode.toString());
+                    mode.toString(), "counter.admin.enabled", "true");
             return List.of(start(TestDatabase.shared(), properties), start(TestDatabase.shared(), properties));
         });
     }
@@ -90,6 +91,11 @@ public final class AppInstance implements AutoCloseable {
      */
     public HttpResponse<String> send(String method, String path) {
         return Http.send(method, baseUrl() + path);
+    }
+
+    /** Sends one request with a JSON body to this instance's API. */
+    public HttpResponse<String> sendJson(String method, String path, String json) {
+        return Http.send(method, baseUrl() + path, "application/json", json);
     }
 
     /** Sends a GET to this instance's management (actuator) port. */

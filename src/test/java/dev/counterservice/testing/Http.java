@@ -29,14 +29,29 @@ public final class Http {
 
     /** The same, with {@code body} as the request's body. */
     public static HttpResponse<String> send(String method, String url, String body) {
-        return send(method, url, HttpRequest.BodyPublishers.ofString(body));
+        return send(method, url, null, HttpRequest.BodyPublishers.ofString(body));
+    }
+
+    /**
+     * The same, with {@code body} of the type {@code contentType} as the request's body.
+     */
+    public static HttpResponse<String> send(String method, String url, String contentType, String body) {
+        return send(method, url, contentType, HttpRequest.BodyPublishers.ofString(body));
     }
 
     private static HttpResponse<String> send(String method, String url, HttpRequest.BodyPublisher body) {
-        HttpRequest request = HttpRequest.newBuilder(URI.create(url))
+        return send(method, url, null, body);
+    }
+
+    private static HttpResponse<String> send(String method, String url, String contentType,
+            HttpRequest.BodyPublisher body) {
+        HttpRequest.Builder builder = HttpRequest.newBuilder(URI.create(url))
             .timeout(Duration.ofSeconds(30))
-            .method(method, body)
-            .build();
+            .method(method, body);
+        if (contentType != null) {
+            builder.header("Content-Type", contentType);
+        }
+        HttpRequest request = builder.build();
         try {
             return CLIENT.send(request, HttpResponse.BodyHandlers.ofString());
         }

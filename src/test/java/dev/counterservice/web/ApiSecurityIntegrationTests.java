@@ -215,12 +215,53 @@ class ApiSecurityIntegrationTests {
     void theListShowsOnlyTheReadableCounters() {
         String token = token("counter:orders:read counter:invoices:next counter:default:read");
 
-        RawHttp.Response json = send("GET /counters", token, "Accept: application/json");
-        assertThat(JSON.readTree(json.body()).findValuesAsString("counter")).containsExactlyInAnyOrder("default",
-                "orders");
-        assertThat(send("GET /counters", token).body().lines()).extracting(line -> line.split(" ")[0])
+        assertThat(listed(token, "Accept: application/json").stream()
+            .flatMap(page -> JSON.readTree(page).findValuesAsString("counter").stream()))
             .containsExactlyInAnyOrder("default", "orders");
-        assertThat(send("GET /counters", token("counter:invoices:next")).body()).isEmpty();
+        assertThat(listed(token).stream().flatMap(String::lines)).extracting(line -> line.split(" ")[0])
+            .containsExactlyInAnyOrder("default", "orders");
+        assertThat(listed(token("counter:invoices:next"))).allSatisfy(page -> assertThat(page).isEmpty());
+    }
+
+    @Test
+    void theAdminScopeCreatesAndAdvancesAnyCounterAndNoOtherScopeDoes() {
+        String name = "secured-" + Long.toString(System.nanoTime(), 36);
+        for (String scope : new String[] { "counter:" + name + ":next", "counter:" + name + ":read",
+                "counter:" + name + ":admin", "counter:default:next" }) {
+            assertRefused(json("PUT /counters/" + name, token(scope), "{}"), 403);
+            assertRefused(json("POST /counters/default/advance", token(scope), "{\"to\": 1000000000}"), 403);
+        }
+        assertThat(database.queryForLong("SELECT count(*) FROM counter WHERE name = '%s'".formatted(name))).isZero();
+
+        String admin = token("counter:admin");
+        assertThat(RawHttp.send(instance.baseUrl(), json("PUT /counters/" + name, admin, "{\"start\": 5}")).status())
+            .isEqualTo(201);
+        assertThat(RawHttp.send(instance.baseUrl(), json("POST /counters/" + name + "/advance", admin, "{\"to\": 9}"))
+            .status()).isEqualTo(200);
+        assertThat(stored(name)).isEqualTo(9);
+        assertRefused("GET /counters/" + name + "/next", admin, 403);
+    }
+
+    /** Every page of GET /counters, following the Link of each to the next. */
+    private List<String> listed(String token, String... headers) {
+        List<String> pages = new ArrayList<>();
+        String path = "/counters";
+        while (path != null) {
+            RawHttp.Response page = send("GET " + path, token, headers);
+            pages.add(page.body());
+            String link = page.header("Link");
+            path = (link == null) ? null : link.substring(1, link.indexOf('>'));
+        }
+        return pages;
+    }
+
+    /** A request with a JSON body. */
+    private static byte[] json(String requestLine, String token, String body) {
+        byte[] head = request(requestLine, token, "Content-Type: application/json\r\nContent-Length: " + body.length());
+        return ByteBuffer.allocate(head.length + body.length())
+            .put(head)
+            .put(body.getBytes(StandardCharsets.US_ASCII))
+            .array();
     }
 
     @Test

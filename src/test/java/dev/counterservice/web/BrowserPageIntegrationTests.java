@@ -82,11 +82,9 @@ class BrowserPageIntegrationTests {
     @Test
     void theButtonTakesIncreasingNumbersAndTheListShowsThem() throws IOException {
         browser.get(instance.baseUrl() + "/");
-        WebElement button = new WebDriverWait(browser, WAIT)
-            .until(driver -> driver.findElement(By.cssSelector("button[data-counter='default']")));
+        WebElement button = showFrom("default");
         long shown = Long.parseLong(valueCell("default").getText());
         assertThat(shown).isEqualTo(stored("default"));
-        assertThat(valueCell("orders").getText()).isEqualTo(Long.toString(stored("orders")));
 
         button.click();
         long first = awaitTakenOtherThan("–");
@@ -104,8 +102,8 @@ class BrowserPageIntegrationTests {
     @Test
     void clickingAgainAfterALostAnswerRetriesTheSameRequestAndTakesNoSecondNumber() {
         browser.get(instance.baseUrl() + "/");
-        WebElement button = new WebDriverWait(browser, WAIT)
-            .until(driver -> driver.findElement(By.cssSelector("button[data-counter='orders']")));
+        WebElement button = showFrom("orders");
+        assertThat(valueCell("orders").getText()).isEqualTo(Long.toString(stored("orders")));
         long before = stored("orders");
         // The first POST reaches the service, which commits a number, but its answer is
         // lost on the way back
@@ -157,8 +155,7 @@ class BrowserPageIntegrationTests {
         long beyondDoubles = (1L << 53) + 1;
         TestDatabase.shared().execute("UPDATE counter SET value = %d WHERE name = 'huge'".formatted(beyondDoubles));
         browser.get(instance.baseUrl() + "/");
-        WebElement button = new WebDriverWait(browser, WAIT)
-            .until(driver -> driver.findElement(By.cssSelector("button[data-counter='huge']")));
+        WebElement button = showFrom("huge");
 
         assertThat(valueCell("huge").getText()).isEqualTo(Long.toString(beyondDoubles));
         button.click();
@@ -168,14 +165,58 @@ class BrowserPageIntegrationTests {
     @Test
     void thePageLoadedNothingButItselfAndTheApi() {
         browser.get(instance.baseUrl() + "/");
-        new WebDriverWait(browser, WAIT)
-            .until(driver -> driver.findElement(By.cssSelector("button[data-counter='orders']")));
+        showFrom("orders");
 
         @SuppressWarnings("unchecked")
         List<String> loaded = (List<String>) ((JavascriptExecutor) browser)
             .executeScript("return performance.getEntriesByType('resource').map(entry => entry.name)");
 
         assertThat(loaded).isNotEmpty().allSatisfy(url -> assertThat(url).startsWith(instance.baseUrl() + "/"));
+    }
+
+    @Test
+    void theFormCreatesACounterThatTheListShowsAndItsButtonServes() {
+        String name = "page-" + Long.toString(System.nanoTime(), 36);
+        browser.get(instance.baseUrl() + "/");
+        browser.findElement(By.id("create-name")).sendKeys(name);
+        browser.findElement(By.id("create-start")).sendKeys("9007199254740993");
+        browser.findElement(By.cssSelector("#create button")).click();
+
+        WebElement button = new WebDriverWait(browser, WAIT)
+            .until(driver -> driver.findElement(By.cssSelector("button[data-counter='" + name + "']")));
+        assertThat(browser.findElement(By.id("taken-from")).getText()).isEqualTo("Created \"" + name + "\".");
+        assertThat(valueCell(name).getText()).isEqualTo("9007199254740993");
+        button.click();
+        assertThat(awaitTakenOtherThan("–")).isEqualTo(9007199254740994L);
+
+        browser.findElement(By.cssSelector("#create button")).click();
+        new WebDriverWait(browser, WAIT).until(driver -> driver.findElement(By.id("taken-from"))
+            .getText()
+            .equals("\"" + name + "\" exists with these settings."));
+        browser.findElement(By.id("create-start")).clear();
+        browser.findElement(By.cssSelector("#create button")).click();
+        new WebDriverWait(browser, WAIT)
+            .until(driver -> driver.findElement(By.id("status")).getText().contains("exists with other settings"));
+    }
+
+    @Test
+    void theListGoesPageByPageThroughMoreCountersThanAPageHolds() {
+        for (int i = 0; i < 250; i++) {
+            TestDatabase.shared()
+                .execute("INSERT INTO counter (name) VALUES ('paged-%03d') ON CONFLICT DO NOTHING".formatted(i));
+        }
+        browser.get(instance.baseUrl() + "/");
+        showFrom("paged-000");
+        assertThat(valueCell("paged-099")).isNotNull();
+        assertThat(browser.findElements(By.cssSelector("#counters tr"))).hasSize(100);
+
+        browser.findElement(By.id("next-page")).click();
+        new WebDriverWait(browser, WAIT)
+            .until(driver -> !driver.findElements(By.cssSelector("button[data-counter='paged-199']")).isEmpty());
+        assertThat(browser.findElements(By.cssSelector("button[data-counter='paged-099']"))).isEmpty();
+        browser.findElement(By.id("previous-page")).click();
+        new WebDriverWait(browser, WAIT)
+            .until(driver -> !driver.findElements(By.cssSelector("button[data-counter='paged-050']")).isEmpty());
     }
 
     @Test
@@ -190,6 +231,17 @@ class BrowserPageIntegrationTests {
         assertThat(second).isGreaterThan(first);
         assertThat(third).isGreaterThan(second);
         assertThat(stored("default")).isGreaterThanOrEqualTo(third);
+    }
+
+    /** Shows the counters from {@code name}, and the button of that counter. */
+    private WebElement showFrom(String name) {
+        WebElement from = new WebDriverWait(browser, WAIT).until(driver -> driver.findElement(By.id("from")));
+        from.clear();
+        from.sendKeys(name);
+        browser.findElement(By.cssSelector("#find button")).click();
+        // The list is busy from the click until that page is shown
+        return new WebDriverWait(browser, WAIT).until(driver -> driver
+            .findElement(By.cssSelector("#counters:not([aria-busy]) button[data-counter='" + name + "']")));
     }
 
     private WebElement valueCell(String counter) {
