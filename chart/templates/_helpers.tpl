@@ -188,13 +188,14 @@ A resource quantity ("256Mi", "1Gi", "0.5G", "268435456") in bytes, as a float.
 {{- end }}
 
 {{/*
-Refuses an app memory limit the service cannot start in: below 256Mi the JVM (heap, metaspace, code cache and the
-mapped AOT cache) outgrows the limit during start-up and is killed (docs/kubernetes.md, "Memory").
+Refuses an app memory limit the service cannot serve in: beside a heap of half the limit, the JVM holds about 170 MB
+(the mapped AOT cache, G1's structures, code cache, thread stacks), so below 512Mi it is killed for memory under
+load (docs/kubernetes.md, "Memory").
 */}}
 {{- define "counter-service.memoryFloor" -}}
 {{- with .Values.resources.limits.memory }}
-{{- if lt (include "counter-service.bytes" . | float64) 268435456.0 }}
-{{- fail (printf "resources.limits.memory is %v: the app needs at least 256Mi, below which the JVM is killed for memory during start-up (docs/kubernetes.md, Memory)" .) }}
+{{- if lt (include "counter-service.bytes" . | float64) 536870912.0 }}
+{{- fail (printf "resources.limits.memory is %v: the app needs at least 512Mi: beside a heap of half the limit the JVM holds about 170 MB, and below 512Mi it is killed for memory under load (docs/kubernetes.md, Memory)" .) }}
 {{- end }}
 {{- end }}
 {{- end }}

@@ -10,9 +10,9 @@ import java.util.Map;
 import org.springframework.dao.DataIntegrityViolationException;
 
 import dev.counterservice.counter.CounterAllocator.Demand;
+import dev.counterservice.counter.CounterAllocator.Guards;
 import dev.counterservice.counter.CounterAllocator.Layout;
 import dev.counterservice.counter.CounterAllocator.Outcome;
-import dev.counterservice.counter.CounterAllocator.Position;
 import dev.counterservice.counter.CounterRepository.Attempt;
 import dev.counterservice.counter.CounterRepository.KeyedAttempt;
 import dev.counterservice.counter.CounterRepository.StoredKey;
@@ -48,7 +48,7 @@ final class BatchStatements {
     Map<CounterAllocator, Outcome> allocate(Map<CounterAllocator, List<Demand>> batch) {
         List<Part> parts = batch.entrySet()
             .stream()
-            .map(entry -> new Part(entry.getKey(), entry.getValue(), entry.getKey().mark(), entry.getKey().expected()))
+            .map(entry -> new Part(entry.getKey(), entry.getValue(), entry.getKey().guards()))
             .toList();
         Map<CounterAllocator, Outcome> outcomes = new LinkedHashMap<>();
         try {
@@ -66,7 +66,8 @@ final class BatchStatements {
             parts.forEach(part -> outcomes.put(part.allocator(), new Outcome.Failed(ex)));
             return outcomes;
         }
-        parts.forEach(part -> part.allocator().settle(part.demands().size(), outcomes.get(part.allocator())));
+        parts.forEach(
+                part -> part.allocator().settle(part.demands().size(), outcomes.get(part.allocator()), part.guards()));
         return outcomes;
     }
 
@@ -77,9 +78,9 @@ final class BatchStatements {
      */
     private Map<CounterAllocator, Outcome> move(List<Part> parts) {
         String[] names = parts.stream().map(part -> part.allocator().counter()).toArray(String[]::new);
-        Long[] marks = parts.stream().map(part -> part.mark().value()).toArray(Long[]::new);
-        String[] markPeriods = parts.stream().map(part -> part.mark().period()).toArray(String[]::new);
-        String[] servers = parts.stream().map(Part::expected).toArray(String[]::new);
+        Long[] marks = parts.stream().map(part -> part.guards().mark().value()).toArray(Long[]::new);
+        String[] markPeriods = parts.stream().map(part -> part.guards().mark().period()).toArray(String[]::new);
+        String[] servers = parts.stream().map(part -> part.guards().expected()).toArray(String[]::new);
         boolean keyed = parts.stream()
             .flatMap(part -> part.demands().stream())
             .anyMatch(demand -> demand.key() != null);
@@ -114,10 +115,8 @@ final class BatchStatements {
             Map<CounterAllocator, Outcome> outcomes = new LinkedHashMap<>();
             for (int i = 0; i < parts.size(); i++) {
                 Part part = parts.get(i);
-                outcomes.put(part.allocator(),
-                        part.allocator()
-                            .judge(byName.get(names[i]), part.expected(), part.mark(), part.demands(),
-                                    known(known, part), layouts.get(i)));
+                outcomes.put(part.allocator(), part.allocator()
+                    .judge(byName.get(names[i]), part.guards(), part.demands(), known(known, part), layouts.get(i)));
             }
             return outcomes;
         }
@@ -149,7 +148,7 @@ final class BatchStatements {
     }
 
     /** One counter's share of a batch, with the guards it was sent with. */
-    private record Part(CounterAllocator allocator, List<Demand> demands, Position mark, String expected) {
+    private record Part(CounterAllocator allocator, List<Demand> demands, Guards guards) {
     }
 
     /**

@@ -34,8 +34,10 @@ import dev.counterservice.counter.CounterRepository.Stored;
  * is refused, counted and fenced. Pairs compare period first: a counter without a period
  * has the period "".</li>
  * <li>A fence moves the counter to max(stored, high-water mark) + the counter's margin,
- * under bigint's maximum; until one succeeds, every batch of the counter is refused. An
- * audited counter records the range it skips.</li>
+ * under bigint's maximum; until one succeeds, every batch of the counter is refused. A
+ * refused batch sent before the last fence succeeded is covered by it and fences nothing,
+ * so concurrent batches (coalescing off) that find the same new server fence it once. An
+ * audited counter records the range a fence skips.</li>
  * <li>A known key gets its stored block and takes no number: a batch moves its counters
  * only if none of the keys it stores is stored already. One stored while its statement
  * waited for a row lock violates the primary key: nothing moves, and the batch tries
@@ -69,6 +71,12 @@ final class CounterAllocator {
     private final CounterMeters meters;
 
     private final AtomicReference<Position> highWaterMark = new AtomicReference<>(Position.NONE);
+
+    /**
+     * How many fences succeeded; written only in {@link #fence}, after the server it
+     * adopts.
+     */
+    private volatile long fences;
 
     /** The database server the counter may move on; null until one is known. */
     private final AtomicReference<String> server;
@@ -107,29 +115,26 @@ final class CounterAllocator {
     }
 
     /**
-     * (3) The mark a batch must find the counter at, read before the statement that takes
-     * the row lock.
+     * What a batch sends and is judged by, read before the statement that takes the row
+     * lock: (3) the mark, (2) the server expected and (4) the fences done. The fences are
+     * read first and a fence adopts its server before it counts itself, so a batch that
+     * sees a fence's count also expects its server.
      */
-    Position mark() {
-        return highWaterMark.get();
-    }
-
-    /** (2) The server the counter may move on, empty for any. */
-    String expected() {
+    Guards guards() {
+        long fenced = fences;
         String expected = server.get();
-        return (expected != null) ? expected : "";
+        return new Guards(highWaterMark.get(), (expected != null) ? expected : "", fenced);
     }
 
     /**
      * What the counter's row in a batch's statement comes to: a block per demand, in
      * order, from the new numbers laid out by {@code layout} and the blocks {@code known}
      * for its keys; or why the counter did not move.
-     * @param expected the server the statement expected, {@link #expected()} as it was
-     * sent
+     * @param guards what the statement was sent with
      */
-    Outcome judge(Attempt attempt, String expected, Position mark, List<Demand> demands, Map<String, Block> known,
-            Layout layout) {
-        Outcome refusal = (attempt.getValue() == null) ? refusal(attempt, expected, mark) : adopt(attempt.getServer());
+    Outcome judge(Attempt attempt, Guards guards, List<Demand> demands, Map<String, Block> known, Layout layout) {
+        Outcome refusal = (attempt.getValue() == null) ? refusal(attempt, guards.expected(), guards.mark())
+                : adopt(attempt.getServer());
         if (refusal != null) {
             return refusal;
         }
@@ -153,9 +158,10 @@ final class CounterAllocator {
 
     /**
      * After the batch's commit: (7) a committed counter raises its high-water mark and is
-     * counted; (4) a refused one is fenced.
+     * counted; (4) a refused one is fenced, unless a fence succeeded since the batch was
+     * sent with {@code guards}.
      */
-    void settle(int requests, Outcome outcome) {
+    void settle(int requests, Outcome outcome, Guards guards) {
         if (outcome instanceof Outcome.Committed committed) {
             long issued = 0;
             int blocks = 0;
@@ -174,7 +180,7 @@ final class CounterAllocator {
             }
         }
         else if (outcome instanceof Outcome.Refused refused) {
-            fence(refused.server());
+            fence(refused.server(), guards.fences());
         }
     }
 
@@ -228,10 +234,14 @@ final class CounterAllocator {
 
     /**
      * (4) Moves the counter past everything this instance and, within the margin, any
-     * other has handed out, then adopts the server. Synchronized so that concurrent
-     * refusals fence once each.
+     * other has handed out, then adopts the server. Synchronized: concurrent refusals
+     * wait for the fence in progress, and those it covers fence nothing.
+     * @param sent the fences done when the refused batch was sent
      */
-    private synchronized void fence(String on) {
+    private synchronized void fence(String on, long sent) {
+        if (fences != sent) {
+            return;
+        }
         Position mark = highWaterMark.get();
         try {
             Optional<Stored> moved = repository.fence(counter, mark.period(), mark.value(), fenceMargin, lockTimeout);
@@ -242,6 +252,7 @@ final class CounterAllocator {
             }
             Stored fenced = moved.get();
             server.set(fenced.getServer());
+            fences++;
             meters.fenced();
             if (settings.audit() && fenceMargin > 0) {
                 meters.recorded(1);
@@ -316,6 +327,13 @@ final class CounterAllocator {
             return new Layout(starts, total);
         }
 
+    }
+
+    /**
+     * What a batch was sent with ({@link #guards()}): the mark and the server (empty for
+     * any) the statement demands, and the fences done by then.
+     */
+    record Guards(Position mark, String expected, long fences) {
     }
 
     /** What a batch came to for one counter. */

@@ -1,15 +1,11 @@
 package dev.counterservice.counter;
 
-import java.lang.reflect.InvocationHandler;
-import java.lang.reflect.InvocationTargetException;
-import java.lang.reflect.Method;
 import java.lang.reflect.Proxy;
 import java.sql.Connection;
 import java.sql.DriverManager;
 import java.time.Duration;
 import java.util.List;
 import java.util.Map;
-import java.util.Optional;
 import java.util.UUID;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CyclicBarrier;
@@ -30,9 +26,6 @@ import org.springframework.dao.DataAccessResourceFailureException;
 import dev.counterservice.counter.CounterAllocator.Demand;
 import dev.counterservice.counter.CounterAllocator.Outcome;
 import dev.counterservice.counter.CounterAllocator.Result;
-import dev.counterservice.counter.CounterRepository.Attempt;
-import dev.counterservice.counter.CounterRepository.KeyedAttempt;
-import dev.counterservice.counter.CounterRepository.KeyedAttempt;
 import dev.counterservice.counter.CounterRepository.Stored;
 
 import static org.assertj.core.api.Assertions.assertThat;
@@ -251,7 +244,7 @@ class CounterAllocatorTests {
     @Test
     void onANewServerTheBatchIsRefusedAndTheCounterFencedPastTheHighWaterMarkBeforeServingAgain() {
         // Stand-in: a promoted standby, which a single real server cannot become
-        PromotedStandby standby = new PromotedStandby();
+        PromotedStandby standby = new PromotedStandby(repository);
         Single allocator = single(standby.repository());
         assertThat(served(allocator.allocate(demands(10, null)))).containsExactly(block(1, 10));
 
@@ -277,7 +270,7 @@ class CounterAllocatorTests {
         // Stand-in: a promoted standby. The instance started on the old primary, where
         // another instance handed out numbers of this counter up to 7, which the
         // standby may have lost
-        PromotedStandby standby = new PromotedStandby();
+        PromotedStandby standby = new PromotedStandby(repository);
         String startServer = repository.server();
         setStored(7);
         standby.promote();
@@ -305,16 +298,8 @@ class CounterAllocatorTests {
     void ofTwoFirstBatchesServedOnDifferentServersOnlyOneIsCommitted() throws Exception {
         // Stand-in: two first batches (coalescing off) whose statements both ran before
         // either adopted a server, one on the old primary and one on a promoted standby
-        PromotedStandby standby = new PromotedStandby();
-        CyclicBarrier bothSent = new CyclicBarrier(2);
-        standby.beforeAdd = () -> {
-            try {
-                bothSent.await(10, TimeUnit.SECONDS);
-            }
-            catch (Exception ex) {
-                throw new IllegalStateException(ex);
-            }
-        };
+        PromotedStandby standby = new PromotedStandby(repository);
+        standby.beforeAdd = allAt(new CyclicBarrier(2));
         standby.promoteAfterFirstAdd = true;
         Single allocator = single(standby.repository());
 
@@ -330,13 +315,41 @@ class CounterAllocatorTests {
     }
 
     @Test
+    void concurrentBatchesThatFindTheSameNewServerFenceItOnce() throws Exception {
+        // Stand-in: a promoted standby, and batches of their own (coalescing off) whose
+        // statements all ran on it before any of them could fence
+        PromotedStandby standby = new PromotedStandby(repository);
+        Single allocator = single(standby.repository());
+        assertThat(served(allocator.allocate(demands(10, null)))).containsExactly(block(1, 10));
+        standby.promote();
+        int batches = 8;
+        standby.beforeAdd = allAt(new CyclicBarrier(batches));
+
+        List<Future<Outcome>> outcomes;
+        try (ExecutorService threads = Executors.newVirtualThreadPerTaskExecutor()) {
+            outcomes = java.util.stream.IntStream.range(0, batches)
+                .mapToObj(batch -> threads.submit(() -> allocator.allocate(demands(1, null))))
+                .toList();
+        }
+        for (Future<Outcome> outcome : outcomes) {
+            assertThat(outcome.get()).isInstanceOf(Outcome.Refused.class);
+        }
+
+        assertThat(registry.get("counter.fences").counter().count()).isEqualTo(1);
+        assertThat(stored()).as("moved past the mark by one margin").isEqualTo(10 + MARGIN);
+        standby.beforeAdd = () -> {
+        };
+        assertThat(served(allocator.allocate(demands(1, null)))).containsExactly(block(11 + MARGIN, 11 + MARGIN));
+    }
+
+    @Test
     void aKeyedBatchWhoseCommitOutcomeWasLostIsFailedAndItsRetryGetsTheBlockLeavingNoGap() {
         // Stand-in: the statement commits, but the client is told it failed, as a
         // connection lost right after PostgreSQL committed it
         CounterRepository lostReply = (CounterRepository) Proxy.newProxyInstance(
                 CounterRepository.class.getClassLoader(), new Class<?>[] { CounterRepository.class },
                 (proxy, method, args) -> {
-                    Object result = real(method, args);
+                    Object result = PromotedStandby.call(repository, method, args);
                     if (method.getName().equals("addWithKeys")) {
                         throw new DataAccessResourceFailureException("connection lost after the commit");
                     }
@@ -361,14 +374,16 @@ class CounterAllocatorTests {
                 new BatchStatements(repository, properties));
     }
 
-    /** Calls the real repository's {@code method}. */
-    private Object real(Method method, Object[] args) throws Throwable {
-        try {
-            return method.invoke(repository, args);
-        }
-        catch (InvocationTargetException ex) {
-            throw ex.getCause();
-        }
+    /** Waits until all the barrier's parties are at it, for at most 10 seconds. */
+    private static Runnable allAt(CyclicBarrier barrier) {
+        return () -> {
+            try {
+                barrier.await(10, TimeUnit.SECONDS);
+            }
+            catch (Exception ex) {
+                throw new IllegalStateException(ex);
+            }
+        };
     }
 
     /** One counter's allocator, and statements that serve it in batches of its own. */
@@ -420,78 +435,6 @@ class CounterAllocatorTests {
 
     private void setStored(long value) {
         database.execute("UPDATE counter SET value = %d WHERE name = '%s'".formatted(value, counter));
-    }
-
-    /**
-     * The real repository, but once promoted its statements report another server, and
-     * the one it was before is no longer it: a standby promoted to primary, as a real
-     * failover shows it.
-     */
-    private final class PromotedStandby implements InvocationHandler {
-
-        private static final String PROMOTED = "-promoted";
-
-        private volatile boolean promoted;
-
-        private volatile boolean promoteAfterFirstAdd;
-
-        private volatile Runnable beforeAdd = () -> {
-        };
-
-        void promote() {
-            promoted = true;
-        }
-
-        CounterRepository repository() {
-            return (CounterRepository) Proxy.newProxyInstance(CounterRepository.class.getClassLoader(),
-                    new Class<?>[] { CounterRepository.class }, this);
-        }
-
-        @Override
-        public Object invoke(Object proxy, Method method, Object[] args) throws Throwable {
-            if (method.getName().startsWith("add")) {
-                beforeAdd.run();
-                args[4] = java.util.Arrays.stream((String[]) args[4]).map(this::asked).toArray(String[]::new);
-            }
-            Object result = real(method, args);
-            synchronized (this) {
-                if (method.getName().startsWith("add")) {
-                    result = ((List<?>) result).stream()
-                        .map(Attempt.class::cast)
-                        .map(attempt -> (Attempt) new ShownAttempt(attempt.getName(), attempt.getValue(),
-                                attempt.getPeriod(), attempt.getHeld(), attempt.getHeldPeriod(),
-                                shown(attempt.getServer()), attempt.getReplicated(),
-                                attempt instanceof KeyedAttempt keyed && keyed.getKnown()))
-                        .toList();
-                    promoted |= promoteAfterFirstAdd;
-                }
-                else if (result instanceof Optional<?> fenced && fenced.orElse(null) instanceof Stored stored) {
-                    result = Optional.of(new ShownStored(stored.getValue(), shown(stored.getServer())));
-                }
-            }
-            return result;
-        }
-
-        /** The server the real database is asked to be: the promoted one is it now. */
-        private String asked(String expected) {
-            if (!promoted || expected.isEmpty()) {
-                return expected;
-            }
-            return expected.endsWith(PROMOTED) ? expected.substring(0, expected.length() - PROMOTED.length())
-                    : expected + "-before-the-failover";
-        }
-
-        private String shown(String server) {
-            return promoted ? server + PROMOTED : server;
-        }
-
-    }
-
-    private record ShownAttempt(String getName, Long getValue, String getPeriod, Long getHeld, String getHeldPeriod,
-            String getServer, boolean getReplicated, boolean getKnown) implements KeyedAttempt {
-    }
-
-    private record ShownStored(long getValue, String getServer) implements Stored {
     }
 
 }

@@ -251,7 +251,7 @@ class FailoverIntegrationTests {
         assertThat(after.regressions()).as("counter_regressions_total").isEqualTo(before.regressions() + 1);
         assertThat(after.lostCommitLines()).as("ERROR lines with 'lost commits' and the counter")
             .isEqualTo(before.lostCommitLines() + 1);
-        assertThat(after.fences()).as("counter_fences_total").isGreaterThan(before.fences());
+        assertThat(after.fences()).as("counter_fences_total").isEqualTo(before.fences() + 1);
         service.runLoad();
         assertThat(service.issued().duplicates()).as("numbers acknowledged twice").isEmpty();
         service.assertCleanRun();
@@ -297,14 +297,15 @@ class FailoverIntegrationTests {
 
     /**
      * After a failover that lost commits: no number went out twice, and both instances
-     * fenced.
+     * fenced once, also with coalescing off, where many requests find the new primary at
+     * once.
      */
     private void assertNoNumberTwiceAndFencedSince(List<Fences> before) {
         System.out.printf("[failover] %d duplicates among %d numbers%n", service.issued().duplicates().size(),
                 service.issued().count());
         assertThat(service.issued().duplicates()).as("numbers acknowledged twice").isEmpty();
         service.assertGuarantees();
-        service.assertFencedSince(before);
+        service.assertFencedOnceSince(before);
         service.assertCleanRun();
     }
 

@@ -137,13 +137,13 @@ public final class CheckedInstances {
     }
 
     /**
-     * Each instance noticed a new primary since {@code before}, what {@link #fences()}
-     * returned then ({@link Fences#assertFencedSince(Fences)}).
+     * Each instance noticed one new primary since {@code before}, what {@link #fences()}
+     * returned then, and fenced once ({@link Fences#assertFencedOnceSince(Fences)}).
      */
-    public void assertFencedSince(List<Fences> before) {
+    public void assertFencedOnceSince(List<Fences> before) {
         List<Fences> after = fences();
         for (int instance = 0; instance < after.size(); instance++) {
-            after.get(instance).assertFencedSince(before.get(instance));
+            after.get(instance).assertFencedOnceSince(before.get(instance));
         }
     }
 

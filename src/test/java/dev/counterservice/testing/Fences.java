@@ -24,17 +24,17 @@ public record Fences(String instance, double fences, double regressions, long fe
     }
 
     /**
-     * The instance noticed a new primary since {@code before}: it fenced (a WARN line
-     * with "Fenced", counted per counter), and each block it found at or below its
-     * high-water mark was refused with an ERROR naming the lost commits and the counter,
-     * and counted.
+     * The instance noticed one new primary since {@code before}: it fenced the counter
+     * once (a WARN line with "Fenced", counted per counter), however many requests found
+     * the new primary at once, and each block it found at or below its high-water mark
+     * was refused with an ERROR naming the lost commits and the counter, and counted.
      */
-    public void assertFencedSince(Fences before) {
+    public void assertFencedOnceSince(Fences before) {
         System.out.printf("[failover] %s: fences %s, regressions %s; log lines: Fenced %d, lost commits %d%n", instance,
                 fences - before.fences, regressions - before.regressions, fencedLines - before.fencedLines,
                 lostCommitLines - before.lostCommitLines);
-        assertThat(fences).as("counter_fences_total").isGreaterThan(before.fences);
-        assertThat(fencedLines).as("lines logging 'Fenced'").isGreaterThan(before.fencedLines);
+        assertThat(fences).as("counter_fences_total").isEqualTo(before.fences + 1);
+        assertThat(fencedLines).as("lines logging 'Fenced'").isEqualTo(before.fencedLines + 1);
         if (regressions > before.regressions) {
             assertThat(lostCommitLines).as("ERROR lines with 'lost commits' and the counter")
                 .isGreaterThan(before.lostCommitLines);
