@@ -12,7 +12,8 @@ import java.util.Map;
  * The service's counters API, which the tester calls outside the measured run with the JDK's HTTP client: creating
  * the counters of {@code --counters} ({@code PUT /counters/NAME} with the settings given, which leaves an existing
  * one with the same settings as it is), and a counter's stored value ({@code GET /counters/NAME}, which consumes
- * nothing: as text, or as JSON with the period it is in), read before and after a keyed run for the gapless check.
+ * nothing: as text, or as JSON with the period it is in, {@code currentPeriod}), read before and after a keyed
+ * run for the gapless check.
  */
 final class CounterApi {
 
@@ -87,10 +88,13 @@ final class CounterApi {
         return null;
     }
 
-    /** {@code {"value": N, "period": "..."}}, the period absent for a counter without periods. */
+    /**
+     * {@code {"value": N, "currentPeriod": "..."}}: the value in the period the counter is in, which is absent for a
+     * counter without periods ({@code period} is the setting, such as {@code daily}).
+     */
     private static Checker.Stored stored(String body) {
         Map<String, Object> counter = Json.object(body);
-        long period = counter.get("period") instanceof String text ? Period.key(text) : Period.NONE;
+        long period = counter.get("currentPeriod") instanceof String text ? Period.key(text) : Period.NONE;
         if (!(counter.get("value") instanceof Long value) || period == -1) {
             throw new IllegalArgumentException("no value and period in " + body);
         }

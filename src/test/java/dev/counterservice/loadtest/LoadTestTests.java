@@ -372,9 +372,7 @@ class LoadTestTests {
 
     @Test
     void reportsAPairThatGoesBackToTheEarlierPeriod() throws Exception {
-        startDaily(DailyCounter.Fault.BACKWARDS);
-
-        LoadTesterRun run = run("--counter", "series", "--counters", "1", "--period", "daily");
+        LoadTesterRun run = runDaily(DailyCounter.Fault.BACKWARDS);
 
         assertThat(run.exit()).as(run.output()).isEqualTo(1);
         assertThat(run.field("duplicates")).isZero();
@@ -384,9 +382,7 @@ class LoadTestTests {
 
     @Test
     void reportsAPairHandedOutTwiceWhereAPeriodStarts() throws Exception {
-        startDaily(DailyCounter.Fault.FIRST_TWICE);
-
-        LoadTesterRun run = run("--counter", "series", "--counters", "1", "--period", "daily");
+        LoadTesterRun run = runDaily(DailyCounter.Fault.FIRST_TWICE);
 
         assertThat(run.exit()).as(run.output()).isEqualTo(1);
         assertThat(run.field("duplicates")).as(run.output()).isPositive();
@@ -395,9 +391,7 @@ class LoadTestTests {
 
     @Test
     void reportsAFormattedTextThatIsNotItsNumberAndAnAnswerWithoutAPeriod() throws Exception {
-        startDaily(DailyCounter.Fault.WRONG_TEXT);
-
-        LoadTesterRun run = run("--counter", "series", "--counters", "1", "--period", "daily");
+        LoadTesterRun run = runDaily(DailyCounter.Fault.WRONG_TEXT);
 
         assertThat(run.exit()).as(run.output()).isEqualTo(1);
         assertThat(run.field("malformed")).isPositive();
@@ -471,7 +465,8 @@ class LoadTestTests {
         }
 
         synchronized String stored() {
-            return "{\"counter\":\"series-0\",\"value\":" + value + ",\"period\":\"" + day + "\"}";
+            return "{\"counter\":\"series-0\",\"value\":" + value + ",\"start\":0,\"period\":\"daily\","
+                    + "\"currentPeriod\":\"" + day + "\"}";
         }
 
         /** The JSON of a block, its formatted texts off by {@code skew}. */
@@ -488,6 +483,12 @@ class LoadTestTests {
                             + (last - first + 1) + ",\"formatted\":[" + String.join(",", texts) + "]}";
         }
 
+    }
+
+    /** A run against a faulty daily counter, without keys. */
+    private LoadTesterRun runDaily(DailyCounter.Fault fault) throws IOException {
+        startDaily(fault);
+        return run("--counter", "series", "--counters", "1", "--period", "daily");
     }
 
     private DailyCounter startDaily(DailyCounter.Fault fault) throws IOException {
