@@ -470,16 +470,17 @@ fi
 
 # --- audited series ---------------------------------------------------------------------------------------------
 # One instance (COUNTER_ADMIN_ENABLED: loopback only) and two counters the load tester creates with the same yearly
-# period and format, one of them audited (no standby here, so it serves). After a keyed warm-up of each, the keyed load
-# tester runs on the unaudited one, then on the audited one, back to back. The ledger must then hold every number
-# handed out, no more: the numbers of its issued rows (psql) against those the load tester counted in both audited
-# runs, and GET /counters/audited-0/ledger/check complete for every period.
+# period and format, one of them audited (no standby here, so it serves). After a keyed warm-up of each (WARMUP, then
+# KEYED_WARMUP), the keyed load tester runs on the unaudited one, then on the audited one, back to back. The ledger
+# must then hold every number handed out, no more: the numbers of its issued rows (psql) against those the load
+# tester counted in both audited runs, and GET /counters/audited-0/ledger/check complete for every period.
 SERIES_ROWS=(series-plain series-audited)
 SERIES_SETTINGS=(--period yearly --format 'INV-{period}-{value:06}' --idempotency-keys --counters 1)
 if ((AUDITED)); then
     COUNTER_ADMIN_ENABLED=true start_app series true
     SERIES_URL="http://127.0.0.1:${APP_PORT[series]}"
-    run_loadtest series-warmup-plain "$KEYED_WARMUP" "$SERIES_URL" --counter plain "${SERIES_SETTINGS[@]}"
+    # A fresh JVM: the first warm-up is as long as the other blocks' (on 2 cores the JIT needs tens of seconds)
+    run_loadtest series-warmup-plain "$WARMUP" "$SERIES_URL" --counter plain "${SERIES_SETTINGS[@]}"
     run_loadtest series-warmup-audited "$KEYED_WARMUP" "$SERIES_URL" --counter audited "${SERIES_SETTINGS[@]}" --audit
     run_loadtest series-plain "$LOADTEST_DURATION" "$SERIES_URL" --counter plain "${SERIES_SETTINGS[@]}"
     run_loadtest series-audited "$LOADTEST_DURATION" "$SERIES_URL" --counter audited "${SERIES_SETTINGS[@]}" --audit
@@ -606,7 +607,7 @@ ratio() { awk -v a="$1" -v b="$2" 'BEGIN {if (b > 0) printf "%.2f", a / b; else 
         echo
         echo "audited series: one instance, two counters created by the load tester with ${SERIES_SETTINGS[*]}," \
             "one of them --audit; $CONNECTIONS keyed clients, ${LOADTEST_DURATION}s each, back to back after a" \
-            "${KEYED_WARMUP}s warm-up of each"
+            "warm-up of each (${WARMUP}s unaudited, then ${KEYED_WARMUP}s audited)"
         printf '%-34s %10s %9s %9s %9s %9s\n' target 'req/s' 'p50 ms' 'p99 ms' 'non-2xx' 'sock err'
         for name in "${SERIES_ROWS[@]}"; do
             label='load tester, keyed, unaudited'

@@ -27,6 +27,8 @@ import java.util.Locale;
  * key is sent once more, to the next URL, and the replay must be the same body marked
  * {@code Idempotent-Replayed: true}.
  * <p>
+ * With {@code --json} it asks for JSON and records each answer's period with its block.
+ * <p>
  * With {@code --counters N}, client c's r-th request (not counting retries, which keep their counter) goes to
  * counter (c + r x clients) mod N: with as many counters as clients, each client has a counter of its own; with
  * more, the clients sweep them all.
@@ -99,7 +101,8 @@ final class Client {
         String host = url.getPort() < 0 ? url.getHost() : url.getHost() + ":" + url.getPort();
         return ByteBuffer.wrap(("GET " + run.options.path(url, run.options.counterName(counter)) + " HTTP/1.1\r\nHost: " + host
                 + (idempotencyKey == null ? "" : "\r\nIdempotency-Key: " + idempotencyKey)
-                + "\r\nAccept: " + (run.options.json() ? "application/json" : "text/plain") + "\r\nUser-Agent: counter-service-loadtest\r\n\r\n")
+                + "\r\nAccept: " + (run.options.json() ? "application/json" : "text/plain")
+                + "\r\nUser-Agent: counter-service-loadtest\r\n\r\n")
                 .getBytes(StandardCharsets.ISO_8859_1)).asReadOnlyBuffer();
     }
 

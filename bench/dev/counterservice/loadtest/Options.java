@@ -16,7 +16,7 @@ record Options(List<URI> urls, int clients, int durationSeconds, long maxRequest
 
     private static final Pattern COUNTER_NAME = Pattern.compile("[a-z0-9][a-z0-9_-]{0,62}");
 
-    /** The settings of {@code --period}, {@code --time-zone}, {@code --format} and {@code --audit}; null if not given. */
+    /** {@code --period}, {@code --time-zone}, {@code --format} and {@code --audit}, each null (false) if not given. */
     record Settings(String period, String timeZone, String format, boolean audit) {
 
         static final Settings NONE = new Settings(null, null, null, false);
