@@ -24,6 +24,7 @@
 #   LOADTEST_DURATION=15  seconds of the correctness run
 #   LOADTEST_INSTANCES=2  instances the last correctness run spreads its clients over (same database; 1: skip it)
 #   MANY_COUNTERS=1000    counters of the many-counters block (0: skip the block)
+#   AUDITED=1             the audited-series block: a keyed audited counter against an unaudited one (0: skip it)
 #   JVM_OPTS=...          flags for the service's JVM (default below)
 #   SKIP_BUILD=1          use the jar already in target/
 #   BASELINE_JAR=path     also measure /next of this jar (another commit's build), coalesced and per-request, against
@@ -45,6 +46,7 @@ WRK_THREADS=${WRK_THREADS:-2}
 LOADTEST_DURATION=${LOADTEST_DURATION:-15}
 LOADTEST_INSTANCES=${LOADTEST_INSTANCES:-2}
 MANY_COUNTERS=${MANY_COUNTERS:-1000}
+AUDITED=${AUDITED:-1}
 # As the service runs in the chart's pod: the image's heap of half the memory limit (1 GiB), and the Serial collector,
 # which the JVM picks for itself with 2 CPUs and 1 GiB. A heap of 192 MB, tried before, could not hold 1024 requests in
 # progress (~60 KB of Tomcat buffers each) beside the application: the JVM spent most of its time in full collections.
@@ -466,6 +468,37 @@ if ((MANY_COUNTERS > 0)); then
     stop_app counters
 fi
 
+# --- audited series ---------------------------------------------------------------------------------------------
+# One instance (COUNTER_ADMIN_ENABLED: loopback only) and two counters the load tester creates with the same yearly
+# period and format, one of them audited (no standby here, so it serves). After a keyed warm-up of each (WARMUP, then
+# KEYED_WARMUP), the keyed load tester runs on the unaudited one, then on the audited one, back to back. The ledger
+# must then hold every number handed out, no more: the numbers of its issued rows (psql) against those the load
+# tester counted in both audited runs, and GET /counters/audited-0/ledger/check complete for every period.
+SERIES_ROWS=(series-plain series-audited)
+SERIES_SETTINGS=(--period yearly --format 'INV-{period}-{value:06}' --idempotency-keys --counters 1)
+if ((AUDITED)); then
+    COUNTER_ADMIN_ENABLED=true start_app series true
+    SERIES_URL="http://127.0.0.1:${APP_PORT[series]}"
+    # A fresh JVM: the first warm-up is as long as the other blocks' (on 2 cores the JIT needs tens of seconds)
+    run_loadtest series-warmup-plain "$WARMUP" "$SERIES_URL" --counter plain "${SERIES_SETTINGS[@]}"
+    run_loadtest series-warmup-audited "$KEYED_WARMUP" "$SERIES_URL" --counter audited "${SERIES_SETTINGS[@]}" --audit
+    run_loadtest series-plain "$LOADTEST_DURATION" "$SERIES_URL" --counter plain "${SERIES_SETTINGS[@]}"
+    run_loadtest series-audited "$LOADTEST_DURATION" "$SERIES_URL" --counter audited "${SERIES_SETTINGS[@]}" --audit
+    LEDGER_ISSUED=$(psql_admin -d counter -At -c "SELECT coalesce(sum(\"last\" - \"first\" + 1), 0) FROM ledger
+        WHERE counter = 'audited-0' AND kind = 'issued'")
+    warmed=$(value "${LT_RESULT[series-warmup-audited]}" numbers)
+    measured=$(value "${LT_RESULT[series-audited]}" numbers)
+    HANDED_OUT=$((${warmed:-0} + ${measured:-0}))
+    LEDGER_PERIODS=0 LEDGER_COMPLETE=0
+    for period in $(psql_admin -d counter -At -c "SELECT DISTINCT period FROM ledger WHERE counter = 'audited-0'"); do
+        LEDGER_PERIODS=$((LEDGER_PERIODS + 1))
+        curl -fsS "$SERIES_URL/counters/audited-0/ledger/check?period=$period" >"$RESULTS/ledger-check-$period-$STAMP.json" &&
+            grep -q '"complete" *: *true' "$RESULTS/ledger-check-$period-$STAMP.json" &&
+            LEDGER_COMPLETE=$((LEDGER_COMPLETE + 1))
+    done
+    stop_app series
+fi
+
 # --- the table ------------------------------------------------------------------------------------------------
 LOAD_AT_END=$(cut -d' ' -f1-3 /proc/loadavg)
 ratio() { awk -v a="$1" -v b="$2" 'BEGIN {if (b > 0) printf "%.2f", a / b; else print "n/a"}'; }
@@ -570,13 +603,40 @@ ratio() { awk -v a="$1" -v b="$2" 'BEGIN {if (b > 0) printf "%.2f", a / b; else 
             echo "  ${LT_RESULT[$name]}"
         done
     fi
+    if ((AUDITED)); then
+        echo
+        echo "audited series: one instance, two counters created by the load tester with ${SERIES_SETTINGS[*]}," \
+            "one of them --audit; $CONNECTIONS keyed clients, ${LOADTEST_DURATION}s each, back to back after a" \
+            "warm-up of each (${WARMUP}s unaudited, then ${KEYED_WARMUP}s audited)"
+        printf '%-34s %10s %9s %9s %9s %9s\n' target 'req/s' 'p50 ms' 'p99 ms' 'non-2xx' 'sock err'
+        for name in "${SERIES_ROWS[@]}"; do
+            label='load tester, keyed, unaudited'
+            [[ $name == series-audited ]] && label='load tester, keyed, audited'
+            printf '%-34s %10s %9s %9s %9s %9s\n' "$label" "${RPS[$name]}" "${P50[$name]}" "${P99[$name]}" \
+                "${NON2XX[$name]}" "${ERRORS[$name]}"
+        done
+        echo "audited / unaudited keyed    = $(ratio "${RPS[series-audited]}" "${RPS[series-plain]}")  (target >= 0.5)"
+        echo "ledger: $LEDGER_ISSUED numbers in issued rows, $HANDED_OUT handed out in the audited runs (target: equal);" \
+            "ledger/check complete for $LEDGER_COMPLETE of $LEDGER_PERIODS period(s)"
+        for name in "${SERIES_ROWS[@]}"; do
+            echo "$name: exit ${LT_EXIT[$name]}"
+            echo "  ${LT_RESULT[$name]}"
+        done
+    fi
     echo
-    echo "command: $COMMAND (DURATION=$DURATION WARMUP=$WARMUP KEYED_WARMUP=$KEYED_WARMUP CONNECTIONS=$CONNECTIONS WIDE_CONNECTIONS=$WIDE_CONNECTIONS LOADTEST_DURATION=$LOADTEST_DURATION LOADTEST_INSTANCES=$LOADTEST_INSTANCES MANY_COUNTERS=$MANY_COUNTERS BASELINE_JAR=$BASELINE_JAR PGBOUNCER=${PGBOUNCER:-})"
+    echo "command: $COMMAND (DURATION=$DURATION WARMUP=$WARMUP KEYED_WARMUP=$KEYED_WARMUP CONNECTIONS=$CONNECTIONS WIDE_CONNECTIONS=$WIDE_CONNECTIONS LOADTEST_DURATION=$LOADTEST_DURATION LOADTEST_INSTANCES=$LOADTEST_INSTANCES MANY_COUNTERS=$MANY_COUNTERS AUDITED=$AUDITED BASELINE_JAR=$BASELINE_JAR PGBOUNCER=${PGBOUNCER:-})"
 } | tee "$RESULTS/benchmark-$STAMP.txt"
 cp "$RESULTS/benchmark-$STAMP.txt" "$RESULTS/latest.txt"
 log "written to bench/results/benchmark-$STAMP.txt; load-test reports bench/results/loadtest-*-$STAMP.html"
 MANY_CHECKED=()
 ((MANY_COUNTERS > 0)) && MANY_CHECKED=(counters-warmup "${MANY_ROWS[@]}")
-for name in "${LOADTESTS[@]}" "${MANY_CHECKED[@]}"; do
+SERIES_CHECKED=()
+((AUDITED)) && SERIES_CHECKED=(series-warmup-plain series-warmup-audited "${SERIES_ROWS[@]}")
+for name in "${LOADTESTS[@]}" "${MANY_CHECKED[@]}" "${SERIES_CHECKED[@]}"; do
     ((LT_EXIT[$name] == 0)) || die "the load tester failed ($name): see bench/results/$name-$STAMP.txt"
 done
+if ((AUDITED)); then
+    ((LEDGER_ISSUED == HANDED_OUT)) || die "the ledger's issued rows hold $LEDGER_ISSUED numbers, $HANDED_OUT were handed out"
+    ((LEDGER_PERIODS > 0 && LEDGER_COMPLETE == LEDGER_PERIODS)) ||
+        die "ledger/check complete for $LEDGER_COMPLETE of $LEDGER_PERIODS period(s): see bench/results/ledger-check-*"
+fi

@@ -59,29 +59,72 @@ public final class Checker {
      * and nobody else drew from it, so the blocks must cover {@code before + 1 .. stored} exactly.
      */
     public static Verdict checkKeyed(Responses r, long origin, int maxExamples, long before, long stored) {
+        return checkKeyed(r, origin, maxExamples, new Stored(Period.NONE, before), new Stored(Period.NONE, stored));
+    }
+
+    /**
+     * A counter's value in its current period, as read from the service ({@link Period#NONE} without periods).
+     */
+    public record Stored(long period, long value) {
+    }
+
+    /**
+     * {@link #checkKeyed(Responses, long, int, long, long)} over periods, each period apart: the blocks of the
+     * period the counter was in before the run must cover from the number after {@code before}, those of a later
+     * period from 1; those of the period it is in after the run up to {@code after}, those of an earlier one up to
+     * their highest (what the counter held when its period ended is not known).
+     */
+    public static Verdict checkKeyed(Responses r, long origin, int maxExamples, Stored before, Stored after) {
         Verdict verdict = check(r, origin, maxExamples);
         List<String> examples = new ArrayList<>(verdict.examples());
-        long gaps = gaps(r, before, stored, examples, maxExamples);
+        long gaps = gaps(r, before, after, examples, maxExamples);
         return new Verdict(verdict.inverted(), verdict.duplicates(), verdict.clientOrder(), verdict.realTime(), gaps,
                 List.copyOf(examples));
     }
 
-    /** Every run of numbers between {@code before} and {@code stored} that no block holds, and blocks past it. */
-    static long gaps(Responses r, long before, long stored, List<String> examples, int maxExamples) {
+    /** Every run of numbers that no block holds, period by period, and blocks past what the counter holds. */
+    static long gaps(Responses r, Stored before, Stored after, List<String> examples, int maxExamples) {
         long found = 0;
-        long expected = before + 1;
-        for (int i : order(r.first())) {
-            if (r.first()[i] > expected && found++ < maxExamples) {
-                examples.add(String.format(Locale.ROOT, "gap: numbers %d..%d belong to no key (%s got %s next)",
-                        expected, r.first()[i] - 1, who(r, i), block(r, i)));
+        int[] byFirst = order(r.period(), r.first());
+        boolean afterSeen = false;
+        for (int at = 0; at < byFirst.length; ) {
+            long period = r.period()[byFirst[at]];
+            if ((period < before.period() || period > after.period()) && found++ < maxExamples) {
+                examples.add(String.format(Locale.ROOT, "gap: %s got %s, but the counter was in %s before and %s "
+                        + "after the run", who(r, byFirst[at]), block(r, byFirst[at]), Period.text(before.period()),
+                        Period.text(after.period())));
             }
-            expected = Math.max(expected, r.last()[i] + 1);
+            long expected = (period == before.period() ? before.value() : 0) + 1;
+            for (; at < byFirst.length && r.period()[byFirst[at]] == period; at++) {
+                int i = byFirst[at];
+                if (r.first()[i] > expected && found++ < maxExamples) {
+                    examples.add(String.format(Locale.ROOT, "gap: numbers %d..%d%s belong to no key (%s got %s next)",
+                            expected, r.first()[i] - 1, in(period), who(r, i), block(r, i)));
+                }
+                expected = Math.max(expected, r.last()[i] + 1);
+            }
+            if (period == after.period()) {
+                afterSeen = true;
+                found += ends(expected - 1, after, examples, maxExamples, found) ? 1 : 0;
+            }
         }
-        if (expected - 1 != stored && found++ < maxExamples) {
-            examples.add(String.format(Locale.ROOT, "gap: the blocks end at %d but the counter holds %s%d",
-                    expected - 1, expected - 1 < stored ? "" : "only ", stored));
+        if (!afterSeen) {
+            long start = after.period() == before.period() ? before.value() : 0;
+            found += ends(start, after, examples, maxExamples, found) ? 1 : 0;
         }
         return found;
+    }
+
+    /** Whether the blocks of the counter's period after the run end elsewhere than at its value, described. */
+    private static boolean ends(long end, Stored after, List<String> examples, int maxExamples, long found) {
+        if (end == after.value()) {
+            return false;
+        }
+        if (found < maxExamples) {
+            examples.add(String.format(Locale.ROOT, "gap: the blocks%s end at %d but the counter holds %s%d",
+                    in(after.period()), end, end < after.value() ? "" : "only ", after.value()));
+        }
+        return true;
     }
 
     /**
@@ -108,12 +151,18 @@ public final class Checker {
         return found;
     }
 
-    /** Blocks sorted by first number must not overlap: each starts above the highest number before it. */
+    /**
+     * Blocks sorted by (period, first number) must not overlap: each starts above the highest number of its period
+     * before it.
+     */
     static long duplicates(Responses r, List<String> examples, int maxExamples) {
-        int[] byFirst = order(r.first());
+        int[] byFirst = order(r.period(), r.first());
         long found = 0;
         int highest = -1;
         for (int i : byFirst) {
+            if (highest >= 0 && r.period()[highest] != r.period()[i]) {
+                highest = -1;
+            }
             if (highest >= 0 && r.first()[i] <= r.last()[highest] && found++ < maxExamples) {
                 long from = r.first()[i];
                 long to = Math.min(r.last()[i], r.last()[highest]);
@@ -128,13 +177,16 @@ public final class Checker {
         return found;
     }
 
-    /** Each client's blocks must strictly increase in the order it sent the requests. */
+    /**
+     * Each client's blocks must strictly increase in the order it sent the requests: a later period, or a larger
+     * number in the same period.
+     */
     static long clientOrder(Responses r, List<String> examples, int maxExamples) {
         long found = 0;
         int[] offsets = r.offsets();
         for (int c = 0; c + 1 < offsets.length; c++) {
             for (int i = offsets[c] + 1; i < offsets[c + 1]; i++) {
-                if (r.first()[i] <= r.last()[i - 1] && found++ < maxExamples) {
+                if (!follows(r, i, i - 1) && found++ < maxExamples) {
                     examples.add(String.format(Locale.ROOT,
                             "per-client order: %s got %s after its previous request got %s",
                             who(r, i), block(r, i), block(r, i - 1)));
@@ -145,7 +197,8 @@ public final class Checker {
     }
 
     /**
-     * For every request B, every response A received before B was sent must hold smaller numbers than B's.
+     * For every request B, every response A received before B was sent must hold smaller (period, number) pairs
+     * than B's.
      * Requests are swept in send order while responses are taken in receive order, keeping the highest number
      * received so far: O(n log n) for the two sorts, O(n) for the sweep. Times are taken before writing the
      * request and after reading the response, so a reported pair really was ordered in real time.
@@ -159,11 +212,11 @@ public final class Checker {
         for (int b : bySent) {
             while (next < byReceived.length && r.received()[byReceived[next]] < r.sent()[b]) {
                 int a = byReceived[next++];
-                if (highest < 0 || r.last()[a] > r.last()[highest]) {
+                if (highest < 0 || compare(r.period()[a], r.last()[a], r.period()[highest], r.last()[highest]) > 0) {
                     highest = a;
                 }
             }
-            if (highest >= 0 && r.first()[b] <= r.last()[highest] && found++ < maxExamples) {
+            if (highest >= 0 && !follows(r, b, highest) && found++ < maxExamples) {
                 examples.add(String.format(Locale.ROOT,
                         "real-time order: %s sent at %s got %s, but %s had already received %s at %s",
                         who(r, b), seconds(r.sent()[b] - origin), block(r, b), who(r, highest),
@@ -171,6 +224,17 @@ public final class Checker {
             }
         }
         return found;
+    }
+
+    /** Whether block {@code later} starts after block {@code earlier} ends. */
+    private static boolean follows(Responses r, int later, int earlier) {
+        return compare(r.period()[later], r.first()[later], r.period()[earlier], r.last()[earlier]) > 0;
+    }
+
+    /** (period, number) pairs in order: the period first, then the number. */
+    private static int compare(long period, long number, long otherPeriod, long otherNumber) {
+        int byPeriod = Long.compare(period, otherPeriod);
+        return byPeriod != 0 ? byPeriod : Long.compare(number, otherNumber);
     }
 
     private static String who(Responses r, int index) {
@@ -181,7 +245,11 @@ public final class Checker {
     private static String block(Responses r, int index) {
         long first = r.first()[index];
         long last = r.last()[index];
-        return first == last ? Long.toString(first) : first + ".." + last;
+        return (first == last ? Long.toString(first) : first + ".." + last) + in(r.period()[index]);
+    }
+
+    private static String in(long period) {
+        return period == Period.NONE ? "" : " in " + Period.text(period);
     }
 
     private static String seconds(long nanos) {
@@ -190,7 +258,12 @@ public final class Checker {
 
     /** The indices 0..n-1 sorted by {@code key}, ties in index order (a stable bottom-up merge sort). */
     static int[] order(long[] key) {
-        int n = key.length;
+        return order(key, key);
+    }
+
+    /** The indices 0..n-1 sorted by {@code major}, then {@code minor}, ties in index order. */
+    static int[] order(long[] major, long[] minor) {
+        int n = major.length;
         int[] a = new int[n];
         for (int i = 0; i < n; i++) {
             a[i] = i;
@@ -203,7 +276,8 @@ public final class Checker {
                 int i = lo;
                 int j = mid;
                 for (int k = lo; k < hi; k++) {
-                    b[k] = j >= hi || (i < mid && key[a[i]] <= key[a[j]]) ? a[i++] : a[j++];
+                    b[k] = j >= hi || (i < mid && (major[a[i]] < major[a[j]]
+                            || major[a[i]] == major[a[j]] && minor[a[i]] <= minor[a[j]])) ? a[i++] : a[j++];
                 }
             }
             int[] swap = a;

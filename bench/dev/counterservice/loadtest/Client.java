@@ -27,6 +27,8 @@ import java.util.Locale;
  * key is sent once more, to the next URL, and the replay must be the same body marked
  * {@code Idempotent-Replayed: true}.
  * <p>
+ * With {@code --json} it asks for JSON and records each answer's period with its block.
+ * <p>
  * With {@code --counters N}, client c's r-th request (not counting retries, which keep their counter) goes to
  * counter (c + r x clients) mod N: with as many counters as clients, each client has a counter of its own; with
  * more, the clients sweep them all.
@@ -58,7 +60,8 @@ final class Client {
     private String toReplay;
     private String toReplayBody;
     private final Response response = new Response();
-    private final long[] range = new long[2];
+    /** The answer being read: first, last and period. */
+    private final long[] range = new long[3];
     private SocketChannel channel;
     private SelectionKey key;
     private byte[] input = new byte[16 << 10];
@@ -71,6 +74,7 @@ final class Client {
     // One row per successful response, in the order the client sent the requests
     long[] sent = new long[1024];
     long[] received = new long[1024];
+    long[] period = new long[1024];
     long[] first = new long[1024];
     long[] last = new long[1024];
     int[] counterOf = new int[1024];
@@ -97,7 +101,8 @@ final class Client {
         String host = url.getPort() < 0 ? url.getHost() : url.getHost() + ":" + url.getPort();
         return ByteBuffer.wrap(("GET " + run.options.path(url, run.options.counterName(counter)) + " HTTP/1.1\r\nHost: " + host
                 + (idempotencyKey == null ? "" : "\r\nIdempotency-Key: " + idempotencyKey)
-                + "\r\nAccept: text/plain\r\nUser-Agent: counter-service-loadtest\r\n\r\n")
+                + "\r\nAccept: " + (run.options.json() ? "application/json" : "text/plain")
+                + "\r\nUser-Agent: counter-service-loadtest\r\n\r\n")
                 .getBytes(StandardCharsets.ISO_8859_1)).asReadOnlyBuffer();
     }
 
@@ -263,8 +268,10 @@ final class Client {
             pendingKey = null;
             return;
         }
-        String problem = Numbers.parse(response.body, response.bodyOffset, response.bodyLength,
-                run.options.count(), range);
+        String problem = run.options.json()
+                ? Numbers.parseJson(response.body, response.bodyOffset, response.bodyLength, run.options.count(),
+                        run.options.settings().periodic(), range)
+                : Numbers.parse(response.body, response.bodyOffset, response.bodyLength, run.options.count(), range);
         if (problem != null) {
             run.malformed(String.format(Locale.ROOT, "client %d (%s) got HTTP %d with %s: %s", id, url,
                     response.status, problem, Numbers.excerpt(response.body, response.bodyOffset,
@@ -276,12 +283,14 @@ final class Client {
             int capacity = size * 2;
             sent = Arrays.copyOf(sent, capacity);
             received = Arrays.copyOf(received, capacity);
+            period = Arrays.copyOf(period, capacity);
             first = Arrays.copyOf(first, capacity);
             last = Arrays.copyOf(last, capacity);
             counterOf = Arrays.copyOf(counterOf, capacity);
         }
         sent[size] = keyed ? keySent : start;
         received[size] = end;
+        period[size] = run.options.json() ? range[2] : Period.NONE;
         first[size] = range[0];
         last[size] = range[1];
         counterOf[size] = counter;

@@ -30,7 +30,7 @@ final class HtmlReport {
         row(html, "Latency", "p50 " + Summary.ms(s.p50()) + ", p90 " + Summary.ms(s.p90()) + ", p99 "
                 + Summary.ms(s.p99()) + ", max " + Summary.ms(s.max()));
         row(html, "Errors", s.errorsText());
-        row(html, "Numbers", s.numbers() + " checked, from " + s.lowest() + " to " + s.highest());
+        row(html, "Numbers", s.numbersText());
         row(html, "Violations", "duplicates " + s.verdict().duplicates() + ", per-client order "
                 + s.verdict().clientOrder() + ", real-time order " + s.verdict().realTime() + ", malformed "
                 + s.malformed());

@@ -19,6 +19,9 @@ import java.util.Locale;
  * receive order).</li>
  * </ul>
  * With {@code --counters N} the clients spread over N counters and every check runs on each counter apart.
+ * With {@code --json} (implied by a period or a format) it reads JSON answers: a counter with periods restarts at 1
+ * in each period, so the checks compare (period, number) pairs, period first, and the gapless check runs period by
+ * period.
  * With {@code --idempotency-keys} it is the retrying client of exactly-once numbering (see {@link Client}): a row is
  * a key, from its first send to its final answer, and it also checks identical replays, that every key was
  * answered, and, from the counter's value before and after, that the blocks leave no gap.
@@ -29,8 +32,8 @@ import java.util.Locale;
  * <p>
  * The HTTP client is a minimal HTTP/1.1 client over non-blocking sockets, a few event-loop threads driving all
  * clients (as wrk does), so that on a small machine the tester takes little CPU from the service it measures.
- * It speaks plain {@code http://} only. Memory is bounded: per response it keeps four longs (send and receive
- * time, first and last number) in primitive arrays, and it stops at {@code --max-records} responses.
+ * It speaks plain {@code http://} only. Memory is bounded: per response it keeps five longs (send and receive
+ * time, period, first and last number) in primitive arrays, and it stops at {@code --max-records} responses.
  */
 public final class LoadTester {
 
@@ -61,7 +64,7 @@ public final class LoadTester {
               --timeout T        seconds to wait for one response before counting it as an error (default 5)
               --report FILE      write an HTML report with latency and throughput over time
               --max-records M    stop once M responses are recorded, to bound memory (default 4000000,
-                                 32 bytes each plus sorting space)
+                                 40 bytes each plus sorting space)
               --max-errors E     exit 3 when more than E requests fail (default: no limit)
               --io-threads T     event-loop threads that drive the clients (default: half the
                                  processors, at least 1)
@@ -75,6 +78,14 @@ public final class LoadTester {
                                  may draw from that counter during the run
               --retry-grace G    with --idempotency-keys, seconds a key may still be retried after
                                  --duration + --timeout (default 30)
+              --json             ask for JSON answers, which name the period and the formatted text;
+                                 the checks then compare (period, number) pairs, period first, and a
+                                 formatted text must hold its number's digits
+              --period P         with --counters: create them with "period": P (yearly, monthly, daily;
+                                 answers are then read as JSON, and each must name a period)
+              --time-zone Z      with --counters: create them with "timeZone": Z
+              --format F         with --counters: create them with "format": F (answers read as JSON)
+              --audit            with --counters: create them with "audit": true
             """.formatted(Client.REPLAY_EVERY);
 
     /** Runs the load tester; {@code bench/LoadTest.java} is its launcher. */
@@ -109,6 +120,9 @@ public final class LoadTester {
                         : options.counters() + " counters " + options.counterName(0) + ".." + options.counterName(
                                 options.counters() - 1),
                 options.idempotencyKeys() ? ", a fresh Idempotency-Key per request, retried until answered" : "");
+        if (!options.settings().body().isEmpty()) {
+            System.out.println("Counters created with " + options.settings().body());
+        }
         if (options.counters() > 0) {
             try {
                 CounterApi.create(options);
@@ -118,11 +132,11 @@ public final class LoadTester {
                 return EXIT_UNCHECKED;
             }
         }
-        long[] before = options.idempotencyKeys() ? CounterApi.read(options) : null;
+        Checker.Stored[] before = options.idempotencyKeys() ? CounterApi.read(options) : null;
         // Launched from source, each class is compiled when first used: load them before the clock starts, so that
         // no request waits for the compiler
-        List.of(Run.class, Client.class, EventLoop.class, Response.class, Numbers.class, Responses.class,
-                Checker.class, CounterApi.class, Summary.class,
+        List.of(Run.class, Client.class, EventLoop.class, Response.class, Numbers.class, Json.class, Period.class,
+                Responses.class, Checker.class, CounterApi.class, Summary.class,
                 Series.class, HtmlReport.class).forEach(Class::getName);
         Run run = new Run(options);
         List<Client> clients = new ArrayList<>();
@@ -157,7 +171,7 @@ public final class LoadTester {
         progress.join(1_000);
         System.out.printf(Locale.ROOT, "Stopped: %s%n", run.stopReason);
 
-        long[] after = before == null ? null : CounterApi.read(options);
+        Checker.Stored[] after = before == null ? null : CounterApi.read(options);
         Verdicts verdicts = check(clients, run.origin, before, after);
         Responses responses = Responses.merge(clients);
         String counterRange = after == null ? null : range(before, after);
@@ -177,7 +191,7 @@ public final class LoadTester {
     }
 
     /** The checks on each counter's numbers apart, with the gapless check where its values were read. */
-    private Verdicts check(List<Client> clients, long origin, long[] before, long[] after) {
+    private Verdicts check(List<Client> clients, long origin, Checker.Stored[] before, Checker.Stored[] after) {
         Responses[] perCounter = Responses.perCounter(clients, options.counterCount());
         Checker.Verdict all = Checker.Verdict.NONE;
         long failed = 0;
@@ -193,13 +207,20 @@ public final class LoadTester {
     private record Verdicts(Checker.Verdict all, long failedCounters) {
     }
 
-    /** The counters' values before..after, or their totals with several counters. */
-    private static String range(long[] before, long[] after) {
+    /** The counters' values before..after, or their totals with several counters (within one period). */
+    private static String range(Checker.Stored[] before, Checker.Stored[] after) {
         if (before.length == 1) {
-            return before[0] + ".." + after[0];
+            return stored(before[0]) + ".." + stored(after[0]);
         }
-        return "moved by " + (java.util.Arrays.stream(after).sum() - java.util.Arrays.stream(before).sum())
-                + " over " + before.length + " counters";
+        long moved = 0;
+        for (int c = 0; c < before.length; c++) {
+            moved += after[c].value() - (after[c].period() == before[c].period() ? before[c].value() : 0);
+        }
+        return "moved by " + moved + " over " + before.length + " counters";
+    }
+
+    private static String stored(Checker.Stored value) {
+        return value.value() + (value.period() == Period.NONE ? "" : " in " + Period.text(value.period()));
     }
 
     static String targets(Options options) {

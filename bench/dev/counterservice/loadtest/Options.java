@@ -6,12 +6,44 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.regex.Pattern;
 
-/** Command-line options, validated. */
+/**
+ * Command-line options, validated. {@code settings} are those the counters of {@code --counters} are created with:
+ * period, time zone, format and audit as {@code PUT /counters/NAME} takes them, left to the service to judge.
+ */
 record Options(List<URI> urls, int clients, int durationSeconds, long maxRequests, int count, String counter,
         int counters, int timeoutSeconds, Path report, long maxRecords, long maxErrors, int ioThreads,
-        boolean idempotencyKeys, int retryGraceSeconds) {
+        boolean idempotencyKeys, int retryGraceSeconds, boolean json, Settings settings) {
 
     private static final Pattern COUNTER_NAME = Pattern.compile("[a-z0-9][a-z0-9_-]{0,62}");
+
+    /** {@code --period}, {@code --time-zone}, {@code --format} and {@code --audit}, each null (false) if not given. */
+    record Settings(String period, String timeZone, String format, boolean audit) {
+
+        static final Settings NONE = new Settings(null, null, null, false);
+
+        /** The body of {@code PUT /counters/NAME}: the settings given, and no others. */
+        String body() {
+            List<String> fields = new ArrayList<>();
+            if (period != null) {
+                fields.add("\"period\":" + Json.quote(period));
+            }
+            if (timeZone != null) {
+                fields.add("\"timeZone\":" + Json.quote(timeZone));
+            }
+            if (format != null) {
+                fields.add("\"format\":" + Json.quote(format));
+            }
+            if (audit) {
+                fields.add("\"audit\":true");
+            }
+            return fields.isEmpty() ? "" : "{" + String.join(",", fields) + "}";
+        }
+
+        /** Whether every answer names a period. */
+        boolean periodic() {
+            return period != null && !period.equals("none");
+        }
+    }
 
     /** @return the options, or {@code null} when help was asked for */
     static Options parse(String[] args) {
@@ -30,13 +62,20 @@ record Options(List<URI> urls, int clients, int durationSeconds, long maxRequest
         int ioThreads = Math.max(1, Runtime.getRuntime().availableProcessors() / 2);
         boolean idempotencyKeys = false;
         int retryGrace = 30;
+        boolean json = false;
+        String period = null;
+        String timeZone = null;
+        String format = null;
+        boolean audit = false;
         for (int i = 0; i < args.length; i++) {
             String arg = args[i];
             if (arg.equals("--help") || arg.equals("-h")) {
                 return null;
             }
-            if (arg.equals("--idempotency-keys")) {
-                idempotencyKeys = true;
+            if (arg.equals("--idempotency-keys") || arg.equals("--json") || arg.equals("--audit")) {
+                idempotencyKeys |= arg.equals("--idempotency-keys");
+                json |= arg.equals("--json");
+                audit |= arg.equals("--audit");
                 continue;
             }
             if (i + 1 >= args.length) {
@@ -62,6 +101,9 @@ record Options(List<URI> urls, int clients, int durationSeconds, long maxRequest
                 case "--max-errors" -> maxErrors = number(arg, value, 0, Long.MAX_VALUE);
                 case "--io-threads" -> ioThreads = (int) number(arg, value, 1, 256);
                 case "--retry-grace" -> retryGrace = (int) number(arg, value, 0, 3_600);
+                case "--period" -> period = value;
+                case "--time-zone" -> timeZone = value;
+                case "--format" -> format = value;
                 default -> throw new IllegalArgumentException("unknown option " + arg);
             }
         }
@@ -72,8 +114,16 @@ record Options(List<URI> urls, int clients, int durationSeconds, long maxRequest
             throw new IllegalArgumentException("--counter " + counter + " is too long a prefix for --counters "
                     + counters + ": names are at most 63 characters");
         }
+        Settings settings = new Settings(period, timeZone, format, audit);
+        if (!settings.equals(Settings.NONE) && counters == 0) {
+            throw new IllegalArgumentException("--period, --time-zone, --format and --audit are settings of the "
+                    + "counters the tester creates: give --counters");
+        }
+        // A period counter's plain text does not name the period, and a formatted one's is not numbers
+        json |= settings.periodic() || format != null;
         return new Options(List.copyOf(urls), clients, duration, requests, count, counter, counters, timeout,
-                report, maxRecords, maxErrors, Math.min(ioThreads, clients), idempotencyKeys, retryGrace);
+                report, maxRecords, maxErrors, Math.min(ioThreads, clients), idempotencyKeys, retryGrace, json,
+                settings);
     }
 
     /** How many counters the clients draw from: {@code --counters}, else the one {@code --counter}. */

@@ -5,15 +5,22 @@ import java.util.List;
 
 /**
  * Every successful response of a run, client after client, each client's in the order it sent them:
- * response i of client c is at index {@code offsets[c] + i}.
+ * response i of client c is at index {@code offsets[c] + i}. A response's numbers are {@code first..last} of its
+ * {@code period} (a {@link Period} key; {@link Period#NONE} for counters without periods).
  */
-public record Responses(long[] sent, long[] received, long[] first, long[] last, int[] offsets) {
+public record Responses(long[] sent, long[] received, long[] period, long[] first, long[] last, int[] offsets) {
+
+    /** {@link #grouped(int[], long[], long[], long[], long[], long[])} of a counter without periods. */
+    public static Responses grouped(int[] client, long[] sent, long[] received, long[] first, long[] last) {
+        return grouped(client, sent, received, new long[client.length], first, last);
+    }
 
     /**
      * Responses given row by row, already grouped client after client (ascending client numbers, each client's in
      * the order it sent them); {@code client[i]} is row i's client.
      */
-    public static Responses grouped(int[] client, long[] sent, long[] received, long[] first, long[] last) {
+    public static Responses grouped(int[] client, long[] sent, long[] received, long[] period, long[] first,
+            long[] last) {
         int clients = client.length == 0 ? 0 : client[client.length - 1] + 1;
         int[] offsets = new int[clients + 1];
         for (int i = 0; i < client.length; i++) {
@@ -23,7 +30,7 @@ public record Responses(long[] sent, long[] received, long[] first, long[] last,
         for (int c = 1; c <= clients; c++) {
             offsets[c] = Math.max(offsets[c], offsets[c - 1]);
         }
-        return new Responses(sent, received, first, last, offsets);
+        return new Responses(sent, received, period, first, last, offsets);
     }
 
     public int size() {
@@ -56,7 +63,7 @@ public record Responses(long[] sent, long[] received, long[] first, long[] last,
         int[] filled = new int[counters];
         for (int c = 0; c < counters; c++) {
             parts[c] = new Responses(new long[sizes[c]], new long[sizes[c]], new long[sizes[c]], new long[sizes[c]],
-                    new int[clients.size() + 1]);
+                    new long[sizes[c]], new int[clients.size() + 1]);
         }
         for (int k = 0; k < clients.size(); k++) {
             Client client = clients.get(k);
@@ -68,6 +75,7 @@ public record Responses(long[] sent, long[] received, long[] first, long[] last,
                 Responses part = parts[c];
                 part.sent[filled[c]] = client.sent[i];
                 part.received[filled[c]] = client.received[i];
+                part.period[filled[c]] = client.period[i];
                 part.first[filled[c]] = client.first[i];
                 part.last[filled[c]] = client.last[i];
                 filled[c]++;
@@ -84,6 +92,7 @@ public record Responses(long[] sent, long[] received, long[] first, long[] last,
         int total = clients.stream().mapToInt(c -> c.size).sum();
         long[] sent = new long[total];
         long[] received = new long[total];
+        long[] period = new long[total];
         long[] first = new long[total];
         long[] last = new long[total];
         int[] offsets = new int[clients.size() + 1];
@@ -93,12 +102,13 @@ public record Responses(long[] sent, long[] received, long[] first, long[] last,
             offsets[c] = at;
             System.arraycopy(client.sent, 0, sent, at, client.size);
             System.arraycopy(client.received, 0, received, at, client.size);
+            System.arraycopy(client.period, 0, period, at, client.size);
             System.arraycopy(client.first, 0, first, at, client.size);
             System.arraycopy(client.last, 0, last, at, client.size);
             at += client.size;
-            client.sent = client.received = client.first = client.last = null;
+            client.sent = client.received = client.period = client.first = client.last = null;
         }
         offsets[clients.size()] = at;
-        return new Responses(sent, received, first, last, offsets);
+        return new Responses(sent, received, period, first, last, offsets);
     }
 }

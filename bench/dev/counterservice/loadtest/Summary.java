@@ -11,7 +11,14 @@ import java.util.TreeMap;
 record Summary(long requests, long ok, long errors, double seconds, double throughput, long p50, long p90,
         long p99, long max, Map<String, Long> errorKinds, long numbers, long lowest, long highest,
         long malformed, Checker.Verdict verdict, int counters, long failedCounters, List<String> examples,
-        String stopReason, int exitCode, Keys keys) {
+        String stopReason, int exitCode, Keys keys, Periods periods) {
+
+    /**
+     * With periods: those of the lowest and the highest (period, number) pair ({@code lowest} and {@code highest}
+     * are their numbers), and how many periods the numbers fell in; {@code null} without periods.
+     */
+    record Periods(long lowest, long highest, long count) {
+    }
 
     /**
      * With {@code --idempotency-keys}: replays checked and how many differed, keys never answered, and the counter's
@@ -37,14 +44,22 @@ record Summary(long requests, long ok, long errors, double seconds, double throu
             String counterRange) {
         long[] latency = new long[r.size()];
         long numbers = 0;
-        long lowest = Long.MAX_VALUE;
-        long highest = Long.MIN_VALUE;
+        int lowest = -1;
+        int highest = -1;
         for (int i = 0; i < latency.length; i++) {
             latency[i] = r.received()[i] - r.sent()[i];
             numbers += r.last()[i] - r.first()[i] + 1;
-            lowest = Math.min(lowest, r.first()[i]);
-            highest = Math.max(highest, r.last()[i]);
+            if (lowest < 0 || r.period()[i] < r.period()[lowest]
+                    || r.period()[i] == r.period()[lowest] && r.first()[i] < r.first()[lowest]) {
+                lowest = i;
+            }
+            if (highest < 0 || r.period()[i] > r.period()[highest]
+                    || r.period()[i] == r.period()[highest] && r.last()[i] > r.last()[highest]) {
+                highest = i;
+            }
         }
+        Periods periods = r.size() == 0 || r.period()[highest] == Period.NONE ? null
+                : new Periods(r.period()[lowest], r.period()[highest], Arrays.stream(r.period()).distinct().count());
         Arrays.sort(latency);
         long ok = run.ok.sum();
         long errors = run.errors.sum();
@@ -62,8 +77,8 @@ record Summary(long requests, long ok, long errors, double seconds, double throu
         return new Summary(ok + errors, ok, errors, seconds, (ok + errors) / seconds,
                 percentile(latency, 0, latency.length, 50), percentile(latency, 0, latency.length, 90),
                 percentile(latency, 0, latency.length, 99), latency.length == 0 ? 0 : latency[latency.length - 1],
-                kinds, numbers, r.size() == 0 ? 0 : lowest, r.size() == 0 ? 0 : highest, malformed, verdict,
-                options.counters(), failedCounters, List.copyOf(examples), run.stopReason, exit, keys);
+                kinds, numbers, r.size() == 0 ? 0 : r.first()[lowest], r.size() == 0 ? 0 : r.last()[highest], malformed, verdict,
+                options.counters(), failedCounters, List.copyOf(examples), run.stopReason, exit, keys, periods);
     }
 
     long violations() {
@@ -94,7 +109,7 @@ record Summary(long requests, long ok, long errors, double seconds, double throu
         out.printf(Locale.ROOT, "Latency       p50 %s  p90 %s  p99 %s  max %s (successful responses)%n",
                 ms(p50), ms(p90), ms(p99), ms(max));
         out.println("Errors        " + errorsText());
-        out.printf(Locale.ROOT, "Numbers       %d checked, from %d to %d%n", numbers, lowest, highest);
+        out.println("Numbers       " + numbersText());
         out.printf(Locale.ROOT, "Checks        duplicates %d, per-client order %d, real-time order %d, malformed %d%n",
                 verdict.duplicates(), verdict.clientOrder(), verdict.realTime(), malformed);
         if (counters > 0) {
@@ -114,6 +129,15 @@ record Summary(long requests, long ok, long errors, double seconds, double throu
         out.println("Verdict       " + verdictText());
     }
 
+    /** How many numbers were checked, from which to which (in which periods). */
+    String numbersText() {
+        if (periods == null) {
+            return String.format(Locale.ROOT, "%d checked, from %d to %d", numbers, lowest, highest);
+        }
+        return String.format(Locale.ROOT, "%d checked, from %d in %s to %d in %s (%d periods)", numbers, lowest,
+                Period.text(periods.lowest()), highest, Period.text(periods.highest()), periods.count());
+    }
+
     void printResultLine(java.io.PrintStream out) {
         long httpErrors = errorKinds.entrySet().stream().filter(e -> e.getKey().startsWith("HTTP "))
                 .mapToLong(Map.Entry::getValue).sum();
@@ -127,7 +151,8 @@ record Summary(long requests, long ok, long errors, double seconds, double throu
                                 failedCounters))
                         + (keys == null ? "" : String.format(Locale.ROOT, " replays=%d bad_replays=%d "
                                 + "unanswered=%d gaps=%d gapless_checked=%b", keys.replays(),
-                                keys.badReplays(), keys.unanswered(), verdict.gaps(), keys.counterRange() != null)));
+                                keys.badReplays(), keys.unanswered(), verdict.gaps(), keys.counterRange() != null))
+                        + (periods == null ? "" : " periods=" + periods.count()));
     }
 
     static String ms(long nanos) {

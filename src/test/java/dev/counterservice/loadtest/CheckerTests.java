@@ -180,6 +180,107 @@ class CheckerTests {
         assertThat(Checker.order(new long[0])).isEmpty();
     }
 
+    // A daily counter crossing midnight: 2026-12-07 then 2026-12-08, where numbers
+    // restart at 1
+
+    private static final long DAY = Period.key("2026-12-07");
+
+    private static final long NEXT_DAY = Period.key("2026-12-08");
+
+    @Test
+    void periodKeysSortAsTheirFixedWidthTextAndReadBack() {
+        assertThat(Period.key("2026")).isLessThan(Period.key("2026-01")).isLessThan(Period.key("2027"));
+        assertThat(Period.key("2026-12")).isLessThan(Period.key("2026-12-01")).isLessThan(Period.key("2027-01"));
+        assertThat(Period.NONE).isLessThan(Period.key("0001"));
+        assertThat(Period.text(DAY)).isEqualTo("2026-12-07");
+        assertThat(Period.text(Period.key("2026-12"))).isEqualTo("2026-12");
+        assertThat(Period.text(Period.key("2026"))).isEqualTo("2026");
+        assertThat(Period.key("2026-13")).isEqualTo(-1);
+        assertThat(Period.key("2026-12-00")).isEqualTo(-1);
+        assertThat(Period.key("2026/12")).isEqualTo(-1);
+        assertThat(Period.key("26")).isEqualTo(-1);
+    }
+
+    @Test
+    void numbersRestartingAtOneInANewPeriodBreakNoRule() {
+        // Client 0 gets 7..8 of the first day, then 1 of the next; client 1, sent after
+        // both answers, gets 2
+        Responses crossing = periodic(row(0, 0, 1, DAY, 7, 8), row(0, 2, 3, NEXT_DAY, 1, 1),
+                row(1, 4, 5, NEXT_DAY, 2, 2));
+
+        assertThat(Checker.check(crossing, 0, 5).violations()).isZero();
+        assertThat(Checker.checkKeyed(crossing, 0, 5, new Checker.Stored(DAY, 6), new Checker.Stored(NEXT_DAY, 2))
+            .violations()).isZero();
+    }
+
+    @Test
+    void aPairRepeatedInTheSamePeriodIsADuplicateButTheSameNumberInAnotherPeriodIsNot() {
+        Checker.Verdict repeated = Checker.check(periodic(row(0, 0, 1, NEXT_DAY, 1, 1), row(1, 0, 1, NEXT_DAY, 1, 1)),
+                0, 5);
+
+        assertThat(repeated.duplicates()).isOne();
+        assertThat(repeated.examples()).containsExactly("duplicate: number 1 handed out twice: client 0 (request 1) "
+                + "got 1 in 2026-12-08, client 1 (request 1) got 1 in 2026-12-08");
+        // Sorted by (period, first), 1 of the next day comes after 5..9 of the first: no
+        // overlap across periods
+        assertThat(Checker.check(periodic(row(0, 0, 1, DAY, 5, 9), row(1, 0, 1, NEXT_DAY, 1, 6)), 0, 5).violations())
+            .isZero();
+    }
+
+    @Test
+    void aClientGoingBackToTheEarlierPeriodBreaksItsOrderEvenWithALargerNumber() {
+        Checker.Verdict back = Checker.check(periodic(row(0, 0, 1, NEXT_DAY, 1, 1), row(0, 2, 3, DAY, 9, 9)), 0, 5);
+
+        assertThat(back.clientOrder()).isOne();
+        assertThat(back.examples()).contains(
+                "per-client order: client 0 (request 2) got 9 in 2026-12-07 after its previous request got 1 in 2026-12-08");
+    }
+
+    @Test
+    void aRequestSentAfterAnAnswerOfTheNewPeriodMustNotGetTheOldPeriod() {
+        // Client 0 is answered 1 of the next day at t=10; client 1 sends at t=11 and gets
+        // 9 of the first day
+        Checker.Verdict verdict = Checker.check(periodic(row(0, 0, 10, NEXT_DAY, 1, 1), row(1, 11, 20, DAY, 9, 9)), 0,
+                5);
+
+        assertThat(verdict.realTime()).isOne();
+        assertThat(verdict.examples()).anyMatch(example -> example.startsWith("real-time order: client 1 (request 1)"
+                + " sent at 0.000000s got 9 in 2026-12-07, but client 0 (request 1) had already received 1 in 2026-12-08"));
+        // Sent at t=10, the instant the answer arrived: concurrent, either period is fine
+        assertThat(Checker.check(periodic(row(0, 0, 10, NEXT_DAY, 1, 1), row(1, 10, 20, DAY, 9, 9)), 0, 5).violations())
+            .isZero();
+    }
+
+    @Test
+    void keyedBlocksMustCoverEachPeriodFromOneOrFromTheValueBefore() {
+        Checker.Stored before = new Checker.Stored(DAY, 6);
+        Checker.Stored after = new Checker.Stored(NEXT_DAY, 3);
+
+        assertThat(
+                Checker.checkKeyed(periodic(row(0, 0, 1, DAY, 7, 8), row(0, 2, 3, NEXT_DAY, 2, 3)), 0, 5, before, after)
+                    .examples())
+            .containsExactly(
+                    "gap: numbers 1..1 in 2026-12-08 belong to no key (client 0 (request 2) got 2..3 in 2026-12-08 next)");
+        assertThat(
+                Checker.checkKeyed(periodic(row(0, 0, 1, DAY, 8, 8), row(0, 2, 3, NEXT_DAY, 1, 3)), 0, 5, before, after)
+                    .examples())
+            .containsExactly(
+                    "gap: numbers 7..7 in 2026-12-07 belong to no key (client 0 (request 1) got 8 in 2026-12-07 next)");
+        assertThat(
+                Checker.checkKeyed(periodic(row(0, 0, 1, DAY, 7, 8), row(0, 2, 3, NEXT_DAY, 1, 2)), 0, 5, before, after)
+                    .examples())
+            .containsExactly("gap: the blocks in 2026-12-08 end at 2 but the counter holds 3");
+        // The counter moved to the next day, and no key got a number of it
+        assertThat(Checker.checkKeyed(periodic(row(0, 0, 1, DAY, 7, 8)), 0, 5, before, after).examples())
+            .containsExactly("gap: the blocks in 2026-12-08 end at 0 but the counter holds 3");
+        assertThat(Checker
+            .checkKeyed(periodic(row(0, 0, 1, DAY, 7, 8), row(0, 2, 3, Period.key("2026-12-09"), 1, 1),
+                    row(1, 0, 1, NEXT_DAY, 1, 3)), 0, 5, before, after)
+            .examples())
+            .containsExactly("gap: client 0 (request 2) got 1 in 2026-12-09, but the counter was in "
+                    + "2026-12-07 before and 2026-12-08 after the run");
+    }
+
     private static Checker.Verdict check(long[]... rows) {
         return Checker.check(responses(rows), 0, 5);
     }
@@ -193,6 +294,19 @@ class CheckerTests {
     private static Responses responses(long[]... rows) {
         return Responses.grouped(Arrays.stream(rows).mapToInt(row -> (int) row[0]).toArray(), column(rows, 1),
                 column(rows, 2), column(rows, 3), column(rows, 4));
+    }
+
+    /**
+     * One response of a counter with periods: client, sent, received, period, first,
+     * last.
+     */
+    private static long[] row(long client, long sent, long received, long period, long first, long last) {
+        return new long[] { client, sent, received, period, first, last };
+    }
+
+    private static Responses periodic(long[]... rows) {
+        return Responses.grouped(Arrays.stream(rows).mapToInt(row -> (int) row[0]).toArray(), column(rows, 1),
+                column(rows, 2), column(rows, 3), column(rows, 4), column(rows, 5));
     }
 
     private static long[] column(long[][] rows, int column) {

@@ -1,76 +1,30 @@
 package dev.counterservice.loadtest;
 
 import java.io.IOException;
-import java.io.OutputStream;
-import java.net.InetSocketAddress;
-import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.time.Duration;
-import java.util.ArrayList;
-import java.util.List;
 import java.util.Map;
 import java.util.concurrent.ConcurrentHashMap;
-import java.util.concurrent.ExecutorService;
-import java.util.concurrent.Executors;
 import java.util.concurrent.atomic.AtomicLong;
-import java.util.concurrent.atomic.AtomicReference;
 import java.util.function.ToLongFunction;
 
-import javax.tools.ToolProvider;
-
-import com.sun.net.httpserver.HttpExchange;
-import com.sun.net.httpserver.HttpServer;
 import dev.counterservice.testing.LoadTesterRun;
-import org.junit.jupiter.api.AfterEach;
-import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
 /**
- * Proves that {@code bench/LoadTest.java} catches what it claims to: each test runs the
- * load tester for two seconds, as a separate process, against a tiny fake counter that is
- * either correct or wrong in one deliberate way, and checks the exit status and what the
- * tester printed. With {@code --idempotency-keys} the fake keeps keys, and is wrong by
- * giving a key two blocks, not marking a replay, leaving a gap, or never answering a key.
+ * Proves that {@code bench/LoadTest.java} catches what it claims to on plain counters:
+ * each test runs the tester against a fake counter that is either correct or wrong in one
+ * deliberate way (a number twice, an overlapping block, numbers out of real-time or
+ * per-client order, a malformed body, all refused), and checks the exit status and what
+ * the tester printed.
  */
-class LoadTestTests {
-
-    private static final Path SOURCE = Path.of("bench", "LoadTest.java");
-
-    @TempDir
-    static Path classes;
+class LoadTestTests extends LoadTesterHarness {
 
     @TempDir
     Path work;
-
-    private HttpServer server;
-
-    private ExecutorService executor;
-
-    /**
-     * Compiled once, so that each test pays for a JVM start but not for compiling the
-     * tester again; from its sources alone (an empty class path), as users compile it.
-     */
-    @BeforeAll
-    static void compile() {
-        int status = ToolProvider.getSystemJavaCompiler()
-            .run(null, null, null, "-d", classes.toString(), "-cp", classes.toString(), "-sourcepath",
-                    SOURCE.getParent().toString(), SOURCE.toString());
-        assertThat(status).as("javac " + SOURCE).isZero();
-    }
-
-    @AfterEach
-    void stop() {
-        if (server != null) {
-            server.stop(0);
-        }
-        if (executor != null) {
-            executor.close();
-        }
-    }
 
     @Test
     void passesACorrectCounterRunFromItsSourceFileAndWritesTheReport() throws Exception {
@@ -194,140 +148,6 @@ class LoadTestTests {
     }
 
     @Test
-    void passesACorrectKeyedCounterThroughAmbiguousFailuresRetryingEachKey() throws Exception {
-        // Every seventh new key is stored and then answered 503, as after a commit whose
-        // answer was lost, and every
-        // eleventh request is refused with 409: the tester must retry those keys and be
-        // replayed their blocks
-        KeyedCounter counter = startKeyed((fake, exchange, key, count) -> {
-            if (fake.requests.incrementAndGet() % 11 == 0) {
-                reply(exchange, 409, "{\"status\":409}", false);
-                return;
-            }
-            boolean stored = fake.bodies.containsKey(key);
-            String body = fake.bodies.computeIfAbsent(key, k -> fake.take(count));
-            if (!stored && fake.requests.get() % 7 == 0) {
-                reply(exchange, 503, "{\"status\":503}", false);
-                return;
-            }
-            replyToKey(exchange, body, stored);
-        });
-
-        LoadTesterRun run = run("--idempotency-keys", "--count", "2");
-
-        assertThat(run.exit()).as(run.output()).isZero();
-        assertThat(run.resultLine()).contains(" violations=0 ", " bad_replays=0 ", " unanswered=0 ", " gaps=0 ",
-                "gapless_checked=true", "verdict=PASS");
-        assertThat(run.field("http_errors")).isPositive();
-        assertThat(run.field("replays")).isPositive();
-        assertThat(run.field("highest")).isEqualTo(counter.value.get());
-        assertThat(run.field("numbers")).isEqualTo(counter.value.get());
-    }
-
-    @Test
-    void retriesAKeyOnTheNextUrl() throws Exception {
-        startKeyed((fake, exchange, key, count) -> {
-            boolean stored = fake.bodies.containsKey(key);
-            replyToKey(exchange, fake.bodies.computeIfAbsent(key, k -> fake.take(count)), stored);
-        });
-        // Half the clients start on an instance that refuses everything: only a retry
-        // elsewhere answers their keys
-        HttpServer refusing = HttpServer.create(new InetSocketAddress("127.0.0.1", 0), 128);
-        refusing.createContext("/next", exchange -> {
-            try (exchange) {
-                reply(exchange, 503, "{\"status\":503}", false);
-            }
-        });
-        refusing.start();
-        try {
-            LoadTesterRun run = run("--idempotency-keys", "--url",
-                    "http://127.0.0.1:" + refusing.getAddress().getPort());
-
-            assertThat(run.exit()).as(run.output()).isZero();
-            assertThat(run.resultLine()).contains(" unanswered=0 ", " gaps=0 ", "gapless_checked=true", "verdict=PASS");
-            assertThat(run.field("http_errors")).isPositive();
-        }
-        finally {
-            refusing.stop(0);
-        }
-    }
-
-    @Test
-    void reportsAKeyGivenTwoDifferentBlocks() throws Exception {
-        // Forgets every key: the replay of an answered key takes a new block
-        startKeyed((fake, exchange, key, count) -> replyToKey(exchange, fake.take(count), false));
-
-        LoadTesterRun run = run("--idempotency-keys");
-
-        assertThat(run.exit()).as(run.output()).isEqualTo(1);
-        assertThat(run.field("bad_replays")).isPositive();
-        assertThat(run.field("duplicates")).isZero();
-        assertThat(run.output()).containsPattern("replay: key \\S+ was answered \\d+, then \\d+");
-    }
-
-    @Test
-    void reportsAReplayNotMarkedAsOne() throws Exception {
-        startKeyed((fake, exchange, key, count) -> replyToKey(exchange,
-                fake.bodies.computeIfAbsent(key, k -> fake.take(count)), false));
-
-        LoadTesterRun run = run("--idempotency-keys");
-
-        assertThat(run.exit()).as(run.output()).isEqualTo(1);
-        assertThat(run.field("bad_replays")).isPositive();
-        assertThat(run.field("gaps")).isZero();
-        assertThat(run.output()).contains("answered again without Idempotent-Replayed: true");
-    }
-
-    @Test
-    void reportsAGapLeftByAKeyWhoseNumbersWereTakenButNotStored() throws Exception {
-        // Every fiftieth new key takes a block and answers 503 without storing the key:
-        // its retry takes another
-        startKeyed((fake, exchange, key, count) -> {
-            boolean stored = fake.bodies.containsKey(key);
-            if (!stored && fake.requests.incrementAndGet() % 50 == 0) {
-                fake.take(count);
-                reply(exchange, 503, "{\"status\":503}", false);
-                return;
-            }
-            replyToKey(exchange, fake.bodies.computeIfAbsent(key, k -> fake.take(count)), stored);
-        });
-
-        LoadTesterRun run = run("--idempotency-keys");
-
-        assertThat(run.exit()).as(run.output()).isEqualTo(1);
-        assertThat(run.field("gaps")).isPositive();
-        assertThat(run.field("duplicates")).isZero();
-        assertThat(run.field("bad_replays")).isZero();
-        assertThat(run.output()).containsPattern("gap: numbers (\\d+)\\.\\.\\1 belong to no key");
-    }
-
-    @Test
-    void reportsAKeyThatIsNeverAnswered() throws Exception {
-        // One key is refused with 409 for ever
-        AtomicReference<String> stuck = new AtomicReference<>();
-        startKeyed((fake, exchange, key, count) -> {
-            if (key.equals(stuck.updateAndGet(first -> first == null ? key : first))) {
-                reply(exchange, 409, "{\"status\":409}", false);
-                return;
-            }
-            boolean stored = fake.bodies.containsKey(key);
-            replyToKey(exchange, fake.bodies.computeIfAbsent(key, k -> fake.take(count)), stored);
-        });
-
-        LoadTesterRun run = run("--idempotency-keys", "--retry-grace", "1");
-
-        assertThat(run.exit()).as(run.output()).isEqualTo(1);
-        assertThat(run.field("unanswered")).isEqualTo(1);
-        assertThat(run.output()).contains("unanswered: key " + stuck.get() + " ");
-    }
-
-    interface Handler {
-
-        void handle(HttpExchange exchange) throws IOException;
-
-    }
-
-    @Test
     void checksEachOfSeveralCountersApartSoTheSameNumberOnTwoCountersIsNoDuplicate() throws Exception {
         Map<String, AtomicLong> counters = startCounters(null);
 
@@ -359,81 +179,18 @@ class LoadTestTests {
     private Map<String, AtomicLong> startCounters(String repeating) throws IOException {
         Map<String, AtomicLong> counters = new ConcurrentHashMap<>();
         start(exchange -> reply(exchange, 404, "{}", false));
-        server.createContext("/counters/", exchange -> {
-            try (exchange) {
-                String[] path = exchange.getRequestURI().getPath().split("/");
-                if (exchange.getRequestMethod().equals("PUT")) {
-                    counters.putIfAbsent(path[2], new AtomicLong());
-                    reply(exchange, 201, "0\n", false);
-                    return;
-                }
-                long number = counters.get(path[2]).incrementAndGet();
-                long handedOut = path[2].equals(repeating) && number % 10 == 0 ? number - 1 : number;
-                reply(exchange, 200, numbers(handedOut, handedOut), false);
+        serve("/counters/", exchange -> {
+            String[] path = exchange.getRequestURI().getPath().split("/");
+            if (exchange.getRequestMethod().equals("PUT")) {
+                counters.putIfAbsent(path[2], new AtomicLong());
+                reply(exchange, 201, "0\n", false);
+                return;
             }
+            long number = counters.get(path[2]).incrementAndGet();
+            long handedOut = path[2].equals(repeating) && number % 10 == 0 ? number - 1 : number;
+            reply(exchange, 200, numbers(handedOut, handedOut), false);
         });
         return counters;
-    }
-
-    private void start(Handler handler) throws IOException {
-        executor = Executors.newVirtualThreadPerTaskExecutor();
-        server = HttpServer.create(new InetSocketAddress("127.0.0.1", 0), 128);
-        server.setExecutor(executor);
-        server.createContext("/next", exchange -> {
-            try (exchange) {
-                handler.handle(exchange);
-            }
-        });
-        server.start();
-    }
-
-    /**
-     * A fake counter that keeps keys: {@code bodies} by key, and the value
-     * {@code GET /counters/default} reads.
-     */
-    static final class KeyedCounter {
-
-        final AtomicLong value = new AtomicLong();
-
-        final AtomicLong requests = new AtomicLong();
-
-        final Map<String, String> bodies = new ConcurrentHashMap<>();
-
-        /** Takes the next {@code count} numbers. */
-        synchronized String take(int count) {
-            long last = value.addAndGet(count);
-            return numbers(last - count + 1, last);
-        }
-
-    }
-
-    interface KeyedHandler {
-
-        void handle(KeyedCounter counter, HttpExchange exchange, String key, int count) throws IOException;
-
-    }
-
-    /**
-     * Serves {@code /next} with the key each request carries, and
-     * {@code /counters/default} with the value.
-     */
-    private KeyedCounter startKeyed(KeyedHandler handler) throws IOException {
-        KeyedCounter counter = new KeyedCounter();
-        start(exchange -> handler.handle(counter, exchange, exchange.getRequestHeaders().getFirst("Idempotency-Key"),
-                count(exchange)));
-        server.createContext("/counters/default", exchange -> {
-            try (exchange) {
-                reply(exchange, 200, counter.value.get() + "\n", false);
-            }
-        });
-        return counter;
-    }
-
-    private static void replyToKey(HttpExchange exchange, String body, boolean replayed) throws IOException {
-        if (replayed) {
-            exchange.getResponseHeaders().set("Idempotent-Replayed", "true");
-        }
-        reply(exchange, 200, body, false);
     }
 
     /**
@@ -449,45 +206,6 @@ class LoadTestTests {
             long number = step.applyAsLong(own);
             reply(exchange, 200, numbers(number, number), false);
         });
-    }
-
-    private static int count(HttpExchange exchange) {
-        String query = exchange.getRequestURI().getQuery();
-        return query == null ? 1 : Integer.parseInt(query.substring("count=".length()));
-    }
-
-    private static String numbers(long first, long last) {
-        StringBuilder body = new StringBuilder();
-        for (long number = first; number <= last; number++) {
-            body.append(number).append('\n');
-        }
-        return body.toString();
-    }
-
-    private static void reply(HttpExchange exchange, int status, String body, boolean chunked) throws IOException {
-        byte[] bytes = body.getBytes(StandardCharsets.UTF_8);
-        exchange.getResponseHeaders().set("Content-Type", status == 200 ? "text/plain" : "application/problem+json");
-        exchange.sendResponseHeaders(status, chunked ? 0 : bytes.length);
-        try (OutputStream out = exchange.getResponseBody()) {
-            out.write(bytes);
-        }
-    }
-
-    private LoadTesterRun run(String... options) {
-        return launch(List.of(LoadTesterRun.JAVA, "-cp", classes.toString(), "LoadTest"), options);
-    }
-
-    /** The way users and the benchmark run it: {@code java bench/LoadTest.java ...}. */
-    private LoadTesterRun runFromSource(String... options) {
-        return launch(List.of(LoadTesterRun.JAVA, SOURCE.toString()), options);
-    }
-
-    private LoadTesterRun launch(List<String> command, String... options) {
-        List<String> line = new ArrayList<>(command);
-        line.addAll(List.of("--url", "http://127.0.0.1:" + server.getAddress().getPort(), "--clients", "8",
-                "--duration", "1", "--timeout", "2"));
-        line.addAll(List.of(options));
-        return LoadTesterRun.run(line, Duration.ofSeconds(60));
     }
 
 }

@@ -22,6 +22,7 @@ import org.openqa.selenium.WebElement;
 import org.openqa.selenium.chrome.ChromeDriver;
 import org.openqa.selenium.chrome.ChromeDriverService;
 import org.openqa.selenium.chrome.ChromeOptions;
+import org.openqa.selenium.support.ui.Select;
 import org.openqa.selenium.support.ui.WebDriverWait;
 
 import static org.assertj.core.api.Assertions.assertThat;
@@ -197,6 +198,50 @@ class BrowserPageIntegrationTests {
         browser.findElement(By.cssSelector("#create button")).click();
         new WebDriverWait(browser, WAIT)
             .until(driver -> driver.findElement(By.id("status")).getText().contains("exists with other settings"));
+    }
+
+    /**
+     * A daily, formatted, audited counter created through the form: the page shows the
+     * formatted number and the current period, and the service has the settings and a
+     * ledger entry for the number. Written to the series API contract: it needs the
+     * service side of periods, formats and the ledger.
+     */
+    @Test
+    void theFormCreatesADailyFormattedAuditedCounterAndThePageShowsTheFormattedNumberAndPeriod() {
+        String name = "series-" + Long.toString(System.nanoTime(), 36);
+        browser.get(instance.baseUrl() + "/");
+        browser.findElement(By.id("create-name")).sendKeys(name);
+        new Select(browser.findElement(By.id("create-period"))).selectByValue("daily");
+        browser.findElement(By.id("create-zone")).sendKeys("Europe/Paris");
+        browser.findElement(By.id("create-format")).sendKeys("T-{period}-{value:04}");
+        browser.findElement(By.id("create-audit")).click();
+        browser.findElement(By.cssSelector("#create button")).click();
+
+        WebElement button = new WebDriverWait(browser, WAIT)
+            .until(driver -> driver.findElement(By.cssSelector("button[data-counter='" + name + "']")));
+        button.click();
+        String taken = new WebDriverWait(browser, WAIT).until(driver -> {
+            String text = driver.findElement(By.id("taken")).getText();
+            return text.equals("–") ? null : text;
+        });
+
+        assertThat(taken).matches("T-(\\d{4}-\\d\\d-\\d\\d)-0001");
+        String period = taken.substring(2, 12);
+        assertThat(browser.findElement(By.id("taken-from")).getText())
+            .isEqualTo("is yours, from \"" + name + "\", period " + period);
+        assertThat(valueCell(name).getText()).isEqualTo("1 in " + period);
+        assertThat(json("/counters/" + name)).contains("\"period\":\"daily\"", "\"timeZone\":\"Europe/Paris\"",
+                "\"format\":\"T-{period}-{value:04}\"", "\"audit\":true", "\"currentPeriod\":\"" + period + "\"");
+        assertThat(json("/counters/" + name + "/ledger?period=" + period)).contains("\"kind\":\"issued\"",
+                "\"first\":1", "\"last\":1");
+    }
+
+    /** The JSON answer of a GET, fetched by the page's own origin. */
+    private String json(String path) {
+        return (String) ((JavascriptExecutor) browser).executeAsyncScript("""
+                const done = arguments[arguments.length - 1];
+                fetch(arguments[0], { headers: { Accept: 'application/json' } }).then(r => r.text()).then(done);""",
+                path);
     }
 
     @Test
