@@ -12,6 +12,8 @@
 # table shows the first and how far the repeat moved from it, which says whether the warm-up was long enough. Starts a throwaway PostgreSQL cluster in a temporary
 # directory on a free port, builds and starts the service, prints one table and writes it to bench/results/.
 # Everything is bounded in time and cleaned up on exit.
+# Shared functions are in bench/lib/common.sh; the optional blocks, in bench/lib/pgbouncer.sh, many-counters.sh and
+# audited-series.sh.
 #
 # Usage: bench/benchmark.sh              (as root, missing tools are installed with apt-get)
 # Settings (environment):
@@ -57,75 +59,16 @@ ROOT=$(cd "$(dirname "$0")/.." && pwd)
 RESULTS=$ROOT/bench/results
 STAMP=$(date -u +%Y%m%dT%H%M%SZ)
 COMMAND="$0 $*"
+for lib in common pgbouncer many-counters audited-series; do
+    source "$ROOT/bench/lib/$lib.sh"
+done
 
-log() { printf '[bench %s] %s\n' "$(date +%H:%M:%S)" "$*" >&2; }
-die() { log "error: $*"; exit 1; }
-
-# --- tools ------------------------------------------------------------------------------------------------
-pg_bin() { ls -d /usr/lib/postgresql/*/bin 2>/dev/null | sort -V | tail -n 1; }
-missing=()
-command -v wrk >/dev/null || missing+=(wrk)
-command -v curl >/dev/null || missing+=(curl)
-[[ -x "$(pg_bin)/initdb" && -x "$(pg_bin)/pgbench" ]] || missing+=(postgresql)
-if ((${#missing[@]})); then
-    [[ $(id -u) == 0 ]] || die "missing ${missing[*]}: install them (apt-get install ${missing[*]}) or run as root"
-    log "installing ${missing[*]}"
-    apt-get update -qq
-    DEBIAN_FRONTEND=noninteractive apt-get install -y -qq "${missing[@]}" >/dev/null
-fi
+install_tools
 PG_BIN=$(pg_bin)
 [[ -x $JAVA_HOME/bin/java ]] || die "no JDK at JAVA_HOME=$JAVA_HOME"
 # wrk and the service each hold a socket per connection
 ulimit -n $((WIDE_CONNECTIONS + 4096)) 2>/dev/null || die "cannot raise the open file limit to $((WIDE_CONNECTIONS + 4096))"
-
-# --- clean-up: every process this script starts, and its temporary directory ----------------------------------
-WORK=$(mktemp -d /tmp/counter-bench.XXXXXX)
-chmod 755 "$WORK"
-declare -A APP_PORT APP_PID   # by instance number; APP_PID only while the instance runs
-SAMPLER_PID=
-PG_STARTED=
-cleanup() {
-    local status=$?
-    trap - EXIT INT TERM
-    [[ -n $SAMPLER_PID ]] && kill "$SAMPLER_PID" 2>/dev/null
-    [[ -f ${PGBOUNCER_PIDFILE:-} ]] && kill -KILL "$(cat "$PGBOUNCER_PIDFILE")" 2>/dev/null
-    for pid in "${APP_PID[@]}"; do
-        kill -KILL "$pid" 2>/dev/null || true
-    done
-    if [[ -n $PG_STARTED ]]; then
-        as_postgres "$PG_BIN/pg_ctl" -D "$PG/data" -m immediate -w -t 30 stop >/dev/null 2>&1 || true
-    fi
-    rm -rf "$WORK"
-    exit "$status"
-}
-trap cleanup EXIT
-trap 'exit 130' INT TERM
-
-# PostgreSQL refuses to run as root: run it as the unprivileged postgres user then
-as_postgres() {
-    if [[ $(id -u) == 0 ]]; then
-        runuser -u postgres -- "$@"
-    else
-        "$@"
-    fi
-}
-
-USED_PORTS=()
-# Below the kernel's ephemeral range (32768 and up by default), where wrk's and the load tester's own connections
-# take their local ports, and used by no socket in any state
-free_port() {
-    local port
-    for _ in $(seq 200); do
-        port=$((20000 + RANDOM % 12000))
-        [[ " ${USED_PORTS[*]} " == *" $port "* ]] && continue
-        if [[ -z $(ss -Htan "sport = :$port") ]]; then
-            USED_PORTS+=("$port")
-            echo "$port"
-            return
-        fi
-    done
-    die "no free port found"
-}
+make_work_dir
 
 # --- build ------------------------------------------------------------------------------------------------------
 mkdir -p "$RESULTS"
@@ -138,132 +81,7 @@ JAR=$(ls "$ROOT"/target/counter-service-*.jar 2>/dev/null | grep -v -- '-plain' 
 BASELINE_JAR=${BASELINE_JAR:-}
 [[ -z $BASELINE_JAR || -f $BASELINE_JAR ]] || die "no baseline jar at $BASELINE_JAR"
 
-# --- PostgreSQL -----------------------------------------------------------------------------------------------
-PG_PORT=$(free_port)
-PG_PASSWORD=bench-$RANDOM$RANDOM
-# Data directory, socket and server log all live in one directory that the postgres user owns
-PG=$WORK/pg
-mkdir -m 700 "$PG" "$PG/socket"
-if [[ $(id -u) == 0 ]]; then
-    chown -R postgres "$PG"
-fi
-log "starting PostgreSQL ($("$PG_BIN/postgres" --version)) on 127.0.0.1:$PG_PORT"
-as_postgres "$PG_BIN/initdb" -D "$PG/data" -U postgres -E UTF8 --auth-local=trust --auth-host=scram-sha-256 \
-    >"$WORK/initdb.log" 2>&1 || { cat "$WORK/initdb.log" >&2; die "initdb failed"; }
-# Default durability settings (fsync, synchronous_commit on): the numbers must survive a crash
-as_postgres "$PG_BIN/pg_ctl" -D "$PG/data" -l "$PG/postgres.log" -w -t 60 \
-    -o "-c listen_addresses=127.0.0.1 -p $PG_PORT -c unix_socket_directories=$PG/socket -c max_connections=200" \
-    start >/dev/null || { cat "$PG/postgres.log" >&2; die "PostgreSQL did not start"; }
-PG_STARTED=1
-psql_admin() { as_postgres "$PG_BIN/psql" -X -q -h "$PG/socket" -p "$PG_PORT" -U postgres -v ON_ERROR_STOP=1 "$@"; }
-psql_admin -d postgres -c "CREATE ROLE counter LOGIN PASSWORD '$PG_PASSWORD'" -c "CREATE DATABASE counter OWNER counter"
-
-# --- the service ----------------------------------------------------------------------------------------------
-# start_app INSTANCE COALESCING [JAR]: starts one instance on a free port, management (the actuator) on the same port so
-# that liveness and /next pass the same filters; sets APP_PORT and APP_PID[INSTANCE]; APP_DATASOURCE_URL, if set,
-# replaces the direct JDBC URL
-start_app() {
-    local instance=$1 coalescing=$2 jar=${3:-$JAR}
-    local log=$WORK/app-$instance-coalescing-$coalescing$([[ $jar == "$JAR" ]] || echo -baseline).log
-    APP_PORT[$instance]=$(free_port)
-    SERVER_PORT=${APP_PORT[$instance]} MANAGEMENT_SERVER_PORT=${APP_PORT[$instance]} \
-        SPRING_DATASOURCE_URL="${APP_DATASOURCE_URL:-jdbc:postgresql://127.0.0.1:$PG_PORT/counter}" \
-        SPRING_DATASOURCE_USERNAME=counter SPRING_DATASOURCE_PASSWORD="$PG_PASSWORD" \
-        COUNTER_COALESCING_ENABLED=$coalescing \
-        "$JAVA_HOME/bin/java" $JVM_OPTS -jar "$jar" >"$log" 2>&1 &
-    APP_PID[$instance]=$!
-    log "service $instance (coalescing=$coalescing, $(basename "$jar")) starting on :${APP_PORT[$instance]}, management on the same port"
-    local deadline=$((SECONDS + 120))
-    until curl -fsS -o /dev/null "http://127.0.0.1:${APP_PORT[$instance]}/actuator/health/readiness" 2>/dev/null; do
-        if ! kill -0 "${APP_PID[$instance]}" 2>/dev/null || ((SECONDS > deadline)); then
-            tail -n 40 "$log" >&2
-            die "service $instance did not become ready"
-        fi
-        sleep 0.5
-    done
-}
-stop_app() {
-    local instance=$1 pid=${APP_PID[$1]}
-    kill -TERM "$pid" 2>/dev/null || return 0
-    for _ in $(seq 60); do
-        kill -0 "$pid" 2>/dev/null || break
-        sleep 0.5
-    done
-    kill -KILL "$pid" 2>/dev/null || true
-    wait "$pid" 2>/dev/null || true
-    unset "APP_PID[$instance]"
-    cp "$WORK"/app-"$instance"-*.log "$RESULTS/" 2>/dev/null || true
-}
-
-# Largest VmRSS seen while the load runs, in kB, written to the file $2 (the sampler is killed after the run)
-sample_rss() {
-    local pid=$1 out=$2 max=0 rss
-    while kill -0 "$pid" 2>/dev/null; do
-        rss=$(awk '/^VmRSS:/ {print $2}' "/proc/$pid/status" 2>/dev/null || echo 0)
-        ((rss > max)) && max=$rss && echo "$max" >"$out"
-        sleep 0.5
-    done
-}
-status_kb() { awk -v key="$2:" '$1 == key {print $2}' "/proc/$1/status"; }
-
-# --- measurements ---------------------------------------------------------------------------------------------
-declare -A RPS P50 P99 NON2XX ERRORS REPEAT TARGET_URL TARGET_CONNECTIONS TARGET_HEADER RSS_MAX
-# value LINE KEY: the number after " KEY=" in a machine-readable line
-value() { sed -nE "s/.* $2=([0-9.]+).*/\1/p" <<<"$1"; }
-# target NAME URL [CONNECTIONS [HEADER]]: a wrk target; with HEADER, every request carries a fresh value of that header
-# (bench/wrk-fresh-header.lua)
-target() { TARGET_URL[$1]=$2 TARGET_CONNECTIONS[$1]=${3:-$CONNECTIONS} TARGET_HEADER[$1]=${4:-}; }
-# wrk_round NAME ROUND SECONDS: one run of wrk on target NAME into $WORK/wrk-NAME-ROUND.txt (round 0: a warm-up)
-wrk_round() {
-    local name=$1 round=$2 seconds=$3 header=${TARGET_HEADER[$1]} script=$ROOT/bench/wrk-summary.lua
-    [[ -n $header ]] && script=$ROOT/bench/wrk-fresh-header.lua
-    FRESH_HEADER=$header BENCH_DIR=$ROOT/bench timeout $((seconds + 30)) wrk -t"$WRK_THREADS" \
-        -c"${TARGET_CONNECTIONS[$name]}" -d"${seconds}s" --latency -s "$script" "${TARGET_URL[$name]}" \
-        >"$WORK/wrk-$name-$round.txt"
-    ((round == 0)) || cp "$WORK/wrk-$name-$round.txt" "$RESULTS/wrk-$name-$round-$STAMP.txt"
-}
-# measure WARMUP NAME...: warms each target up in turn, then runs two rounds of DURATION of all of them, alternating, so
-# that targets compared are measured seconds apart. The first round fills RPS, P50, P99 (ms), NON2XX and ERRORS; the
-# second, the repeat, fills REPEAT (req/s)
-measure() {
-    local warmup=$1 name round line
-    shift
-    for name in "$@"; do
-        log "wrk $name: ${TARGET_URL[$name]}, ${TARGET_CONNECTIONS[$name]} connections${TARGET_HEADER[$name]:+, a fresh ${TARGET_HEADER[$name]} per request}, ${warmup}s warm-up"
-        wrk_round "$name" 0 "$warmup"
-    done
-    for round in 1 2; do
-        for name in "$@"; do
-            log "wrk $name: round $round, ${DURATION}s"
-            wrk_round "$name" "$round" "$DURATION"
-        done
-    done
-    field() { value "$line" "$1"; }
-    for name in "$@"; do
-        line=$(grep '^WRK ' "$WORK/wrk-$name-1.txt")
-        RPS[$name]=$(awk -v n="$(field requests)" -v us="$(field duration_us)" 'BEGIN {printf "%.0f", n / (us / 1e6)}')
-        P50[$name]=$(awk -v us="$(field p50_us)" 'BEGIN {printf "%.2f", us / 1000}')
-        P99[$name]=$(awk -v us="$(field p99_us)" 'BEGIN {printf "%.2f", us / 1000}')
-        NON2XX[$name]=$(field non2xx)
-        ERRORS[$name]=$(($(field connect) + $(field read) + $(field write) + $(field timeout)))
-        line=$(grep '^WRK ' "$WORK/wrk-$name-2.txt")
-        REPEAT[$name]=$(awk -v n="$(field requests)" -v us="$(field duration_us)" 'BEGIN {printf "%.0f", n / (us / 1e6)}')
-    done
-}
-
-# with_rss KEY INSTANCE COMMAND...: runs COMMAND while sampling the instance's resident memory; sets RSS_MAX[KEY]
-with_rss() {
-    local key=$1 pid=${APP_PID[$2]}
-    shift 2
-    rm -f "$WORK/rss-$key"
-    sample_rss "$pid" "$WORK/rss-$key" &
-    SAMPLER_PID=$!
-    "$@"
-    kill "$SAMPLER_PID" 2>/dev/null || true
-    wait "$SAMPLER_PID" 2>/dev/null || true
-    SAMPLER_PID=
-    RSS_MAX[$key]=$(($(cat "$WORK/rss-$key" 2>/dev/null || echo 0) / 1024))
-}
+start_postgres
 
 LOAD_AT_START=$(cut -d' ' -f1-3 /proc/loadavg)
 if awk -v load="${LOAD_AT_START%% *}" -v cores="$(nproc)" 'BEGIN {exit !(load > cores / 2)}'; then
@@ -331,32 +149,6 @@ measure "$KEYED_WARMUP" unkeyed-fresh keyed-fresh
 # 4. Correctness at full load, coalesced: the load tester checks every number, first against the instance wrk just
 #    measured, without and with keys, then with its clients spread over LOADTEST_INSTANCES instances
 "$JAVA_HOME/bin/javac" -d "$WORK/loadtest" -sourcepath "$ROOT/bench" "$ROOT/bench/LoadTest.java"
-declare -A LT_EXIT LT_RESULT
-# run_loadtest NAME SECONDS ARG...: URLs and options (--url given as bare URLs); fills RPS, P50, P99, NON2XX (HTTP
-# errors), ERRORS (I/O errors), LT_EXIT, LT_RESULT
-run_loadtest() {
-    local name=$1 seconds=$2 line arg
-    shift 2
-    local args=()
-    for arg in "$@"; do
-        [[ $arg == http://* ]] && args+=(--url)
-        args+=("$arg")
-    done
-    log "load tester $name: $CONNECTIONS clients for ${seconds}s, ${args[*]}, checking every number"
-    set +e
-    timeout $((seconds + 120)) "$JAVA_HOME/bin/java" -cp "$WORK/loadtest" LoadTest "${args[@]}" \
-        --clients "$CONNECTIONS" --duration "$seconds" --report "$RESULTS/$name-$STAMP.html" \
-        >"$RESULTS/$name-$STAMP.txt" 2>&1
-    LT_EXIT[$name]=$?
-    set -e
-    line=$(grep '^RESULT ' "$RESULTS/$name-$STAMP.txt" || true)
-    LT_RESULT[$name]=${line:-"RESULT none (exit ${LT_EXIT[$name]})"}
-    RPS[$name]=$(value "$line" rps)
-    P50[$name]=$(awk -v ms="$(value "$line" p50_ms)" 'BEGIN {printf "%.2f", ms}')
-    P99[$name]=$(awk -v ms="$(value "$line" p99_ms)" 'BEGIN {printf "%.2f", ms}')
-    NON2XX[$name]=$(value "$line" http_errors)
-    ERRORS[$name]=$(value "$line" io_errors)
-}
 LOADTESTS=(loadtest-1-instance loadtest-keyed)
 run_loadtest loadtest-1-instance "$LOADTEST_DURATION" "http://127.0.0.1:${APP_PORT[1]}"
 run_loadtest loadtest-keyed "$LOADTEST_DURATION" "http://127.0.0.1:${APP_PORT[1]}" --idempotency-keys
@@ -373,130 +165,15 @@ for ((i = 1; i <= LOADTEST_INSTANCES; i++)); do
     stop_app "$i"
 done
 
-# --- optional (PGBOUNCER=1): through PgBouncer in transaction pooling mode ------------------------------------------
-# PgBouncer 1.18 keeps no prepared statement across transactions, so the service is given prepareThreshold=0; the
-# same setting is measured direct too, so that the two costs show apart. PgBouncer's pool has as many server
-# connections as the service's own pool (16): the rows measure the extra hop, not a smaller pool.
-PGBOUNCER_ROWS=()
+# --- optional blocks (bench/lib/): through PgBouncer, many counters, audited series ---------------------------------
 if [[ -n ${PGBOUNCER:-} ]]; then
-    command -v pgbouncer >/dev/null || die "PGBOUNCER=1 needs pgbouncer (apt-get install pgbouncer)"
-    PGBOUNCER_PORT=$(free_port)
-    PGBOUNCER_DIR=$WORK/pgbouncer
-    PGBOUNCER_PIDFILE=$PGBOUNCER_DIR/pgbouncer.pid
-    mkdir -m 700 "$PGBOUNCER_DIR"
-    printf '"counter" "%s"\n' "$PG_PASSWORD" >"$PGBOUNCER_DIR/userlist.txt"
-    cat >"$PGBOUNCER_DIR/pgbouncer.ini" <<EOF
-[databases]
-counter = host=127.0.0.1 port=$PG_PORT dbname=counter
-[pgbouncer]
-listen_addr = 127.0.0.1
-listen_port = $PGBOUNCER_PORT
-unix_socket_dir =
-auth_type = scram-sha-256
-auth_file = $PGBOUNCER_DIR/userlist.txt
-pool_mode = transaction
-default_pool_size = 16
-max_client_conn = 500
-logfile = $PGBOUNCER_DIR/pgbouncer.log
-pidfile = $PGBOUNCER_PIDFILE
-EOF
-    [[ $(id -u) == 0 ]] && chown -R postgres "$PGBOUNCER_DIR"
-    log "starting $(pgbouncer --version | head -n 1) on 127.0.0.1:$PGBOUNCER_PORT, transaction pooling"
-    as_postgres pgbouncer -d "$PGBOUNCER_DIR/pgbouncer.ini"
-    # measure_pgbouncer NAME COALESCING URL: /next of the jar under test reaching PostgreSQL at URL, as row NAME; the
-    # coalesced instance through PgBouncer is then checked by the load tester
-    measure_pgbouncer() {
-        APP_DATASOURCE_URL=$3 start_app 1 "$2"
-        target "$1" "http://127.0.0.1:${APP_PORT[1]}/next"
-        measure "$WARMUP" "$1"
-        PGBOUNCER_ROWS+=("$1")
-        if [[ $1 == coalesced-pgbouncer ]]; then
-            LOADTESTS+=(loadtest-pgbouncer)
-            run_loadtest loadtest-pgbouncer "$LOADTEST_DURATION" "http://127.0.0.1:${APP_PORT[1]}"
-        fi
-        stop_app 1
-    }
-    DIRECT_UNPREPARED="jdbc:postgresql://127.0.0.1:$PG_PORT/counter?prepareThreshold=0"
-    VIA_PGBOUNCER="jdbc:postgresql://127.0.0.1:$PGBOUNCER_PORT/counter?prepareThreshold=0"
-    measure_pgbouncer coalesced-unprepared true "$DIRECT_UNPREPARED"
-    measure_pgbouncer coalesced-pgbouncer true "$VIA_PGBOUNCER"
-    measure_pgbouncer per-request-unprepared false "$DIRECT_UNPREPARED"
-    measure_pgbouncer per-request-pgbouncer false "$VIA_PGBOUNCER"
+    measure_through_pgbouncer
 fi
-
-# --- many counters ----------------------------------------------------------------------------------------------
-# One instance with counters created through the API (COUNTER_ADMIN_ENABLED: loopback only). After a warm-up, the load
-# tester runs back to back: every client on the counter default; the clients spread over MANY_COUNTERS counters; and
-# each client on a counter of its own (as many counters as clients, so no two requests ever share one). Meanwhile the
-# service's /actuator/prometheus is sampled for the JVM's live threads and the pool's active connections, and their
-# peaks kept.
-MANY_ROWS=(counters-1 "counters-$MANY_COUNTERS" counters-own)
-declare -A PEAK_THREADS PEAK_CONNECTIONS
-# sample_peaks NAME: until killed, keeps the highest jvm_threads_live_threads and hikaricp_connections_active in files
-sample_peaks() {
-    local name=$1 metrics threads connections max_threads=0 max_connections=0
-    while true; do
-        metrics=$(curl -fsS "http://127.0.0.1:${APP_PORT[counters]}/actuator/prometheus" 2>/dev/null || true)
-        threads=$(awk '/^jvm_threads_live_threads / {printf "%d", $2}' <<<"$metrics")
-        connections=$(awk '/^hikaricp_connections_active\{/ {printf "%d", $2}' <<<"$metrics")
-        ((${threads:-0} > max_threads)) && max_threads=$threads && echo "$max_threads" >"$WORK/peak-threads-$name"
-        ((${connections:-0} > max_connections)) && max_connections=$connections &&
-            echo "$max_connections" >"$WORK/peak-connections-$name"
-        sleep 0.2
-    done
-}
-# run_many NAME ARG...: run_loadtest against the counters instance while sampling its peaks
-run_many() {
-    local name=$1
-    shift
-    sample_peaks "$name" &
-    SAMPLER_PID=$!
-    run_loadtest "$name" "$LOADTEST_DURATION" "http://127.0.0.1:${APP_PORT[counters]}" "$@"
-    kill "$SAMPLER_PID" 2>/dev/null || true
-    wait "$SAMPLER_PID" 2>/dev/null || true
-    SAMPLER_PID=
-    PEAK_THREADS[$name]=$(cat "$WORK/peak-threads-$name" 2>/dev/null || echo 0)
-    PEAK_CONNECTIONS[$name]=$(cat "$WORK/peak-connections-$name" 2>/dev/null || echo 0)
-}
 if ((MANY_COUNTERS > 0)); then
-    COUNTER_ADMIN_ENABLED=true start_app counters true
-    run_loadtest counters-warmup "$WARMUP" "http://127.0.0.1:${APP_PORT[counters]}" --counter spread \
-        --counters "$MANY_COUNTERS"
-    run_many counters-1 --counter default
-    run_many "counters-$MANY_COUNTERS" --counter spread --counters "$MANY_COUNTERS"
-    run_many counters-own --counter own --counters "$CONNECTIONS"
-    stop_app counters
+    measure_many_counters
 fi
-
-# --- audited series ---------------------------------------------------------------------------------------------
-# One instance (COUNTER_ADMIN_ENABLED: loopback only) and two counters the load tester creates with the same yearly
-# period and format, one of them audited (no standby here, so it serves). After a keyed warm-up of each (WARMUP, then
-# KEYED_WARMUP), the keyed load tester runs on the unaudited one, then on the audited one, back to back. The ledger
-# must then hold every number handed out, no more: the numbers of its issued rows (psql) against those the load
-# tester counted in both audited runs, and GET /counters/audited-0/ledger/check complete for every period.
-SERIES_ROWS=(series-plain series-audited)
-SERIES_SETTINGS=(--period yearly --format 'INV-{period}-{value:06}' --idempotency-keys --counters 1)
 if ((AUDITED)); then
-    COUNTER_ADMIN_ENABLED=true start_app series true
-    SERIES_URL="http://127.0.0.1:${APP_PORT[series]}"
-    # A fresh JVM: the first warm-up is as long as the other blocks' (on 2 cores the JIT needs tens of seconds)
-    run_loadtest series-warmup-plain "$WARMUP" "$SERIES_URL" --counter plain "${SERIES_SETTINGS[@]}"
-    run_loadtest series-warmup-audited "$KEYED_WARMUP" "$SERIES_URL" --counter audited "${SERIES_SETTINGS[@]}" --audit
-    run_loadtest series-plain "$LOADTEST_DURATION" "$SERIES_URL" --counter plain "${SERIES_SETTINGS[@]}"
-    run_loadtest series-audited "$LOADTEST_DURATION" "$SERIES_URL" --counter audited "${SERIES_SETTINGS[@]}" --audit
-    LEDGER_ISSUED=$(psql_admin -d counter -At -c "SELECT coalesce(sum(\"last\" - \"first\" + 1), 0) FROM ledger
-        WHERE counter = 'audited-0' AND kind = 'issued'")
-    warmed=$(value "${LT_RESULT[series-warmup-audited]}" numbers)
-    measured=$(value "${LT_RESULT[series-audited]}" numbers)
-    HANDED_OUT=$((${warmed:-0} + ${measured:-0}))
-    LEDGER_PERIODS=0 LEDGER_COMPLETE=0
-    for period in $(psql_admin -d counter -At -c "SELECT DISTINCT period FROM ledger WHERE counter = 'audited-0'"); do
-        LEDGER_PERIODS=$((LEDGER_PERIODS + 1))
-        curl -fsS "$SERIES_URL/counters/audited-0/ledger/check?period=$period" >"$RESULTS/ledger-check-$period-$STAMP.json" &&
-            grep -q '"complete" *: *true' "$RESULTS/ledger-check-$period-$STAMP.json" &&
-            LEDGER_COMPLETE=$((LEDGER_COMPLETE + 1))
-    done
-    stop_app series
+    measure_audited_series
 fi
 
 # --- the table ------------------------------------------------------------------------------------------------
