@@ -1,12 +1,7 @@
 package dev.counterservice.counter;
 
-import java.time.Duration;
 import java.util.List;
 import java.util.Optional;
-import java.util.concurrent.CompletableFuture;
-import java.util.concurrent.ExecutorService;
-import java.util.concurrent.Executors;
-import java.util.function.Supplier;
 
 import org.springframework.http.HttpStatus;
 import org.springframework.http.ProblemDetail;
@@ -29,7 +24,7 @@ import dev.counterservice.counter.CounterRepository.Advance;
  * hand out numbers it had handed out before.
  */
 @Service
-class CounterAdmin implements AutoCloseable {
+class CounterAdmin {
 
     private final CounterRepository counters;
 
@@ -39,11 +34,7 @@ class CounterAdmin implements AutoCloseable {
 
     private final int maxCounters;
 
-    private final Duration timeout;
-
     private final String lockTimeout;
-
-    private final ExecutorService database = Executors.newVirtualThreadPerTaskExecutor();
 
     CounterAdmin(CounterRepository counters, TransactionOperations transactions, CounterService service,
             CounterProperties properties) {
@@ -51,7 +42,6 @@ class CounterAdmin implements AutoCloseable {
         this.transactions = transactions;
         this.service = service;
         this.maxCounters = properties.maxCounters();
-        this.timeout = properties.timeout();
         this.lockTimeout = Long.toString(properties.timeout().toMillis());
     }
 
@@ -62,7 +52,7 @@ class CounterAdmin implements AutoCloseable {
      * are {@code counter.max-counters} counters already
      */
     Created create(String name, CounterSettings settings) {
-        Created created = call(() -> transactions.execute(status -> {
+        Created created = service.call(() -> transactions.execute(status -> {
             if (!counters.knowsTimeZone(settings.timeZone())) {
                 throw new InvalidRequestException("'timeZone' is not known to the database (pg_timezone_names)");
             }
@@ -109,7 +99,7 @@ class CounterAdmin implements AutoCloseable {
             throw conflict("Counter '" + name + "' is audited: every number it skipped would be unexplained in its "
                     + "ledger, so it does not advance");
         }
-        Advance advance = call(() -> counters.advance(name, to, lockTimeout))
+        Advance advance = service.call(() -> counters.advance(name, to, lockTimeout))
             .orElseThrow(() -> new UnknownCounterException(name));
         if (advance.getValue() == null) {
             throw conflict("Counter '" + name + "' is at " + advance.getHeld() + ": it moves forward only, to a "
@@ -118,18 +108,9 @@ class CounterAdmin implements AutoCloseable {
         return new CounterRow(name, advance.getValue(), advance.getPeriod(), settings);
     }
 
-    private <T> T call(Supplier<T> call) {
-        return CounterService.await(CompletableFuture.supplyAsync(call, database), timeout);
-    }
-
     private static ErrorResponseException conflict(String detail) {
         return new ErrorResponseException(HttpStatus.CONFLICT,
                 ProblemDetail.forStatusAndDetail(HttpStatus.CONFLICT, detail), null);
-    }
-
-    @Override
-    public void close() {
-        database.close();
     }
 
     /** A counter, and whether the call that returned it created it. */

@@ -113,8 +113,7 @@ class CounterService implements AutoCloseable {
     /** The counter's row, without consuming a number. */
     CounterRow current(String name) {
         queue(name);
-        return await(async(() -> counters.findById(name)), timeout)
-            .orElseThrow(() -> new UnknownCounterException(name));
+        return call(() -> counters.findById(name)).orElseThrow(() -> new UnknownCounterException(name));
     }
 
     /**
@@ -122,7 +121,7 @@ class CounterService implements AutoCloseable {
      * caller there are more.
      */
     List<CounterRow> page(String after, int limit) {
-        return await(async(() -> counters.findByNameGreaterThanOrderByName(after, Limit.of(limit))), timeout);
+        return call(() -> counters.findByNameGreaterThanOrderByName(after, Limit.of(limit)));
     }
 
     /**
@@ -166,8 +165,13 @@ class CounterService implements AutoCloseable {
         this.startServer = server;
     }
 
-    private <T> CompletableFuture<T> async(Supplier<T> call) {
-        return CompletableFuture.supplyAsync(call, database);
+    /**
+     * Runs {@code call} off the request thread and waits for it at most the timeout, as
+     * {@link #await} does: the one way the counter's reads and admin statements reach the
+     * database.
+     */
+    <T> T call(Supplier<T> call) {
+        return await(CompletableFuture.supplyAsync(call, database), timeout);
     }
 
     /**

@@ -2,13 +2,8 @@ package dev.counterservice.counter;
 
 import java.io.IOException;
 import java.io.Writer;
-import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
-import java.util.concurrent.CompletableFuture;
-import java.util.concurrent.ExecutorService;
-import java.util.concurrent.Executors;
-import java.util.function.Supplier;
 import java.util.regex.Pattern;
 
 import org.springframework.http.HttpStatus;
@@ -27,7 +22,7 @@ import dev.counterservice.counter.LedgerRepository.Totals;
  * bounded by {@code counter.timeout}, as every request's is.
  */
 @Service
-class Ledger implements AutoCloseable {
+class Ledger {
 
     /** The most unexplained ranges a check lists. */
     static final int MAX_UNEXPLAINED = 1000;
@@ -41,14 +36,9 @@ class Ledger implements AutoCloseable {
 
     private final CounterService counters;
 
-    private final Duration timeout;
-
-    private final ExecutorService database = Executors.newVirtualThreadPerTaskExecutor();
-
-    Ledger(LedgerRepository ledger, CounterService counters, CounterProperties properties) {
+    Ledger(LedgerRepository ledger, CounterService counters) {
         this.ledger = ledger;
         this.counters = counters;
-        this.timeout = properties.timeout();
     }
 
     /**
@@ -86,7 +76,7 @@ class Ledger implements AutoCloseable {
      * whether more follow.
      */
     Page page(String counter, String period, long after, int limit) {
-        List<Entry> rows = call(() -> ledger.page(counter, period, after, limit + 2));
+        List<Entry> rows = counters.call(() -> ledger.page(counter, period, after, limit + 2));
         int size = Math.min(limit, rows.size());
         while (size < rows.size() && rows.get(size).getFirst() == rows.get(size - 1).getFirst()) {
             size++;
@@ -132,35 +122,27 @@ class Ledger implements AutoCloseable {
             throw new InvalidRequestException("The number to void must be a whole number from 1 to " + Long.MAX_VALUE);
         }
         long number = Long.parseLong(value);
-        Entry voided = call(() -> ledger.voidNumber(counter, period, number, subject, reason)).orElseThrow(() -> {
-            boolean again = call(() -> ledger.isVoided(counter, period, number));
-            HttpStatus status = again ? HttpStatus.CONFLICT : HttpStatus.NOT_FOUND;
-            return new ErrorResponseException(status,
-                    ProblemDetail.forStatusAndDetail(status,
-                            again ? "Number " + number + " is voided already; a void is recorded once"
-                                    : "Number " + number + " was never issued"
-                                            + (period.isEmpty() ? "" : " in period " + period)
-                                            + ": only a number handed out can be voided"),
-                    null);
-        });
+        Entry voided = counters.call(() -> ledger.voidNumber(counter, period, number, subject, reason))
+            .orElseThrow(() -> {
+                boolean again = counters.call(() -> ledger.isVoided(counter, period, number));
+                HttpStatus status = again ? HttpStatus.CONFLICT : HttpStatus.NOT_FOUND;
+                return new ErrorResponseException(status,
+                        ProblemDetail.forStatusAndDetail(status,
+                                again ? "Number " + number + " is voided already; a void is recorded once"
+                                        : "Number " + number + " was never issued"
+                                                + (period.isEmpty() ? "" : " in period " + period)
+                                                + ": only a number handed out can be voided"),
+                        null);
+            });
         counters.meters(counter).voided();
         return voided;
     }
 
     /** Whether every number of the period up to its highest is explained. */
     Check check(String counter, String period) {
-        Totals totals = call(() -> ledger.totals(counter, period));
-        List<Range> unexplained = call(() -> ledger.unexplained(counter, period, MAX_UNEXPLAINED));
+        Totals totals = counters.call(() -> ledger.totals(counter, period));
+        List<Range> unexplained = counters.call(() -> ledger.unexplained(counter, period, MAX_UNEXPLAINED));
         return new Check(totals, new ArrayList<>(unexplained));
-    }
-
-    private <T> T call(Supplier<T> call) {
-        return CounterService.await(CompletableFuture.supplyAsync(call, database), timeout);
-    }
-
-    @Override
-    public void close() {
-        database.close();
     }
 
     /** A page of rows, and whether more follow. */
