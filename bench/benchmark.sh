@@ -179,6 +179,12 @@ fi
 # --- the table ------------------------------------------------------------------------------------------------
 LOAD_AT_END=$(cut -d' ' -f1-3 /proc/loadavg)
 ratio() { awk -v a="$1" -v b="$2" 'BEGIN {if (b > 0) printf "%.2f", a / b; else print "n/a"}'; }
+# cpu_compared A B: the CPU time per request of two wrk rows, in all and the service's own, and the idle shares
+cpu_compared() {
+    awk -v a="${CPU[$1]}" -v b="${CPU[$2]}" 'BEGIN {split(a, x); split(b, y);
+        printf "CPU per request %d vs %d us, the service'"'"'s %d vs %d us; idle %d%% vs %d%%",
+            x[1] + x[2] + x[3], y[1] + y[2] + y[3], x[1], y[1], x[4], y[4]}'
+}
 {
     echo "counter-service benchmark, $STAMP"
     echo "commit $(git -C "$ROOT" rev-parse --short HEAD)$(git -C "$ROOT" diff --quiet HEAD -- src pom.xml || echo ' (with uncommitted changes)')"
@@ -191,7 +197,8 @@ ratio() { awk -v a="$1" -v b="$2" 'BEGIN {if (b > 0) printf "%.2f", a / b; else 
         "repeat moved from it;" \
         "pgbench -c $CONNECTIONS -j 2 -T $DURATION -n -M prepared"
     echo
-    printf '%-44s %10s %8s %9s %9s %9s %9s\n' target 'req/s' 'repeat' 'p50 ms' 'p99 ms' 'non-2xx' 'sock err'
+    printf '%-44s %10s %8s %9s %9s %9s %9s %8s %8s %8s %6s\n' target 'req/s' 'repeat' 'p50 ms' 'p99 ms' 'non-2xx' \
+        'sock err' 'svc us' 'pg us' 'rest us' 'idle'
     BASELINES=()
     [[ -n $BASELINE_JAR ]] && BASELINES=(coalesced-baseline per-request-baseline)
     for name in coalesced liveness "${WIDE[@]}" unkeyed-fresh keyed-fresh per-request "${BASELINES[@]}" \
@@ -219,14 +226,17 @@ ratio() { awk -v a="$1" -v b="$2" 'BEGIN {if (b > 0) printf "%.2f", a / b; else 
         moved=-
         [[ -n ${REPEAT[$name]:-} ]] && moved=$(awk -v a="${REPEAT[$name]}" -v b="${RPS[$name]}" \
             'BEGIN {printf "%+.1f%%", (a - b) * 100 / b}')
-        printf '%-44s %10s %8s %9s %9s %9s %9s\n' "$label" "${RPS[$name]}" "$moved" "${P50[$name]}" "${P99[$name]}" \
-            "${NON2XX[$name]}" "${ERRORS[$name]}"
+        cpu=(- - - -)
+        [[ -n ${CPU[$name]:-} ]] && read -r -a cpu <<<"${CPU[$name]}" && cpu[3]=${cpu[3]}%
+        printf '%-44s %10s %8s %9s %9s %9s %9s %8s %8s %8s %6s\n' "$label" "${RPS[$name]}" "$moved" "${P50[$name]}" \
+            "${P99[$name]}" "${NON2XX[$name]}" "${ERRORS[$name]}" "${cpu[@]}"
     done
     echo
-    printf '%-28s = %s  (target >= 0.95)\n' "coalesced / liveness, $CONNECTIONS conn" "$(ratio "${RPS[coalesced]}" "${RPS[liveness]}")"
+    printf '%-28s = %s  (target >= 0.95; %s)\n' "coalesced / liveness, $CONNECTIONS conn" \
+        "$(ratio "${RPS[coalesced]}" "${RPS[liveness]}")" "$(cpu_compared coalesced liveness)"
     if ((WIDE_CONNECTIONS > 0)); then
-        printf '%-28s = %s  (target >= 0.9)\n' "coalesced / liveness, $WIDE_CONNECTIONS conn" \
-            "$(ratio "${RPS[coalesced-wide]}" "${RPS[liveness-wide]}")"
+        printf '%-28s = %s  (target >= 0.9; %s)\n' "coalesced / liveness, $WIDE_CONNECTIONS conn" \
+            "$(ratio "${RPS[coalesced-wide]}" "${RPS[liveness-wide]}")" "$(cpu_compared coalesced-wide liveness-wide)"
     fi
     echo "keyed / unkeyed              = $(ratio "${RPS[keyed-fresh]}" "${RPS[unkeyed-fresh]}")  (target >= 0.8; the fresh-header rows, first round after ${KEYED_WARMUP}s of keyed load)"
     echo "coalesced / pgbench          = $(ratio "${RPS[coalesced]}" "${RPS[pgbench]}")  (target >= 3)"
@@ -249,7 +259,10 @@ ratio() { awk -v a="$1" -v b="$2" 'BEGIN {if (b > 0) printf "%.2f", a / b; else 
     echo "resident memory under load: coalesced max VmRSS ${RSS_MAX[coalesced]} MB at $CONNECTIONS conn" \
         "(VmHWM ${HWM_COALESCED} MB)${RSS_MAX[coalesced-wide]:+, ${RSS_MAX[coalesced-wide]} MB at $WIDE_CONNECTIONS conn}," \
         "per-request max VmRSS ${RSS_MAX[per-request]} MB (VmHWM ${HWM_PER_REQUEST} MB)  (the chart's limit: 1024 MB)"
-    echo "wrk rows: non-2xx = responses with status >= 400, sock err = connect/read/write/timeout errors;" \
+    echo "wrk rows: non-2xx = responses with status >= 400, sock err = connect/read/write/timeout errors; CPU time" \
+        "per request in the first round, in microseconds: svc = the service, pg = PostgreSQL's processes, rest = the" \
+        "rest of the machine (wrk and the kernel's network work), and idle = the share of both cores left idle or" \
+        "waiting for I/O;" \
         "load tester rows: HTTP errors and I/O errors, ${LOADTEST_DURATION}s, every number checked"
     for name in "${LOADTESTS[@]}"; do
         echo "$name, coalesced, $CONNECTIONS clients: exit ${LT_EXIT[$name]}"

@@ -146,24 +146,50 @@ sample_rss() {
 status_kb() { awk -v key="$2:" '$1 == key {print $2}' "/proc/$1/status"; }
 
 # --- measurements ---------------------------------------------------------------------------------------------
-declare -A RPS P50 P99 NON2XX ERRORS REPEAT TARGET_URL TARGET_CONNECTIONS TARGET_HEADER RSS_MAX
+declare -A RPS P50 P99 NON2XX ERRORS REPEAT TARGET_URL TARGET_CONNECTIONS TARGET_HEADER RSS_MAX CPU
 # value LINE KEY: the number after " KEY=" in a machine-readable line
 value() { sed -nE "s/.* $2=([0-9.]+).*/\1/p" <<<"$1"; }
 # target NAME URL [CONNECTIONS [HEADER]]: a wrk target; with HEADER, every request carries a fresh value of that header
 # (bench/wrk-fresh-header.lua)
 target() { TARGET_URL[$1]=$2 TARGET_CONNECTIONS[$1]=${3:-$CONNECTIONS} TARGET_HEADER[$1]=${4:-}; }
-# wrk_round NAME ROUND SECONDS: one run of wrk on target NAME into $WORK/wrk-NAME-ROUND.txt (round 0: a warm-up)
+# cpu_ticks: CPU time so far, in clock ticks, of the running service instances, of PostgreSQL's processes, of the
+# whole machine busy (user, system, interrupts), and of the whole machine in all (idle and I/O wait included)
+cpu_ticks() {
+    local service=0 postgres=0 pid
+    for pid in "${APP_PID[@]}"; do
+        service=$((service + $(process_ticks "$pid")))
+    done
+    for pid in $(pgrep -u postgres); do
+        postgres=$((postgres + $(process_ticks "$pid")))
+    done
+    echo "$service $postgres $(awk '/^cpu / {print $2 + $3 + $4 + $7 + $8, $2 + $3 + $4 + $5 + $6 + $7 + $8 + $9}' /proc/stat)"
+}
+process_ticks() { awk '{print $14 + $15}' "/proc/$1/stat" 2>/dev/null || echo 0; }
+# cpu_per_request BEFORE AFTER REQUESTS: from two cpu_ticks lines, the CPU time per request in microseconds of the
+# service, of PostgreSQL and of the rest of the machine (wrk and the kernel's network work, mostly), and the share of
+# the machine's CPU time left idle, in percent
+cpu_per_request() {
+    awk -v before="$1" -v after="$2" -v n="$3" -v hz="$(getconf CLK_TCK)" 'BEGIN {
+        split(before, b); split(after, a); for (i = 1; i <= 4; i++) d[i] = a[i] - b[i]
+        us = 1e6 / hz / n
+        printf "%.0f %.0f %.0f %.0f\n", d[1] * us, d[2] * us, (d[3] - d[1] - d[2]) * us, (d[4] - d[3]) * 100 / d[4]
+    }'
+}
+# wrk_round NAME ROUND SECONDS: one run of wrk on target NAME into $WORK/wrk-NAME-ROUND.txt (round 0: a warm-up), with
+# the machine's CPU time before and after it in $WORK/cpu-NAME-ROUND.txt
 wrk_round() {
     local name=$1 round=$2 seconds=$3 header=${TARGET_HEADER[$1]} script=$ROOT/bench/wrk-summary.lua
     [[ -n $header ]] && script=$ROOT/bench/wrk-fresh-header.lua
+    cpu_ticks >"$WORK/cpu-$name-$round.txt"
     FRESH_HEADER=$header BENCH_DIR=$ROOT/bench timeout $((seconds + 30)) wrk -t"$WRK_THREADS" \
         -c"${TARGET_CONNECTIONS[$name]}" -d"${seconds}s" --latency -s "$script" "${TARGET_URL[$name]}" \
         >"$WORK/wrk-$name-$round.txt"
+    cpu_ticks >>"$WORK/cpu-$name-$round.txt"
     ((round == 0)) || cp "$WORK/wrk-$name-$round.txt" "$RESULTS/wrk-$name-$round-$STAMP.txt"
 }
 # measure WARMUP NAME...: warms each target up in turn, then runs two rounds of DURATION of all of them, alternating, so
-# that targets compared are measured seconds apart. The first round fills RPS, P50, P99 (ms), NON2XX and ERRORS; the
-# second, the repeat, fills REPEAT (req/s)
+# that targets compared are measured seconds apart. The first round fills RPS, P50, P99 (ms), NON2XX, ERRORS and CPU
+# (cpu_per_request); the second, the repeat, fills REPEAT (req/s)
 measure() {
     local warmup=$1 name round line
     shift
@@ -185,6 +211,8 @@ measure() {
         P99[$name]=$(awk -v us="$(field p99_us)" 'BEGIN {printf "%.2f", us / 1000}')
         NON2XX[$name]=$(field non2xx)
         ERRORS[$name]=$(($(field connect) + $(field read) + $(field write) + $(field timeout)))
+        CPU[$name]=$(cpu_per_request "$(head -n 1 "$WORK/cpu-$name-1.txt")" "$(tail -n 1 "$WORK/cpu-$name-1.txt")" \
+            "$(field requests)")
         line=$(grep '^WRK ' "$WORK/wrk-$name-2.txt")
         REPEAT[$name]=$(awk -v n="$(field requests)" -v us="$(field duration_us)" 'BEGIN {printf "%.0f", n / (us / 1e6)}')
     done
