@@ -179,11 +179,14 @@ fi
 # --- the table ------------------------------------------------------------------------------------------------
 LOAD_AT_END=$(cut -d' ' -f1-3 /proc/loadavg)
 ratio() { awk -v a="$1" -v b="$2" 'BEGIN {if (b > 0) printf "%.2f", a / b; else print "n/a"}'; }
-# cpu_compared A B: the CPU time per request of two wrk rows, in all and the service's own, and the idle shares
+# cpu_compared A B: the CPU time per request of two wrk rows, in all and the service's own, and the idle shares; and
+# the ratio A / B would reach if A cost the service no more CPU per request than B, all else as measured (req/s is
+# the busy share of the cores over the CPU time per request): what PostgreSQL and the commit's wait cost on these cores
 cpu_compared() {
     awk -v a="${CPU[$1]}" -v b="${CPU[$2]}" 'BEGIN {split(a, x); split(b, y);
-        printf "CPU per request %d vs %d us, the service'"'"'s %d vs %d us; idle %d%% vs %d%%",
-            x[1] + x[2] + x[3], y[1] + y[2] + y[3], x[1], y[1], x[4], y[4]}'
+        ta = x[1] + x[2] + x[3]; tb = y[1] + y[2] + y[3]
+        printf "CPU per request %d vs %d us, the service'"'"'s %d vs %d us; idle %d%% vs %d%%; at the service'"'"'s %d us: %.2f",
+            ta, tb, x[1], y[1], x[4], y[4], y[1], ((100 - x[4]) / (ta - x[1] + y[1])) / ((100 - y[4]) / tb)}'
 }
 {
     echo "counter-service benchmark, $STAMP"
