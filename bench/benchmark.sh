@@ -247,6 +247,9 @@ cpu_compared() {
     echo "largest move of a repeat     = $(for name in "${!REPEAT[@]}"; do
         awk -v a="${REPEAT[$name]}" -v b="${RPS[$name]}" 'BEGIN {d = (a - b) * 100 / b; print (d < 0 ? -d : d)}'
     done | sort -g | tail -n 1 | awk '{printf "%.1f%%", $1}')  (target < 5%: the warm-up was long enough)"
+    echo "largest move of the service's CPU per request in a repeat = $(for name in "${!REPEAT_CPU[@]}"; do
+        awk -v a="${REPEAT_CPU[$name]%% *}" -v b="${CPU[$name]%% *}" 'BEGIN {d = (a - b) * 100 / b; print (d < 0 ? -d : d)}'
+    done | sort -g | tail -n 1 | awk '{printf "%.1f%%", $1}')  (the JIT's share of the move; req/s moves with the machine too)"
     if [[ -n $BASELINE_JAR ]]; then
         echo "baseline jar: $BASELINE_JAR"
         echo "coalesced / baseline coalesced     = $(ratio "${RPS[coalesced]}" "${RPS[coalesced-baseline]}")"

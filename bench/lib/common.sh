@@ -146,7 +146,7 @@ sample_rss() {
 status_kb() { awk -v key="$2:" '$1 == key {print $2}' "/proc/$1/status"; }
 
 # --- measurements ---------------------------------------------------------------------------------------------
-declare -A RPS P50 P99 NON2XX ERRORS REPEAT TARGET_URL TARGET_CONNECTIONS TARGET_HEADER RSS_MAX CPU
+declare -A RPS P50 P99 NON2XX ERRORS REPEAT TARGET_URL TARGET_CONNECTIONS TARGET_HEADER RSS_MAX CPU REPEAT_CPU
 # value LINE KEY: the number after " KEY=" in a machine-readable line
 value() { sed -nE "s/.* $2=([0-9.]+).*/\1/p" <<<"$1"; }
 # target NAME URL [CONNECTIONS [HEADER]]: a wrk target; with HEADER, every request carries a fresh value of that header
@@ -189,7 +189,7 @@ wrk_round() {
 }
 # measure WARMUP NAME...: warms each target up in turn, then runs two rounds of DURATION of all of them, alternating, so
 # that targets compared are measured seconds apart. The first round fills RPS, P50, P99 (ms), NON2XX, ERRORS and CPU
-# (cpu_per_request); the second, the repeat, fills REPEAT (req/s)
+# (cpu_per_request); the second, the repeat, fills REPEAT (req/s) and REPEAT_CPU
 measure() {
     local warmup=$1 name round line
     shift
@@ -215,6 +215,8 @@ measure() {
             "$(field requests)")
         line=$(grep '^WRK ' "$WORK/wrk-$name-2.txt")
         REPEAT[$name]=$(awk -v n="$(field requests)" -v us="$(field duration_us)" 'BEGIN {printf "%.0f", n / (us / 1e6)}')
+        REPEAT_CPU[$name]=$(cpu_per_request "$(head -n 1 "$WORK/cpu-$name-2.txt")" "$(tail -n 1 "$WORK/cpu-$name-2.txt")" \
+            "$(field requests)")
     done
 }
 
