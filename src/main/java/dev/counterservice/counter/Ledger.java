@@ -103,13 +103,19 @@ class Ledger {
         while (page.more());
     }
 
-    /** A CSV field (RFC 4180): quoted when it holds a comma, a quote or a line break. */
+    /**
+     * A CSV field (RFC 4180): quoted when it holds a comma, a quote or a line break. A
+     * text a spreadsheet would run as a formula (it starts with {@code = + - @}, a tab or
+     * a carriage return; keys, subjects and reasons come from clients) starts with
+     * {@code '} instead, which spreadsheets show as text (OWASP's "CSV injection").
+     */
     static String field(String text) {
         if (text == null) {
             return "";
         }
-        boolean quoted = text.chars().anyMatch(c -> c == ',' || c == '"' || c == '\n' || c == '\r');
-        return quoted ? "\"" + text.replace("\"", "\"\"") + "\"" : text;
+        String safe = (!text.isEmpty() && "=+-@\t\r".indexOf(text.charAt(0)) >= 0) ? "'" + text : text;
+        boolean quoted = safe.chars().anyMatch(c -> c == ',' || c == '"' || c == '\n' || c == '\r');
+        return quoted ? "\"" + safe.replace("\"", "\"\"") + "\"" : safe;
     }
 
     /**
