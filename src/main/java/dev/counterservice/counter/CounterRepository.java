@@ -237,7 +237,9 @@ interface CounterRepository extends Repository<CounterRow, String> {
 
     /**
      * Creates the counter with its settings unless it exists: its value starts at
-     * {@code start}. Safe for several instances at once.
+     * {@code start}. An audited counter's ledger gets, in the same statement, a
+     * {@code skipped} row for the numbers 1 to {@code start} of its current period, which
+     * it never hands out. Safe for several instances at once.
      * @return 1 if it was created, 0 if it existed
      */
     default int create(String name, CounterSettings settings) {
@@ -247,12 +249,15 @@ interface CounterRepository extends Repository<CounterRow, String> {
 
     /** {@link #create}, the settings one by one. */
     @Transactional
-    @Modifying
     @Query(nativeQuery = true,
-            value = "INSERT INTO counter (name, value, start, period, time_zone, format, audit, fence_margin,"
-                    + " current_period) SELECT :name, :start, :start, :period, :timeZone, :format, :audit, :fenceMargin,"
-                    + " " + PERIOD_NOW + " FROM (SELECT '' COLLATE \"C\" AS current_period, CAST(:period AS text)"
-                    + " AS period, CAST(:timeZone AS text) AS time_zone) l ON CONFLICT (name) DO NOTHING")
+            value = "WITH created AS (INSERT INTO counter (name, value, start, period, time_zone, format, audit,"
+                    + " fence_margin, current_period) SELECT :name, :start, :start, :period, :timeZone, :format, :audit,"
+                    + " :fenceMargin, " + PERIOD_NOW + " FROM (SELECT '' COLLATE \"C\" AS current_period,"
+                    + " CAST(:period AS text) AS period, CAST(:timeZone AS text) AS time_zone) l"
+                    + " ON CONFLICT (name) DO NOTHING RETURNING name, start, current_period, audit),"
+                    + " skipped AS (INSERT INTO ledger (counter, period, first, last, kind)"
+                    + " SELECT name, current_period, 1, start, 'skipped' FROM created WHERE audit AND start > 0)"
+                    + " SELECT CAST(count(*) AS integer) FROM created")
     int insert(@Param("name") String name, @Param("start") long start, @Param("period") String period,
             @Param("timeZone") String timeZone, @Param("format") String format, @Param("audit") boolean audit,
             @Param("fenceMargin") Long fenceMargin);

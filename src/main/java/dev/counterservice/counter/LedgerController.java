@@ -108,8 +108,8 @@ class LedgerController {
             .map(range -> new RangeView(range.getFirst(), range.getLast()))
             .toList();
         return new CheckView(counter, period.isEmpty() ? null : period, 1, check.totals().getLast(),
-                check.totals().getIssued(), check.totals().getVoided(), check.totals().getFenced(), unexplained,
-                unexplained.isEmpty());
+                check.totals().getIssued(), check.totals().getVoided(), check.totals().getFenced(),
+                check.totals().getSkipped(), unexplained, unexplained.isEmpty());
     }
 
     /** Explains a number handed out and not used: {@code {"reason": "..."}}; 201. */
@@ -147,7 +147,7 @@ class LedgerController {
 
     @JsonInclude(JsonInclude.Include.NON_NULL)
     record CheckView(String counter, String period, long first, long last, long issued, long voided, long fenced,
-            List<RangeView> unexplained, boolean complete) {
+            long skipped, List<RangeView> unexplained, boolean complete) {
     }
 
 }

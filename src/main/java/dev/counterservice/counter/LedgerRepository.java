@@ -45,12 +45,13 @@ interface LedgerRepository extends Repository<CounterRow, String> {
             + " AND period = :period AND first = :value AND kind = 'voided')")
     boolean isVoided(@Param("counter") String counter, @Param("period") String period, @Param("value") long value);
 
-    /** How many numbers of each kind a period has, and the highest issued or fenced. */
+    /** How many numbers of each kind a period has, and the highest not voided. */
     @Query(nativeQuery = true,
             value = "SELECT COALESCE(max(last) FILTER (WHERE kind <> 'voided'), 0) AS last,"
                     + " COALESCE(sum(last - first + 1) FILTER (WHERE kind = 'issued'), 0) AS issued,"
                     + " COALESCE(sum(last - first + 1) FILTER (WHERE kind = 'voided'), 0) AS voided,"
-                    + " COALESCE(sum(last - first + 1) FILTER (WHERE kind = 'fenced'), 0) AS fenced"
+                    + " COALESCE(sum(last - first + 1) FILTER (WHERE kind = 'fenced'), 0) AS fenced,"
+                    + " COALESCE(sum(last - first + 1) FILTER (WHERE kind = 'skipped'), 0) AS skipped"
                     + " FROM ledger WHERE counter = :counter AND period = :period")
     Totals totals(@Param("counter") String counter, @Param("period") String period);
 
@@ -93,6 +94,8 @@ interface LedgerRepository extends Repository<CounterRow, String> {
         long getVoided();
 
         long getFenced();
+
+        long getSkipped();
 
     }
 

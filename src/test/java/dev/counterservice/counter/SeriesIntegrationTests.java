@@ -158,7 +158,7 @@ class SeriesIntegrationTests {
             .isEqualTo(100);
         JsonNode check = json(send("GET", "/counters/" + name + "/ledger/check?period=" + month, null));
         assertThat(check).isEqualTo(json(("{\"counter\":\"%s\",\"period\":\"%s\",\"first\":1,\"last\":%d,"
-                + "\"issued\":%d,\"voided\":0,\"fenced\":0,\"unexplained\":[],\"complete\":true}")
+                + "\"issued\":%d,\"voided\":0,\"fenced\":0,\"skipped\":0,\"unexplained\":[],\"complete\":true}")
             .formatted(name, month, handedOut, handedOut)));
 
         // A page at a time, following next, and as CSV: the same rows, in order of their
@@ -189,6 +189,32 @@ class SeriesIntegrationTests {
         assertThat(lines.getFirst()).isEqualTo("kind,first,last,at,idempotency_key,subject,reason");
         assertThat(lines).hasSize(201);
         assertThat(lines.get(1)).startsWith("issued,1,");
+    }
+
+    @Test
+    void anAuditedCounterCreatedWithAStartExplainsTheNumbersBelowItAsSkipped() {
+        String name = prefix + "started";
+        String year = Year.now(ZoneId.of("UTC")).toString();
+        assertThat(put(name, "{\"period\": \"yearly\", \"audit\": true, \"start\": 1000}").statusCode()).isEqualTo(201);
+        assertThat(send("GET", "/counters/" + name + "/next?count=2", null).body()).isEqualTo("1001\n1002\n");
+
+        JsonNode entries = json(send("GET", "/counters/" + name + "/ledger?period=" + year, null)).path("entries");
+        assertThat(entries).hasSize(2);
+        assertThat(entries.get(0).path("kind").asString()).isEqualTo("skipped");
+        assertThat(entries.get(0).path("first").asLong()).isOne();
+        assertThat(entries.get(0).path("last").asLong()).isEqualTo(1000);
+        assertThat(entries.get(1).path("first").asLong()).isEqualTo(1001);
+        JsonNode check = json(send("GET", "/counters/" + name + "/ledger/check?period=" + year, null));
+        assertThat(check.path("last").asLong()).isEqualTo(1002);
+        assertThat(check.path("issued").asLong()).isEqualTo(2);
+        assertThat(check.path("skipped").asLong()).isEqualTo(1000);
+        assertThat(check.path("complete").asBoolean()).isTrue();
+        // A number it never handed out cannot be voided; created again, nothing is
+        // written twice
+        assertThat(send("POST", "/counters/" + name + "/numbers/7/void?period=" + year, "{\"reason\": \"x\"}")
+            .statusCode()).isEqualTo(404);
+        assertThat(put(name, "{\"period\": \"yearly\", \"audit\": true, \"start\": 1000}").statusCode()).isEqualTo(200);
+        assertThat(database.queryForLong("SELECT count(*) FROM ledger WHERE counter = '" + name + "'")).isEqualTo(2);
     }
 
     @Test
