@@ -179,6 +179,8 @@ fi
 # --- the table ------------------------------------------------------------------------------------------------
 LOAD_AT_END=$(cut -d' ' -f1-3 /proc/loadavg)
 ratio() { awk -v a="$1" -v b="$2" 'BEGIN {if (b > 0) printf "%.2f", a / b; else print "n/a"}'; }
+# move REPEAT FIRST NAME: how far a repeat moved from the first round, as "SIZE +N.N% (NAME)", sortable by SIZE
+move() { awk -v a="$1" -v b="$2" -v name="$3" 'BEGIN {d = (a - b) * 100 / b; printf "%.3f %+.1f%% (%s)\n", (d < 0 ? -d : d), d, name}'; }
 # cpu_compared A B: the CPU time per request of two wrk rows, in all and the service's own, and the idle shares; and
 # the ratio A / B would reach if A cost the service no more CPU per request than B, all else as measured (req/s is
 # the busy share of the cores over the CPU time per request): what PostgreSQL and the commit's wait cost on these cores
@@ -245,11 +247,11 @@ cpu_compared() {
     echo "coalesced / pgbench          = $(ratio "${RPS[coalesced]}" "${RPS[pgbench]}")  (target >= 3)"
     echo "coalesced / per-request      = $(ratio "${RPS[coalesced]}" "${RPS[per-request]}")  (target >= 5)"
     echo "largest move of a repeat     = $(for name in "${!REPEAT[@]}"; do
-        awk -v a="${REPEAT[$name]}" -v b="${RPS[$name]}" 'BEGIN {d = (a - b) * 100 / b; print (d < 0 ? -d : d)}'
-    done | sort -g | tail -n 1 | awk '{printf "%.1f%%", $1}')  (target < 5%: the warm-up was long enough)"
+        move "${REPEAT[$name]}" "${RPS[$name]}" "$name"
+    done | sort -g -k1,1 | tail -n 1 | cut -d' ' -f2-)  (target < 5%: the warm-up was long enough)"
     echo "largest move of the service's CPU per request in a repeat = $(for name in "${!REPEAT_CPU[@]}"; do
-        awk -v a="${REPEAT_CPU[$name]%% *}" -v b="${CPU[$name]%% *}" 'BEGIN {d = (a - b) * 100 / b; print (d < 0 ? -d : d)}'
-    done | sort -g | tail -n 1 | awk '{printf "%.1f%%", $1}')  (the JIT's share of the move; req/s moves with the machine too)"
+        move "${REPEAT_CPU[$name]%% *}" "${CPU[$name]%% *}" "$name"
+    done | sort -g -k1,1 | tail -n 1 | cut -d' ' -f2-)  (a JIT still warming up only lowers it)"
     if [[ -n $BASELINE_JAR ]]; then
         echo "baseline jar: $BASELINE_JAR"
         echo "coalesced / baseline coalesced     = $(ratio "${RPS[coalesced]}" "${RPS[coalesced-baseline]}")"
