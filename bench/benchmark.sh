@@ -229,8 +229,7 @@ cpu_compared() {
             loadtest-*) label="load tester, ${LOADTEST_INSTANCES} instances" ;;
         esac
         moved=-
-        [[ -n ${REPEAT[$name]:-} ]] && moved=$(awk -v a="${REPEAT[$name]}" -v b="${RPS[$name]}" \
-            'BEGIN {printf "%+.1f%%", (a - b) * 100 / b}')
+        [[ -n ${REPEAT[$name]:-} ]] && moved=$(move "${REPEAT[$name]}" "${RPS[$name]}" "$name" | cut -d' ' -f2)
         cpu=(- - - -)
         [[ -n ${CPU[$name]:-} ]] && read -r -a cpu <<<"${CPU[$name]}" && cpu[3]=${cpu[3]}%
         printf '%-44s %10s %8s %9s %9s %9s %9s %8s %8s %8s %6s\n' "$label" "${RPS[$name]}" "$moved" "${P50[$name]}" \

@@ -165,11 +165,11 @@ cpu_ticks() {
     echo "$service $postgres $(awk '/^cpu / {print $2 + $3 + $4 + $7 + $8, $2 + $3 + $4 + $5 + $6 + $7 + $8 + $9}' /proc/stat)"
 }
 process_ticks() { awk '{print $14 + $15}' "/proc/$1/stat" 2>/dev/null || echo 0; }
-# cpu_per_request BEFORE AFTER REQUESTS: from two cpu_ticks lines, the CPU time per request in microseconds of the
+# cpu_per_request FILE REQUESTS: from the two cpu_ticks lines of FILE, the CPU time per request in microseconds of the
 # service, of PostgreSQL and of the rest of the machine (wrk and the kernel's network work, mostly), and the share of
 # the machine's CPU time left idle, in percent
 cpu_per_request() {
-    awk -v before="$1" -v after="$2" -v n="$3" -v hz="$(getconf CLK_TCK)" 'BEGIN {
+    awk -v before="$(head -n 1 "$1")" -v after="$(tail -n 1 "$1")" -v n="$2" -v hz="$(getconf CLK_TCK)" 'BEGIN {
         split(before, b); split(after, a); for (i = 1; i <= 4; i++) d[i] = a[i] - b[i]
         us = 1e6 / hz / n
         printf "%.0f %.0f %.0f %.0f\n", d[1] * us, d[2] * us, (d[3] - d[1] - d[2]) * us, (d[4] - d[3]) * 100 / d[4]
@@ -211,12 +211,10 @@ measure() {
         P99[$name]=$(awk -v us="$(field p99_us)" 'BEGIN {printf "%.2f", us / 1000}')
         NON2XX[$name]=$(field non2xx)
         ERRORS[$name]=$(($(field connect) + $(field read) + $(field write) + $(field timeout)))
-        CPU[$name]=$(cpu_per_request "$(head -n 1 "$WORK/cpu-$name-1.txt")" "$(tail -n 1 "$WORK/cpu-$name-1.txt")" \
-            "$(field requests)")
+        CPU[$name]=$(cpu_per_request "$WORK/cpu-$name-1.txt" "$(field requests)")
         line=$(grep '^WRK ' "$WORK/wrk-$name-2.txt")
         REPEAT[$name]=$(awk -v n="$(field requests)" -v us="$(field duration_us)" 'BEGIN {printf "%.0f", n / (us / 1e6)}')
-        REPEAT_CPU[$name]=$(cpu_per_request "$(head -n 1 "$WORK/cpu-$name-2.txt")" "$(tail -n 1 "$WORK/cpu-$name-2.txt")" \
-            "$(field requests)")
+        REPEAT_CPU[$name]=$(cpu_per_request "$WORK/cpu-$name-2.txt" "$(field requests)")
     done
 }
 
